@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// System libraries (Debian): libcsv-dev zlib1g-dev pkg-config.
+// `make deps` installs them; see scripts/ensure-packages.
+let package = Package(
+    name: "fansync",
+    products: [
+        .library(name: "FanSyncKit", targets: ["FanSyncKit"]),
+        .executable(name: "fansync", targets: ["FanSyncCommand"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from the system, one system-library target each.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibCSV", providers: [.apt(["libcsv-dev"])]),  // libcsv ships no .pc
+
+        // Bytes in: files, standard input, gzip (zlib); BOM and UTF-16 handling; streaming JSON.
+        .target(name: "FanSyncIO", dependencies: ["CZlib"]),
+        // Streaming CSV over libcsv. No domain knowledge.
+        .target(name: "FanSyncCSV", dependencies: ["FanSyncIO", "CLibCSV"]),
+        // The domain.
+        .target(name: "FanSyncKit", dependencies: ["FanSyncIO", "FanSyncCSV"]),
+        // The CLI: parsing arguments and printing, nothing else.
+        .executableTarget(
+            name: "FanSyncCommand",
+            dependencies: [
+                "FanSyncKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "FanSyncIOTests", dependencies: ["FanSyncIO"]),
+        .testTarget(name: "FanSyncCSVTests", dependencies: ["FanSyncCSV"]),
+        .testTarget(name: "FanSyncCommandTests", dependencies: ["FanSyncKit"]),
+    ]
+)
