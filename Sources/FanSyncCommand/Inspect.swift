@@ -52,7 +52,6 @@ extension FanSync {
             case .csv:
                 let inspection = try CSVInspection(path: file, options: read.csvOptions, sample: limit)
                 print(Self.render(inspection), terminator: "")
-                for notice in inspection.notices { printError("notice: \(file): \(notice)") }
                 if inspection.raggedCount > 0 { throw ExitCode.completedWithRejects }
             case .json:
                 let inspection = try JSONInspection(path: file, sample: limit)
@@ -76,6 +75,7 @@ extension FanSync {
             row("file", inspection.path + (inspection.compressed ? " (gzip)" : ""))
             row("encoding", inspection.encoding.rawValue + (inspection.hadByteOrderMark ? " (byte-order mark removed)" : ""))
             row("delimiter", delimiterName(inspection.delimiter) + (inspection.delimiterWasSniffed ? " (sniffed)" : " (given)"))
+            for notice in inspection.notices { row("notice", notice) }
             row("line endings", inspection.lineEndings.summary)
             row("header", "\(inspection.header.count) columns")
             for (index, name) in inspection.header.enumerated() {

@@ -100,7 +100,8 @@ public struct JSONReaderError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// Reads a JSON array of values, NDJSON (one value per line), or several
 /// arrays one after another (API pages saved back to back), one element at
-/// a time, in memory bounded by the largest element.
+/// a time, in memory bounded by the largest element. Outside an array a
+/// value must fit on its line, as NDJSON says; inside one it may span lines.
 ///
 /// ```swift
 /// let reader = try JSONStreamReader(path: "samples/clerk/users.json")
@@ -227,8 +228,14 @@ public final class JSONStreamReader {
             guard let byte = try nextByte() else {
                 throw fail(inString ? "a string is never closed" : "an element is never closed", line: startLine)
             }
+            if byte == 0x0A {
+                line += 1
+                // NDJSON: a line is one value, so the end of a line ends the
+                // element, complete or not (if not, decoding reports it and
+                // the next line is read on its own).
+                if arrayDepth == 0 { return }
+            }
             element.append(byte)
-            if byte == 0x0A { line += 1 }
             if inString {
                 if escaped { escaped = false }
                 else if byte == UInt8(ascii: "\\") { escaped = true }
