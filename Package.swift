@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// System libraries (Debian): libcsv-dev zlib1g-dev pkg-config.
+// System libraries (Debian): libcsv-dev zlib1g-dev libphonenumber-dev pkg-config.
 // `make deps` installs them; see scripts/ensure-packages.
 let package = Package(
     name: "fansync",
@@ -11,18 +11,25 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C libraries from the system, one system-library target each.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibCSV", providers: [.apt(["libcsv-dev"])]),  // libcsv ships no .pc
+        // libphonenumber is C++: a small extern "C" shim (libphonenumber-dev ships no .pc).
+        .target(
+            name: "CPhoneNumber",
+            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("protobuf"), .linkedLibrary("stdc++")]),
 
         // Bytes in: files, standard input, gzip (zlib); BOM and UTF-16 handling; streaming JSON.
         .target(name: "FanSyncIO", dependencies: ["CZlib"]),
         // Streaming CSV over libcsv. No domain knowledge.
         .target(name: "FanSyncCSV", dependencies: ["FanSyncIO", "CLibCSV"]),
         // The domain.
-        .target(name: "FanSyncKit", dependencies: ["FanSyncIO", "FanSyncCSV"]),
+        .target(
+            name: "FanSyncKit",
+            dependencies: ["FanSyncIO", "FanSyncCSV", "CPhoneNumber", .product(name: "Yams", package: "Yams")]),
         // The CLI: parsing arguments and printing, nothing else.
         .executableTarget(
             name: "FanSyncCommand",
@@ -33,6 +40,7 @@ let package = Package(
 
         .testTarget(name: "FanSyncIOTests", dependencies: ["FanSyncIO"]),
         .testTarget(name: "FanSyncCSVTests", dependencies: ["FanSyncCSV"]),
+        .testTarget(name: "FanSyncKitTests", dependencies: ["FanSyncKit"]),
         .testTarget(name: "FanSyncCommandTests", dependencies: ["FanSyncKit"]),
     ]
 )

@@ -1,0 +1,66 @@
+import ArgumentParser
+import FanSyncKit
+import Foundation
+
+extension FanSync {
+    struct Map: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Map a file through its mapping and print the normalized facts as NDJSON.",
+            discussion: """
+                Shows what an import would store, without touching a store: one JSON object per \
+                accepted row. The mapping is detected from the header unless --mapping names one. \
+                Rejected rows are written to a CSV in the rejects folder and counted; the counts \
+                (read = accepted + rejected) go to standard error.
+
+                Exit status: 0, 2 when rows were rejected, 1 on failure.
+                """)
+
+        @OptionGroup var read: ReadOptions
+        @OptionGroup var mappingOptions: MappingOptions
+
+        @Option(help: "The mapping to use, by name or path. Detected from the header when omitted.")
+        var mapping: String?
+
+        @Option(help: "The input format: csv or json. Guessed from the file name when omitted.")
+        var format: InputFormat?
+
+        @Option(help: "The folder for the CSV of rejected rows.")
+        var rejects = "rejects"
+
+        @Flag(help: "Print only the counts, not the facts.")
+        var quiet = false
+
+        @Argument(help: "The file to map; '-' reads standard input.", completion: .file())
+        var file: String
+
+        func run() throws {
+            let library = mappingOptions.library()
+            var options = MapOptions(mapping: mapping, read: read.csvOptions, format: format,
+                                     settings: mappingOptions.settings, rejectsDirectory: rejects)
+            options.issueSampleLimit = 20
+            let output = OutputBuffer()
+            let report = try FileMapper.map(path: file, options: options, library: library) { fact in
+                if !quiet { output.write(FactJSON.line(fact)) }
+            }
+            output.flush()
+            printFileReport(report)
+            if report.rejected > 0 { throw ExitCode.completedWithRejects }
+        }
+    }
+}
+
+/// Prints a file's counts, notices and first issues to standard error.
+func printFileReport(_ report: FileReport) {
+    let how = report.mappingDetected ? "detected" : "chosen"
+    var line = "\(report.file): mapping \(report.mapping) (\(how)): \(report.read) read, \(report.accepted) accepted, \(report.rejected) rejected"
+    if let path = report.rejectsPath { line += " → \(path)" }
+    printError(line)
+    for notice in report.notices { printError("  notice: \(notice)") }
+    if report.invalidPhones > 0 {
+        printError("  notice: \(report.invalidPhones) phone number(s) are not valid; kept as written and flagged")
+    }
+    for issue in report.issues { printError("  \(issue)") }
+    if report.rejected > report.issues.count {
+        printError("  … and \(report.rejected - report.issues.count) more in the rejects file")
+    }
+}

@@ -1,0 +1,345 @@
+import Foundation
+import Yams
+
+/// A declarative mapping from one export's columns to one kind of fact.
+///
+/// Loaded from a YAML file in `mappings/` and checked in full when loaded:
+/// see "Mapping files" in README.md for the reference.
+public struct Mapping: Sendable {
+    public enum Format: String, Sendable { case csv, json }
+
+    /// How a row's source id (the ledger key) is found.
+    public enum Key: Sendable, Equatable {
+        /// A column (CSV) or path (JSON) holding the source's own id.
+        case column(String)
+        /// The source has no id: a hash of the mapped values stands in.
+        case none
+    }
+
+    /// How one output field is filled.
+    public struct Field: Sendable {
+        public var name: String
+        /// Source columns (CSV) or paths (JSON), tried in order; the first non-empty wins
+        /// (or all are joined, with the `join` transform).
+        public var from: [String]
+        public var transforms: [Transform]
+        /// A row with no value here is rejected.
+        public var required: Bool
+        /// What a value the transforms reject does: reject the row (default) or leave the field empty.
+        public var invalidLeavesEmpty: Bool
+        /// Where the field is declared, for messages.
+        public var line: Int
+        public var column: Int
+    }
+
+    public var name: String
+    public var description: String
+    public var record: RecordKind
+    public var format: Format
+    /// Columns (or top-level keys) whose presence identifies the export.
+    public var detect: [String]
+    public var key: Key
+    public var fields: [Field]
+    /// The file the mapping was loaded from.
+    public var file: String
+
+    /// Every column or path the mapping reads.
+    public var columns: [String] {
+        var names: [String] = []
+        if case .column(let key) = key { names.append(key) }
+        for field in fields { names += field.from }
+        return names
+    }
+}
+
+/// Column names that hold secrets. A mapping naming one is refused when
+/// loaded, so secrets in an export never leave the reader's byte buffer.
+public enum SensitiveColumns {
+    static let markers = ["password", "passwd", "digest", "hasher", "totp", "secret", "backupcode",
+                          "recoverycode", "cardnumber", "creditcard", "cvc", "cvv", "privatemetadata"]
+
+    /// True when `name` looks like a secret column (`password_digest`, `TOTP Secret`, `card_number`…).
+    public static func isSensitive(_ name: String) -> Bool {
+        let squashed = String(name.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) })
+        return markers.contains(where: squashed.contains)
+    }
+}
+
+extension Mapping {
+    /// Loads and checks the mapping in `path`.
+    /// - Throws: ``MappingErrors`` listing every problem found, each with `file:line:column`.
+    public static func load(path: String) throws(MappingErrors) -> Mapping {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw MappingErrors(errors: [MappingError(file: path, line: 0, column: 0,
+                                                      message: "cannot read the mapping file: \(error.localizedDescription)")])
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses and checks a mapping from YAML text.
+    public static func parse(yaml: String, file: String) throws(MappingErrors) -> Mapping {
+        var parser = MappingParser(file: file)
+        let mapping = parser.parse(yaml)
+        guard parser.errors.isEmpty, let mapping else {
+            throw MappingErrors(errors: parser.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return mapping
+    }
+}
+
+/// Reads a mapping file, collecting every problem instead of stopping at the first.
+struct MappingParser {
+    let file: String
+    var errors: [MappingError] = []
+
+    init(file: String) { self.file = file }
+
+    mutating func fail(_ message: String, at node: Node?) {
+        errors.append(MappingError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0,
+                                   message: message))
+    }
+
+    static let topKeys = ["name", "description", "record", "format", "detect", "key", "fields"]
+    static let fieldKeys = ["from", "transform", "required", "invalid", "empty"]
+
+    mutating func parse(_ yaml: String) -> Mapping? {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                fail("the file is empty; a mapping needs name, record, detect, key and fields", at: nil)
+                return nil
+            }
+            root = node
+        } catch let error as YamlError {
+            errors.append(Self.locate(error, file: file))
+            return nil
+        } catch {
+            fail("not valid YAML: \(error)", at: nil)
+            return nil
+        }
+        guard let top = root.mapping else {
+            fail("a mapping file is a YAML mapping with name, record, detect, key and fields", at: root)
+            return nil
+        }
+        for (keyNode, _) in top {
+            guard let key = keyNode.string, Self.topKeys.contains(key) else {
+                let name = keyNode.string ?? "?"
+                let hint = closest(to: name, in: Self.topKeys)
+                fail("unknown key '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
+                     + "; a mapping has " + Self.topKeys.joined(separator: ", "), at: keyNode)
+                continue
+            }
+        }
+        let name = requiredString(top, "name")
+        let description = top["description"]?.string ?? ""
+        var record: RecordKind?
+        if let node = top["record"] {
+            if let value = node.string, let kind = RecordKind(rawValue: value) {
+                record = kind
+            } else {
+                fail("unknown record kind '\(node.string ?? "?")'; kinds are "
+                     + RecordKind.allCases.map(\.rawValue).joined(separator: ", "), at: node)
+            }
+        } else {
+            fail("missing 'record': the kind of fact this mapping produces ("
+                 + RecordKind.allCases.map(\.rawValue).joined(separator: ", ") + ")", at: root)
+        }
+        var format = Mapping.Format.csv
+        if let node = top["format"] {
+            if let value = node.string, let parsed = Mapping.Format(rawValue: value) { format = parsed } else {
+                fail("'format' is csv or json", at: node)
+            }
+        }
+        var detect: [String] = []
+        if let node = top["detect"] {
+            detect = stringList(node, what: "'detect' lists the columns that identify this export")
+            if detect.isEmpty { fail("'detect' needs at least one column", at: node) }
+        } else {
+            fail("missing 'detect': the columns whose presence identifies this export", at: root)
+        }
+        var key = Mapping.Key.none
+        if let node = top["key"] {
+            if let value = node.string, !value.isEmpty {
+                key = value == "none" ? .none : .column(value)
+            } else {
+                fail("'key' names the column holding the source's own id, or says none", at: node)
+            }
+        } else {
+            fail("missing 'key': the column holding the source's own id (the ledger key), or 'none'", at: root)
+        }
+        if case .column(let column) = key, SensitiveColumns.isSensitive(column) {
+            fail("'\(column)' holds secrets and may not be read", at: top["key"])
+        }
+
+        var fields: [Mapping.Field] = []
+        if let node = top["fields"], let map = node.mapping {
+            for (nameNode, fieldNode) in map {
+                if let field = parseField(nameNode: nameNode, node: fieldNode, record: record) { fields.append(field) }
+            }
+        } else {
+            fail("missing 'fields': how each field of the record is filled", at: top["fields"] ?? root)
+        }
+        if let record {
+            check(fields: fields, record: record, at: top["fields"] ?? root)
+        }
+        guard let name, let record, errors.isEmpty else { return nil }
+        return Mapping(name: name, description: description, record: record, format: format, detect: detect,
+                       key: key, fields: fields, file: file)
+    }
+
+    mutating func parseField(nameNode: Node, node: Node, record: RecordKind?) -> Mapping.Field? {
+        guard let name = nameNode.string else {
+            fail("field names are text", at: nameNode)
+            return nil
+        }
+        if let record, !record.fieldNames.contains(name) {
+            let hint = closest(to: name, in: record.fieldNames)
+            fail("a \(record.rawValue) has no field '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
+                 + "; its fields are " + record.fieldNames.joined(separator: ", "), at: nameNode)
+            return nil
+        }
+        // Shorthand: `first_name: First Name` reads one column as it is.
+        if let column = node.scalar?.string {
+            if SensitiveColumns.isSensitive(column) {
+                fail("'\(column)' holds secrets and may not be read into any field", at: node)
+            }
+            return Mapping.Field(name: name, from: [column], transforms: [], required: false, invalidLeavesEmpty: false,
+                                 line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
+        }
+        guard let map = node.mapping else {
+            fail("field '\(name)' is a column name or a mapping with from, transform, required", at: node)
+            return nil
+        }
+        for (keyNode, _) in map where !Self.fieldKeys.contains(keyNode.string ?? "") {
+            fail("unknown key '\(keyNode.string ?? "?")' in field '\(name)'; a field has "
+                 + Self.fieldKeys.joined(separator: ", "), at: keyNode)
+        }
+        var from: [String] = []
+        if let fromNode = map["from"] {
+            from = stringList(fromNode, what: "'from' is a column name or a list of them")
+            for column in from where SensitiveColumns.isSensitive(column) {
+                fail("'\(column)' holds secrets and may not be read into any field", at: fromNode)
+            }
+            if from.isEmpty { fail("'from' needs at least one column", at: fromNode) }
+        } else {
+            fail("field '\(name)' needs 'from': the column(s) to read", at: node)
+        }
+        var transforms: [Transform] = []
+        if let list = map["transform"] {
+            let steps = list.sequence.map(Array.init) ?? [list]
+            for step in steps {
+                do {
+                    transforms.append(try Transform(node: step, file: file))
+                } catch {
+                    errors.append(error)
+                }
+            }
+            for (index, step) in transforms.enumerated() where index > 0 {
+                if case .join = step { fail("'join' must be the first step of '\(name)'", at: list) }
+            }
+        }
+        var required = false
+        if let node = map["required"] {
+            if let value = node.bool { required = value } else { fail("'required' is true or false", at: node) }
+        }
+        if let node = map["empty"] {
+            switch node.string {
+            case "reject": required = true
+            case "skip": break
+            default: fail("'empty' is skip (the field stays empty) or reject (the row is rejected)", at: node)
+            }
+        }
+        var invalidLeavesEmpty = false
+        if let node = map["invalid"] {
+            switch node.string {
+            case "reject": break
+            case "skip": invalidLeavesEmpty = true
+            default: fail("'invalid' is reject (the row is rejected) or skip (the field stays empty)", at: node)
+            }
+        }
+        return Mapping.Field(name: name, from: from, transforms: transforms, required: required,
+                             invalidLeavesEmpty: invalidLeavesEmpty,
+                             line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
+    }
+
+    /// Checks the fields against the record kind's schema: types, required fields, money currencies.
+    mutating func check(fields: [Mapping.Field], record: RecordKind, at node: Node) {
+        let names = Set(fields.map(\.name))
+        for field in record.schema where field.required && !names.contains(field.name) {
+            fail("a \(record.rawValue) needs the field '\(field.name)' (\(field.help))", at: node)
+        }
+        for field in fields {
+            guard let schema = record.schema.first(where: { $0.name == field.name }) else { continue }
+            var type = FieldType.text
+            var broken = false
+            for step in field.transforms {
+                let signature = step.signature
+                if type != signature.input {
+                    errors.append(MappingError(file: file, line: field.line, column: field.column,
+                                               message: "field '\(field.name)': a transform that takes \(signature.input.rawValue) follows one that gives \(type.rawValue); put text steps first"))
+                    broken = true
+                    break
+                }
+                type = signature.output
+                if case .money(let currencyField?, _, _) = step, !names.contains(currencyField) {
+                    errors.append(MappingError(file: file, line: field.line, column: field.column,
+                                               message: "field '\(field.name)': money reads its currency from '\(currencyField)', which this mapping does not fill"))
+                }
+            }
+            if !broken, type != schema.type {
+                let needed: String
+                switch schema.type {
+                case .email: needed = "the email transform"
+                case .phone: needed = "the phone transform"
+                case .money: needed = "the money transform"
+                case .timestamp: needed = "the datetime transform"
+                case .list: needed = "the split transform"
+                case .bool: needed = "the boolean transform"
+                case .integer: needed = "the integer transform"
+                case .percent: needed = "the percent transform"
+                case .text: needed = "text (no typed transform)"
+                }
+                errors.append(MappingError(file: file, line: field.line, column: field.column,
+                                           message: "field '\(field.name)' is \(schema.type.rawValue) in a \(record.rawValue) but the transforms give \(type.rawValue); it needs \(needed)"))
+            }
+        }
+    }
+
+    mutating func requiredString(_ map: Node.Mapping, _ key: String) -> String? {
+        guard let node = map[key] else {
+            fail("missing '\(key)'", at: nil)
+            return nil
+        }
+        guard let value = node.string, !value.isEmpty else {
+            fail("'\(key)' must be text", at: node)
+            return nil
+        }
+        return value
+    }
+
+    mutating func stringList(_ node: Node, what: String) -> [String] {
+        if let value = node.scalar?.string { return [value] }
+        guard let sequence = node.sequence else {
+            fail(what, at: node)
+            return []
+        }
+        var values: [String] = []
+        for item in sequence {
+            if let value = item.scalar?.string { values.append(value) } else { fail(what, at: item) }
+        }
+        return values
+    }
+
+    static func locate(_ error: YamlError, file: String) -> MappingError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            return MappingError(file: file, line: mark.line, column: mark.column,
+                                message: "not valid YAML: " + [context?.text, problem].compactMap { $0 }.joined(separator: " "))
+        default:
+            return MappingError(file: file, line: 0, column: 0, message: "not valid YAML: \(error)")
+        }
+    }
+}

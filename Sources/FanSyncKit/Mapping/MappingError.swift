@@ -1,0 +1,33 @@
+/// A problem in a mapping file, located to the YAML node.
+///
+/// ```
+/// mappings/stripe.payments.yml:14:19: unknown transform 'lower' (did you mean 'lowercase'?)
+/// ```
+public struct MappingError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    /// 1-based, from Yams' `Mark`; 0 when the problem is the whole file.
+    public var line: Int
+    public var column: Int
+    public var message: String
+
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String {
+        line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)"
+    }
+}
+
+/// Every problem found in one or more mapping files.
+public struct MappingErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [MappingError]
+
+    public var description: String {
+        errors.map(\.description).joined(separator: "\n")
+            + (errors.count > 1 ? "\n\(errors.count) problems in mapping files." : "")
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// The mappings fansync knows: the built-in ones plus the user's, by name.
+public struct MappingLibrary: Sendable {
+    public private(set) var mappings: [Mapping] = []
+    /// Files that failed to load, with every problem in them.
+    public private(set) var problems: [MappingError] = []
+    /// The folders read, in order (later folders override earlier names).
+    public private(set) var directories: [String] = []
+
+    /// Loads every `*.yml` / `*.yaml` file in `directories`.
+    public init(directories: [String]) {
+        self.directories = directories
+        var byName: [String: Int] = [:]
+        for directory in directories {
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+                .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+            for name in files {
+                let path = (directory as NSString).appendingPathComponent(name)
+                do {
+                    let mapping = try Mapping.load(path: path)
+                    if let existing = byName[mapping.name] {
+                        mappings[existing] = mapping
+                    } else {
+                        byName[mapping.name] = mappings.count
+                        mappings.append(mapping)
+                    }
+                } catch {
+                    problems += error.errors
+                }
+            }
+        }
+    }
+
+    /// The folders to read: the built-in mappings, `./mappings` when it is
+    /// another folder, then each of `extra` (later ones win on a name clash).
+    public static func defaultDirectories(extra: [String] = []) -> [String] {
+        var folders: [String] = []
+        if let builtIn = builtInDirectory() { folders.append(builtIn) }
+        let local = FileManager.default.currentDirectoryPath + "/mappings"
+        if FileManager.default.fileExists(atPath: local),
+           !folders.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL == URL(fileURLWithPath: local).standardizedFileURL }) {
+            folders.append(local)
+        }
+        return folders + extra
+    }
+
+    /// Where the built-in mappings are: `$FANSYNC_HOME/mappings`, the
+    /// repository the binary was built in, `<prefix>/share/fansync/mappings`
+    /// next to an installed binary, or `/usr/local/share/fansync/mappings`.
+    public static func builtInDirectory() -> String? {
+        var candidates: [URL] = []
+        if let home = ProcessInfo.processInfo.environment["FANSYNC_HOME"] {
+            candidates.append(URL(fileURLWithPath: home).appendingPathComponent("mappings"))
+        }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        var folder = executable.deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(folder.appendingPathComponent("mappings"))
+            candidates.append(folder.appendingPathComponent("share/fansync/mappings"))
+            folder = folder.deletingLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: "/usr/local/share/fansync/mappings"))
+        return candidates.first { url in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+                && FileManager.default.fileExists(atPath: url.appendingPathComponent("activecampaign.contacts.yml").path)
+        }?.standardizedFileURL.path
+    }
+
+    /// The mapping called `name`, or loaded from `name` when it is a path to a file.
+    public func resolve(_ name: String) throws(DetectionError) -> Mapping {
+        if let mapping = mappings.first(where: { $0.name == name }) { return mapping }
+        if name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.contains("/") {
+            do {
+                return try Mapping.load(path: name)
+            } catch {
+                throw DetectionError(.invalidMapping(error), file: name)
+            }
+        }
+        throw DetectionError(.unknownMapping(name, known: mappings.map(\.name).sorted()), file: name)
+    }
+
+    /// Picks the mapping whose `detect` columns the header has; the one
+    /// naming the most columns wins. `file` is for messages.
+    public func detect(header: [String], format: Mapping.Format, file: String) throws(DetectionError) -> Mapping {
+        let index = HeaderIndex(header)
+        let candidates = mappings.filter { $0.format == format }
+        let matching = candidates.filter { $0.detect.allSatisfy { index.find($0) != nil } }
+        if let best = matching.map(\.detect.count).max() {
+            let top = matching.filter { $0.detect.count == best }
+            if top.count == 1 { return top[0] }
+            throw DetectionError(.ambiguous(top.map(\.name).sorted()), file: file)
+        }
+        let near = candidates.map { mapping in
+            (mapping.name, mapping.detect.filter { index.find($0) == nil })
+        }
+        .sorted { ($0.1.count, $0.0) < ($1.1.count, $1.0) }
+        .prefix(3)
+        throw DetectionError(.unknown(near.map { DetectionError.Near(mapping: $0.0, missing: $0.1) }), file: file)
+    }
+}
+
+/// Why no mapping could be chosen for a file.
+public struct DetectionError: Error, Sendable, CustomStringConvertible {
+    public struct Near: Sendable {
+        public var mapping: String
+        public var missing: [String]
+    }
+
+    public enum Kind: Sendable {
+        case unknown([Near])
+        case ambiguous([String])
+        case unknownMapping(String, known: [String])
+        case invalidMapping(MappingErrors)
+    }
+
+    public var kind: Kind
+    public var file: String
+
+    public init(_ kind: Kind, file: String) {
+        self.kind = kind
+        self.file = file
+    }
+
+    public var description: String {
+        switch kind {
+        case .unknown(let near):
+            var text = "\(file): no mapping recognizes this header. Pass --mapping NAME or PATH, or write a mapping (see mappings/template.yml)."
+            if !near.isEmpty {
+                text += " Closest:"
+                for candidate in near {
+                    text += "\n  \(candidate.mapping): missing " + candidate.missing.map { "'\($0)'" }.joined(separator: ", ")
+                }
+            }
+            return text
+        case .ambiguous(let names):
+            return "\(file): the header fits several mappings (" + names.joined(separator: ", ") + "). Pass --mapping NAME to choose."
+        case .unknownMapping(let name, let known):
+            return "no mapping named '\(name)'. Known mappings: " + known.joined(separator: ", ") + "."
+        case .invalidMapping(let errors):
+            return errors.description
+        }
+    }
+}

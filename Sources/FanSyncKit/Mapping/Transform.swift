@@ -1,0 +1,318 @@
+import Foundation
+import Yams
+
+/// One step of a field's transform chain, as written in a mapping file.
+///
+/// Steps are a closed set, so a mapping file is checked in full when it is
+/// loaded (names, arguments, and the types flowing from step to step), not
+/// when the first bad row reaches it.
+public enum Transform: Sendable, Equatable {
+    case trim
+    case lowercase
+    /// Normalize (trim, NFC, lower-case) and validate an address.
+    case email
+    /// E.164 through libphonenumber; `region` overrides the configured default.
+    case phone(region: String?)
+    /// Decimal major units to integer minor units. The currency is a field of
+    /// the same record (`currencyField`) or a fixed code; `minor` reads input
+    /// already in minor units.
+    case money(currencyField: String?, currency: String?, minor: Bool)
+    /// An upper-case ISO 4217 code, validated.
+    case currency
+    /// One of the supported date-time formats; `zone` overrides the default zone.
+    case datetime(zone: String?, order: UTCTime.SlashOrder)
+    /// Split into labels: trimmed, empties dropped, duplicates (case-insensitive) removed.
+    case split(String)
+    /// Join the non-empty values of all `from` columns with a separator. First step only.
+    case join(String)
+    /// Replace values through a table (keys compared case-insensitively);
+    /// `otherwise` nil keeps unlisted values.
+    case map([String: String], otherwise: String?)
+    /// Use this value when the field is empty.
+    case defaultValue(String)
+    case boolean
+    case integer
+    case percent
+    /// Treat any of these values (compared after trimming) as empty.
+    case nullIf([String])
+
+    /// The names, as written in mapping files.
+    public static let names = ["trim", "lowercase", "email", "phone", "money", "currency", "datetime", "split",
+                               "join", "map", "default", "boolean", "integer", "percent", "null_if"]
+
+    /// What the step takes and gives (text in, typed value out).
+    var signature: (input: FieldType, output: FieldType) {
+        switch self {
+        case .trim, .lowercase, .currency, .split, .join, .map, .defaultValue, .nullIf:
+            if case .split = self { return (.text, .list) }
+            return (.text, .text)
+        case .email: return (.text, .email)
+        case .phone: return (.text, .phone)
+        case .money: return (.text, .money)
+        case .datetime: return (.text, .timestamp)
+        case .boolean: return (.text, .bool)
+        case .integer: return (.text, .integer)
+        case .percent: return (.text, .percent)
+        }
+    }
+
+    /// Reads one step: a bare name (`trim`) or a one-key mapping (`{ split: "," }`).
+    init(node: Node, file: String) throws(MappingError) {
+        func fail(_ message: String, at node: Node) -> MappingError {
+            MappingError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, message: message)
+        }
+        func unknown(_ name: String, at node: Node) -> MappingError {
+            let hint = closest(to: name, in: Transform.names)
+            return fail("unknown transform '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
+                        + "; transforms are: " + Transform.names.joined(separator: ", "), at: node)
+        }
+        if let name = node.scalar?.string {
+            switch name {
+            case "trim": self = .trim
+            case "lowercase": self = .lowercase
+            case "email": self = .email
+            case "phone": self = .phone(region: nil)
+            case "currency": self = .currency
+            case "datetime": self = .datetime(zone: nil, order: .monthFirst)
+            case "boolean": self = .boolean
+            case "integer": self = .integer
+            case "percent": self = .percent
+            case "split": self = .split(",")
+            case "join": self = .join(" ")
+            case "money", "map", "default", "null_if":
+                throw fail("'\(name)' needs an argument, e.g. { \(name): … }; see the mapping reference in README.md", at: node)
+            default: throw unknown(name, at: node)
+            }
+            return
+        }
+        guard let mapping = node.mapping, mapping.count == 1, let (keyNode, argument) = mapping.first,
+              let key = keyNode.string else {
+            throw fail("a transform is a name (trim) or a one-key mapping ({ split: \",\" })", at: node)
+        }
+        func text(_ node: Node, _ what: String) throws(MappingError) -> String {
+            guard let value = node.scalar?.string else { throw fail("'\(key)' takes \(what)", at: node) }
+            return value
+        }
+        func options(_ allowed: [String]) throws(MappingError) -> [String: Node] {
+            guard let map = argument.mapping else { return [:] }
+            var result: [String: Node] = [:]
+            for (name, value) in map {
+                guard let name = name.string, allowed.contains(name) else {
+                    throw fail("'\(key)' takes the options \(allowed.joined(separator: ", "))", at: value)
+                }
+                result[name] = value
+            }
+            return result
+        }
+        switch key {
+        case "split": self = .split(try text(argument, "a separator string"))
+        case "join": self = .join(try text(argument, "a separator string"))
+        case "default": self = .defaultValue(try text(argument, "a value"))
+        case "null_if":
+            guard let values = argument.sequence else { throw fail("'null_if' takes a list of values", at: argument) }
+            var list: [String] = []
+            for value in values { list.append(try text(value, "a list of values")) }
+            self = .nullIf(list)
+        case "phone":
+            let region = argument.scalar != nil ? try text(argument, "a region") : nil
+            let opts = try options(["region"])
+            let chosen = (region ?? opts["region"]?.string)?.uppercased()
+            if let chosen, !PhoneNormalizer.isSupported(region: chosen) {
+                throw fail("unknown phone region '\(chosen)'; use an ISO 3166 code such as US, GB, DE", at: argument)
+            }
+            self = .phone(region: chosen)
+        case "datetime":
+            let opts = try options(["zone", "order"])
+            var zone: String?
+            if let node = opts["zone"] {
+                zone = try text(node, "a time zone")
+                if let zone, TimeZone(identifier: zone) == nil {
+                    throw fail("unknown time zone '\(zone)'; use an IANA name such as Europe/Berlin", at: node)
+                }
+            }
+            var order = UTCTime.SlashOrder.monthFirst
+            if let node = opts["order"] {
+                guard let value = node.string, let parsed = UTCTime.SlashOrder(rawValue: value) else {
+                    throw fail("'order' is mdy or dmy", at: node)
+                }
+                order = parsed
+            }
+            self = .datetime(zone: zone, order: order)
+        case "money":
+            let opts = try options(["currency", "currency_field", "minor_units"])
+            var field: String?, code: String?
+            if let node = opts["currency_field"] { field = try text(node, "a field name") }
+            if let node = opts["currency"] {
+                let value = try text(node, "an ISO 4217 code").uppercased()
+                guard Currency.exponent(of: value) != nil else {
+                    throw fail("'\(value)' is not an ISO 4217 currency code", at: node)
+                }
+                code = value
+            }
+            guard (field == nil) != (code == nil) else {
+                throw fail("'money' needs exactly one of currency_field (a field of this mapping) or currency (a code)",
+                           at: argument)
+            }
+            self = .money(currencyField: field, currency: code, minor: opts["minor_units"]?.bool ?? false)
+        case "map":
+            guard let table = argument.mapping else {
+                throw fail("'map' takes a table: { map: { Paid: succeeded, … } }", at: argument)
+            }
+            var entries: [String: String] = [:]
+            var otherwise: String?
+            for (from, to) in table {
+                guard let from = from.string else { throw fail("map keys are values", at: to) }
+                let target = try text(to, "a table of values")
+                if from == "_otherwise" { otherwise = target } else { entries[from.lowercased()] = target }
+            }
+            self = .map(entries, otherwise: otherwise)
+        default:
+            throw unknown(key, at: keyNode)
+        }
+    }
+}
+
+/// What one step made of a value.
+enum StepResult {
+    case value(FieldValue)
+    case empty
+    case failure(String)
+}
+
+/// The fields of the row being mapped, for steps that read another field (money's currency).
+struct RowContext {
+    var values: [FieldValue?]
+    var slots: [String: Int]
+
+    func text(of field: String) -> String? {
+        guard let slot = slots[field], let value = values[slot] else { return nil }
+        return value.text
+    }
+}
+
+/// Settings every mapping shares at run time.
+public struct MappingSettings: Sendable {
+    /// The default region for phone numbers without a country code.
+    public var region: String = "US"
+    /// The zone of wall-clock times that carry no offset.
+    public var zone: TimeZone = TimeZone(identifier: "UTC") ?? .current
+
+    public init(region: String = "US", zone: TimeZone? = nil) {
+        self.region = region
+        if let zone { self.zone = zone }
+    }
+}
+
+extension Transform {
+    /// Turns the step into a function once, so per-row work stays small.
+    func compile(settings: MappingSettings) -> (FieldValue, RowContext) -> StepResult {
+        switch self {
+        case .trim:
+            return { value, _ in
+                let trimmed = value.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                return trimmed.isEmpty ? .empty : .value(.text(trimmed))
+            }
+        case .lowercase:
+            return { value, _ in .value(.text(value.text.lowercased())) }
+        case .email:
+            return { value, _ in
+                switch Email.normalize(value.text) {
+                case .success(let address): return .value(.email(normalized: address.normalized, original: address.original))
+                case .failure(.empty): return .empty
+                case .failure(.invalid): return .failure("not a valid email address")
+                }
+            }
+        case .phone(let region):
+            let region = region ?? settings.region
+            return { value, _ in
+                let raw = value.text.trimmingCharacters(in: .whitespaces)
+                if raw.isEmpty { return .empty }
+                switch PhoneNormalizer.normalize(raw, region: region) {
+                case .valid(let e164): return .value(.phone(e164, valid: true))
+                case .invalid(let kept): return .value(.phone(kept, valid: false))
+                }
+            }
+        case .money(let field, let fixed, let minor):
+            return { value, row in
+                let code = fixed ?? field.flatMap { row.text(of: $0) }
+                guard let code, let exponent = Currency.exponent(of: code.uppercased()) else {
+                    return .failure("no valid currency for this amount")
+                }
+                switch Money.minorUnits(value.text, exponent: minor ? 0 : exponent) {
+                case .success(let amount): return .value(.money(amount))
+                case .failure(let failure): return .failure(failure.description)
+                }
+            }
+        case .currency:
+            return { value, _ in
+                let code = value.text.trimmingCharacters(in: .whitespaces).uppercased()
+                if code.isEmpty { return .empty }
+                return Currency.exponent(of: code) != nil ? .value(.text(code)) : .failure("not an ISO 4217 currency code")
+            }
+        case .datetime(let zoneName, let order):
+            let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
+            return { value, _ in
+                let text = value.text
+                if text.allSatisfy(\.isWhitespace) { return .empty }
+                guard let seconds = UTCTime.parse(text, zone: zone, order: order) else {
+                    return .failure("not a date and time in a supported format")
+                }
+                return .value(.timestamp(seconds))
+            }
+        case .split(let separator):
+            return { value, _ in
+                var seen = Set<String>()
+                var labels: [String] = []
+                for part in value.text.components(separatedBy: separator) {
+                    let label = part.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if label.isEmpty { continue }
+                    if seen.insert(label.lowercased()).inserted { labels.append(label) }
+                }
+                return labels.isEmpty ? .empty : .value(.list(labels))
+            }
+        case .join:
+            // The joining itself happens when the columns are read (see CompiledField).
+            return { value, _ in .value(value) }
+        case .map(let table, let otherwise):
+            return { value, _ in
+                let key = value.text.trimmingCharacters(in: .whitespaces).lowercased()
+                if let mapped = table[key] { return mapped.isEmpty ? .empty : .value(.text(mapped)) }
+                if let otherwise {
+                    return otherwise == "_reject" ? .failure("value not in the mapping's table") : .value(.text(otherwise))
+                }
+                return .value(value)
+            }
+        case .defaultValue(let fallback):
+            return { value, _ in value.text.isEmpty ? .value(.text(fallback)) : .value(value) }
+        case .boolean:
+            return { value, _ in
+                switch value.text.trimmingCharacters(in: .whitespaces).lowercased() {
+                case "": return .empty
+                case "true", "yes", "y", "1", "t", "on": return .value(.bool(true))
+                case "false", "no", "n", "0", "f", "off": return .value(.bool(false))
+                default: return .failure("not a yes/no value")
+                }
+            }
+        case .integer:
+            return { value, _ in
+                let text = value.text.trimmingCharacters(in: .whitespaces)
+                if text.isEmpty { return .empty }
+                return Int64(text).map { .value(.integer($0)) } ?? .failure("not a whole number")
+            }
+        case .percent:
+            return { value, _ in
+                var text = value.text.trimmingCharacters(in: .whitespaces)
+                if text.isEmpty { return .empty }
+                if text.hasSuffix("%") { text.removeLast() }
+                guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number.isFinite,
+                      (0...100).contains(number) else { return .failure("not a percentage between 0 and 100") }
+                return .value(.percent(number))
+            }
+        case .nullIf(let values):
+            let missing = Set(values)
+            return { value, _ in
+                missing.contains(value.text.trimmingCharacters(in: .whitespaces)) ? .empty : .value(value)
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// One normalized fact read from one row of an export, with its provenance.
+public struct Fact: Sendable, Equatable {
+    public var kind: RecordKind
+    /// The mapping that produced it (e.g. `stripe.payments`): the ledger's source.
+    public var source: String
+    /// The source's own id, or a hash of the mapped values when it has none.
+    public var sourceID: String
+    /// Where the row came from.
+    public var file: String
+    public var line: Int
+    /// Values in the kind's schema order; `nil` where the row had none.
+    public var values: [FieldValue?]
+
+    /// The value of field `name`, or `nil`.
+    public subscript(name: String) -> FieldValue? {
+        guard let index = kind.fieldNames.firstIndex(of: name) else { return nil }
+        return values[index]
+    }
+
+    /// The normalized email, when the fact has one.
+    public var email: String? {
+        if case .email(let normalized, _)? = self["email"] { return normalized }
+        return nil
+    }
+}
+
+/// A row that could not be turned into a fact. Collected, not thrown: one
+/// bad row never stops an import.
+public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        /// A required field has no value in any of its columns.
+        case missingRequired(field: String)
+        /// A value the field's transforms reject (bad email, amount, date…).
+        case invalidValue(field: String, reason: String)
+        /// The row has no source id.
+        case missingKey
+        /// The record has a different number of fields than the header.
+        case fieldCount(expected: Int, found: Int)
+        /// The JSON element could not be parsed.
+        case malformedJSON(String)
+    }
+
+    public var file: String
+    public var line: Int
+    /// The 1-based column (CSV) of the offending value, when there is one.
+    public var column: Int?
+    /// The column's name (CSV) or path (JSON).
+    public var columnName: String?
+    /// The raw value (redacted when the column is sensitive).
+    public var value: String?
+    public var reason: Reason
+
+    public var reasonText: String {
+        switch reason {
+        case .missingRequired(let field): return "no value for required field '\(field)'"
+        case .invalidValue(let field, let why): return "field '\(field)': \(why)"
+        case .missingKey: return "no source id"
+        case .fieldCount(let expected, let found): return "expected \(expected) fields, found \(found)"
+        case .malformedJSON(let why): return "invalid JSON: \(why)"
+        }
+    }
+
+    public var description: String {
+        var location = "\(file):\(line)"
+        if let column { location += ":\(column)" }
+        let shown = value.map { " '\($0)'" } ?? ""
+        return "\(location): \(reasonText)" + (columnName.map { " (column '\($0)'\(shown))" } ?? "")
+    }
+}

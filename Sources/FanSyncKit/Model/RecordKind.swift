@@ -1,0 +1,153 @@
+/// The kinds of facts a mapping can produce, each with a fixed schema.
+///
+/// The schema is closed: a mapping naming a field its kind does not have is
+/// an error at load time, with the closest field names suggested.
+public enum RecordKind: String, Sendable, CaseIterable {
+    case contact
+    case payment
+    case subscription
+    case stripeCustomer = "stripe_customer"
+    case user
+    case enrollment
+
+    /// One field of a kind's schema.
+    public struct Field: Sendable {
+        public var name: String
+        public var type: FieldType
+        /// The mapping must fill this field; rows without it are rejected.
+        public var required: Bool
+        /// For text fields: the only values allowed (after transforms).
+        public var allowed: [String]?
+        public var help: String
+    }
+
+    public var schema: [Field] {
+        switch self {
+        case .contact:
+            return [
+                .init("email", .email, required: true, "the contact's address"),
+                .init("first_name", .text, "given name"),
+                .init("last_name", .text, "family name"),
+                .init("name", .text, "full name, when the export has one column"),
+                .init("phone", .phone, "phone number"),
+                .init("tags", .list, "tags"),
+                .init("created_at", .timestamp, "when the contact was created"),
+                .init("updated_at", .timestamp, "when the contact last changed (orders name and profile updates)"),
+                .init("daw", .text, "producer profile: digital audio workstation"),
+                .init("genre", .text, "producer profile: genre"),
+                .init("level", .text, "producer profile: level"),
+                .init("goals", .text, "producer profile: goals"),
+                .init("image_url", .text, "avatar"),
+                .init("store", .text, "the store this row belongs to (overrides --store)"),
+            ]
+        case .payment:
+            return [
+                .init("email", .email, "the payer's address (rows without one are kept, unattributed)"),
+                .init("customer_id", .text, "the payment processor's customer id"),
+                .init("name", .text, "the payer's name"),
+                .init("amount", .money, required: true, "amount charged, minor units"),
+                .init("amount_refunded", .money, "amount refunded so far, minor units"),
+                .init("currency", .text, required: true, "ISO 4217 code"),
+                .init("converted_amount", .money, "amount in the settlement currency, minor units"),
+                .init("converted_amount_refunded", .money, "refunded, in the settlement currency"),
+                .init("converted_currency", .text, "settlement currency"),
+                .init("status", .text, required: true,
+                      allowed: ["succeeded", "failed", "pending", "canceled", "requires_payment_method"],
+                      "normalized status"),
+                .init("description", .text, "what was bought"),
+                .init("product", .text, "product name, when separate from the description"),
+                .init("created_at", .timestamp, required: true, "when the payment was made"),
+                .init("refunded_at", .timestamp, "when it was refunded"),
+                .init("store", .text, "the store this row belongs to"),
+            ]
+        case .subscription:
+            return [
+                .init("email", .email, "the subscriber's address"),
+                .init("customer_id", .text, "the payment processor's customer id"),
+                .init("name", .text, "the subscriber's name"),
+                .init("product", .text, "the product subscribed to"),
+                .init("plan", .text, "the price or plan id"),
+                .init("amount", .money, "amount per interval, minor units"),
+                .init("currency", .text, "ISO 4217 code"),
+                .init("interval", .text, "billing interval"),
+                .init("status", .text, required: true,
+                      allowed: ["active", "trialing", "past_due", "canceled", "unpaid", "incomplete",
+                                "incomplete_expired", "paused"],
+                      "the subscription's status"),
+                .init("created_at", .timestamp, required: true, "when it was created"),
+                .init("current_period_end", .timestamp, "end of the current period"),
+                .init("canceled_at", .timestamp, "when it was canceled"),
+                .init("ended_at", .timestamp, "when it ended"),
+                .init("store", .text, "the store this row belongs to"),
+            ]
+        case .stripeCustomer:
+            return [
+                .init("email", .email, required: true, "the customer's address"),
+                .init("name", .text, "the customer's name"),
+                .init("phone", .phone, "phone number"),
+                .init("description", .text, "the customer's description"),
+                .init("created_at", .timestamp, "when the customer was created"),
+                .init("currency", .text, "the customer's currency"),
+                .init("total_spend", .money, "the export's own total: kept for comparison, never added to payments"),
+                .init("delinquent", .bool, "whether the customer is delinquent"),
+                .init("store", .text, "the store this row belongs to"),
+            ]
+        case .user:
+            return [
+                .init("email", .email, required: true, "the account's primary address"),
+                .init("first_name", .text, "given name"),
+                .init("last_name", .text, "family name"),
+                .init("username", .text, "user name"),
+                .init("phone", .phone, "phone number"),
+                .init("image_url", .text, "avatar"),
+                .init("daw", .text, "producer profile: digital audio workstation"),
+                .init("created_at", .timestamp, "when the account was created"),
+                .init("last_active_at", .timestamp, "last sign-in or activity"),
+                .init("store", .text, "the store this row belongs to"),
+            ]
+        case .enrollment:
+            return [
+                .init("email", .email, required: true, "the learner's address"),
+                .init("course", .text, required: true, "course or product title"),
+                .init("price", .money, "price paid, minor units (0 for free)"),
+                .init("currency", .text, "ISO 4217 code"),
+                .init("progress", .percent, "progress, 0…100"),
+                .init("enrolled_at", .timestamp, required: true, "when the enrollment happened"),
+                .init("store", .text, "the store this row belongs to"),
+            ]
+        }
+    }
+
+    /// Field names, in schema order.
+    public var fieldNames: [String] { schema.map(\.name) }
+}
+
+extension RecordKind.Field {
+    init(_ name: String, _ type: FieldType, required: Bool = false, allowed: [String]? = nil, _ help: String) {
+        self.init(name: name, type: type, required: required, allowed: allowed, help: help)
+    }
+}
+
+/// Names close to `name` among `candidates`, by edit distance, for "did you mean" hints.
+func closest(to name: String, in candidates: [String], limit: Int = 3) -> [String] {
+    let scored = candidates.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }
+    let threshold = max(2, name.count / 3)
+    return scored.filter { $0.1 <= threshold }.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+        .prefix(limit).map(\.0)
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

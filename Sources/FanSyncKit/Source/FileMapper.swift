@@ -1,0 +1,250 @@
+import FanSyncCSV
+import FanSyncIO
+import Foundation
+
+/// How to map one input file.
+public struct MapOptions: Sendable {
+    /// A mapping name or path; detected from the header when `nil`.
+    public var mapping: String?
+    public var read = CSVReaderOptions()
+    /// CSV or JSON; from the file name when `nil`.
+    public var format: InputFormat?
+    public var settings = MappingSettings()
+    /// The folder rejected rows are written to (`rejects/` by default); `nil` writes none.
+    public var rejectsDirectory: String? = "rejects"
+    /// How many issues a report keeps in memory to show (all are counted and written).
+    public var issueSampleLimit = 100
+
+    public init(mapping: String? = nil, read: CSVReaderOptions = CSVReaderOptions(), format: InputFormat? = nil,
+                settings: MappingSettings = MappingSettings(), rejectsDirectory: String? = "rejects") {
+        self.mapping = mapping
+        self.read = read
+        self.format = format
+        self.settings = settings
+        self.rejectsDirectory = rejectsDirectory
+    }
+}
+
+/// What mapping one file did. `read == accepted + rejected`, always.
+public struct FileReport: Sendable {
+    public var file: String
+    public var mapping: String
+    public var mappingDetected: Bool
+    public var read = 0
+    public var accepted = 0
+    public var rejected = 0
+    /// The first issues (see ``MapOptions/issueSampleLimit``).
+    public var issues: [RowIssue] = []
+    /// Where every rejected row was written, if any was.
+    public var rejectsPath: String?
+    /// Reader and binding notices (encoding fallback, missing optional columns).
+    public var notices: [String] = []
+    /// Phone numbers kept as written because they are not valid.
+    public var invalidPhones = 0
+}
+
+/// Errors that stop a file before its rows are read.
+public enum FileMapError: Error, Sendable, CustomStringConvertible {
+    case csv(CSVError)
+    case json(JSONReaderError)
+    case detection(DetectionError)
+    case binding(MappingError)
+    case formatMismatch(file: String, mapping: String, format: Mapping.Format)
+    case rejects(String)
+
+    public var description: String {
+        switch self {
+        case .csv(let error): return error.description
+        case .json(let error): return error.description
+        case .detection(let error): return error.description
+        case .binding(let error): return error.description
+        case .formatMismatch(let file, let mapping, let format):
+            return "\(file): mapping '\(mapping)' reads \(format.rawValue) files. Pass --format or another --mapping."
+        case .rejects(let why): return "cannot write the rejects file: \(why)"
+        }
+    }
+}
+
+/// Streams one file through a mapping: every row becomes a fact or a rejection.
+public enum FileMapper {
+    /// Maps `path`, calling `onFact` for each accepted row, in file order.
+    public static func map(path: String, options: MapOptions, library: MappingLibrary,
+                           onFact: (Fact) throws -> Void) throws -> FileReport {
+        let format = options.format ?? InputFormat.guess(path: path)
+        let display = path == "-" ? "<stdin>" : path
+        let rejects = RejectsFile(directory: options.rejectsDirectory, input: display)
+        defer { rejects.close() }
+        switch format {
+        case .csv:
+            let reader: CSVReader
+            do { reader = try CSVReader(path: path, options: options.read) } catch { throw FileMapError.csv(error) }
+            let header = reader.headerNames
+            let mapping: Mapping
+            do {
+                mapping = try choose(options.mapping, header: header, format: .csv, file: display, library: library)
+            } catch {
+                throw FileMapError.detection(error)
+            }
+            guard mapping.format == .csv else {
+                throw FileMapError.formatMismatch(file: display, mapping: mapping.name, format: mapping.format)
+            }
+            let compiled: CompiledMapping
+            do {
+                compiled = try CompiledMapping(mapping, header: header, settings: options.settings)
+            } catch {
+                throw FileMapError.binding(error)
+            }
+            var report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
+            report.notices = compiled.notices
+            var record = CSVRecord()
+            let expected = header.count
+            while true {
+                do {
+                    guard try reader.read(into: &record) else { break }
+                } catch {
+                    throw FileMapError.csv(error)
+                }
+                report.read += 1
+                switch compiled.apply(record, file: display, expectedFields: expected) {
+                case .success(let fact):
+                    report.accepted += 1
+                    report.invalidPhones += fact.values.reduce(0) { count, value in
+                        if case .phone(_, false)? = value { return count + 1 }
+                        return count
+                    }
+                    try onFact(fact)
+                case .failure(let issue):
+                    try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
+                }
+            }
+            report.notices = reader.notices + report.notices
+            report.rejectsPath = rejects.path
+            return report
+        case .json:
+            let reader: JSONStreamReader
+            do { reader = try JSONStreamReader(path: path) } catch { throw FileMapError.json(error) }
+            var report: FileReport?
+            var compiled: CompiledMapping?
+            var pending: [RowIssue] = []
+            while true {
+                let element: JSONElement
+                do {
+                    guard let next = try reader.next() else { break }
+                    element = next
+                } catch where error.isSkippable {
+                    let issue = RowIssue(file: display, line: error.line ?? 0, column: nil, columnName: nil, value: nil,
+                                         reason: .malformedJSON(error.description))
+                    if report != nil {
+                        report!.read += 1
+                        try reject(issue, report: &report!, rejects: rejects, limit: options.issueSampleLimit)
+                    } else {
+                        pending.append(issue)
+                    }
+                    continue
+                } catch {
+                    throw FileMapError.json(error)
+                }
+                if compiled == nil {
+                    // The first element's keys stand for the header.
+                    let keys: [String]
+                    if case .object(let members) = element.value { keys = Array(members.keys) } else { keys = [] }
+                    let mapping: Mapping
+                    do {
+                        mapping = try choose(options.mapping, header: keys, format: .json, file: display, library: library)
+                    } catch {
+                        throw FileMapError.detection(error)
+                    }
+                    guard mapping.format == .json else {
+                        throw FileMapError.formatMismatch(file: display, mapping: mapping.name, format: mapping.format)
+                    }
+                    do {
+                        compiled = try CompiledMapping(jsonMapping: mapping, settings: options.settings)
+                    } catch {
+                        throw FileMapError.binding(error)
+                    }
+                    report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
+                    for issue in pending {
+                        report!.read += 1
+                        try reject(issue, report: &report!, rejects: rejects, limit: options.issueSampleLimit)
+                    }
+                }
+                guard let mapper = compiled else { continue }
+                report!.read += 1
+                switch mapper.apply(element, file: display) {
+                case .success(let fact):
+                    report!.accepted += 1
+                    try onFact(fact)
+                case .failure(let issue):
+                    try reject(issue, report: &report!, rejects: rejects, limit: options.issueSampleLimit)
+                }
+            }
+            var final = report ?? FileReport(file: display, mapping: options.mapping ?? "-", mappingDetected: false)
+            if report == nil {
+                for issue in pending {
+                    final.read += 1
+                    try reject(issue, report: &final, rejects: rejects, limit: options.issueSampleLimit)
+                }
+            }
+            final.rejectsPath = rejects.path
+            return final
+        }
+    }
+
+    private static func choose(_ name: String?, header: [String], format: Mapping.Format, file: String,
+                               library: MappingLibrary) throws(DetectionError) -> Mapping {
+        if let name { return try library.resolve(name) }
+        return try library.detect(header: header, format: format, file: file)
+    }
+
+    private static func reject(_ issue: RowIssue, report: inout FileReport, rejects: RejectsFile, limit: Int) throws {
+        report.rejected += 1
+        if report.issues.count < limit { report.issues.append(issue) }
+        do {
+            try rejects.write(issue)
+        } catch {
+            throw FileMapError.rejects("\(error)")
+        }
+    }
+}
+
+/// The CSV of rejected rows beside a run: created on the first rejection.
+final class RejectsFile {
+    let directory: String?
+    let input: String
+    private var writer: CSVWriter?
+    private(set) var path: String?
+
+    init(directory: String?, input: String) {
+        self.directory = directory
+        self.input = input
+    }
+
+    func write(_ issue: RowIssue) throws {
+        guard let directory else { return }
+        if writer == nil {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let stamp = UTCTime.iso8601(Int64(Date().timeIntervalSince1970)).replacingOccurrences(of: ":", with: "")
+            var base = (input as NSString).lastPathComponent
+            for suffix in [".gz", ".csv", ".json", ".ndjson", ".jsonl", ".txt"] where base.lowercased().hasSuffix(suffix) {
+                base.removeLast(suffix.count)
+            }
+            var candidate = (directory as NSString).appendingPathComponent("\(stamp)-\(base).rejects.csv")
+            var counter = 2
+            while FileManager.default.fileExists(atPath: candidate) {
+                candidate = (directory as NSString).appendingPathComponent("\(stamp)-\(base)-\(counter).rejects.csv")
+                counter += 1
+            }
+            let created = try CSVWriter(path: candidate)
+            try created.write(["file", "line", "column", "column_name", "value", "reason"])
+            writer = created
+            path = candidate
+        }
+        try writer?.write([issue.file, String(issue.line), issue.column.map(String.init) ?? "", issue.columnName ?? "",
+                           issue.value ?? "", issue.reasonText])
+    }
+
+    func close() {
+        try? writer?.close()
+        writer = nil
+    }
+}
