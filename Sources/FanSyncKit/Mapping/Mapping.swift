@@ -183,7 +183,8 @@ struct MappingParser {
             fail("missing 'fields': how each field of the record is filled", at: top["fields"] ?? root)
         }
         if let record {
-            check(fields: fields, record: record, at: top["fields"] ?? root)
+            let declared = Set(top["fields"]?.mapping?.keys.compactMap(\.string) ?? [])
+            check(fields: fields, record: record, declared: declared, at: top["fields"] ?? root)
         }
         guard let name, let record, errors.isEmpty else { return nil }
         return Mapping(name: name, description: description, record: record, format: format, detect: detect,
@@ -194,6 +195,15 @@ struct MappingParser {
         guard let name = nameNode.string else {
             fail("field names are text", at: nameNode)
             return nil
+        }
+        if let record, !record.fieldNames.contains(name) {
+            // Report a secret column even on a field that does not exist.
+            var columns: [String] = []
+            if let column = node.scalar?.string { columns = [column] }
+            if let from = node.mapping?["from"] { columns = from.sequence?.compactMap(\.string) ?? from.string.map { [$0] } ?? [] }
+            for column in columns where SensitiveColumns.isSensitive(column) {
+                fail("'\(column)' holds secrets and may not be read into any field", at: node)
+            }
         }
         if let record, !record.fieldNames.contains(name) {
             let hint = closest(to: name, in: record.fieldNames)
@@ -228,6 +238,7 @@ struct MappingParser {
             fail("field '\(name)' needs 'from': the column(s) to read", at: node)
         }
         var transforms: [Transform] = []
+        var transformsBroken = false
         if let list = map["transform"] {
             let steps = list.sequence.map(Array.init) ?? [list]
             for step in steps {
@@ -235,6 +246,7 @@ struct MappingParser {
                     transforms.append(try Transform(node: step, file: file))
                 } catch {
                     errors.append(error)
+                    transformsBroken = true
                 }
             }
             for (index, step) in transforms.enumerated() where index > 0 {
@@ -260,15 +272,17 @@ struct MappingParser {
             default: fail("'invalid' is reject (the row is rejected) or skip (the field stays empty)", at: node)
             }
         }
+        // A step that did not parse was reported; checking the chain's types would only add noise.
+        if transformsBroken { return nil }
         return Mapping.Field(name: name, from: from, transforms: transforms, required: required,
                              invalidLeavesEmpty: invalidLeavesEmpty,
                              line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
     }
 
     /// Checks the fields against the record kind's schema: types, required fields, money currencies.
-    mutating func check(fields: [Mapping.Field], record: RecordKind, at node: Node) {
+    mutating func check(fields: [Mapping.Field], record: RecordKind, declared: Set<String>, at node: Node) {
         let names = Set(fields.map(\.name))
-        for field in record.schema where field.required && !names.contains(field.name) {
+        for field in record.schema where field.required && !names.contains(field.name) && !declared.contains(field.name) {
             fail("a \(record.rawValue) needs the field '\(field.name)' (\(field.help))", at: node)
         }
         for field in fields {

@@ -118,7 +118,8 @@ public enum Transform: Sendable, Equatable {
             let opts = try options(["region"])
             let chosen = (region ?? opts["region"]?.string)?.uppercased()
             if let chosen, !PhoneNormalizer.isSupported(region: chosen) {
-                throw fail("unknown phone region '\(chosen)'; use an ISO 3166 code such as US, GB, DE", at: argument)
+                throw fail("unknown phone region '\(chosen)'; use an ISO 3166 code such as US, GB, DE",
+                           at: opts["region"] ?? argument)
             }
             self = .phone(region: chosen)
         case "datetime":

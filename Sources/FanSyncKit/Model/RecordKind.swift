@@ -130,7 +130,13 @@ extension RecordKind.Field {
 
 /// Names close to `name` among `candidates`, by edit distance, for "did you mean" hints.
 func closest(to name: String, in candidates: [String], limit: Int = 3) -> [String] {
-    let scored = candidates.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }
+    let lowered = name.lowercased()
+    let scored = candidates.map { candidate -> (String, Int) in
+        let other = candidate.lowercased()
+        // A prefix ("lower" for "lowercase") is as good as a one-letter typo.
+        if lowered.count >= 3 && (other.hasPrefix(lowered) || lowered.hasPrefix(other)) { return (candidate, 1) }
+        return (candidate, editDistance(lowered, other))
+    }
     let threshold = max(2, name.count / 3)
     return scored.filter { $0.1 <= threshold }.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
         .prefix(limit).map(\.0)

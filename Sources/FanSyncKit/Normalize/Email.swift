@@ -26,7 +26,7 @@ public enum Email {
                   !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
                       && label.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }
               }),
-              let top = labels.last, top.count >= 2, !top.allSatisfy(\.isNumber) else {
+              let top = labels.last, top.count >= 2, top.allSatisfy(\.isLetter) || top.hasPrefix("xn--") else {
             return .failure(.invalid(original))
         }
         return .success((normalized, original))

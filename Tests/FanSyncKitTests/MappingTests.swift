@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+@testable import FanSyncKit
+
+@Suite struct MappingFiles {
+    @Test func everyBuiltInMappingLoads() {
+        #expect(builtInLibrary.problems.isEmpty)
+        #expect(Set(builtInLibrary.mappings.map(\.name)) == [
+            "activecampaign.contacts", "stripe.payments", "stripe.customers", "stripe.subscriptions",
+            "clerk.users", "clerk.users.json", "app.enrollments", "legacy.list",
+        ])
+    }
+
+    @Test(arguments: [
+        ("samples/activecampaign/contacts.csv", "activecampaign.contacts"),
+        ("samples/stripe/unified_payments.csv", "stripe.payments"),
+        ("samples/stripe/payments_2023.csv", "stripe.payments"),
+        ("samples/stripe/customers.csv", "stripe.customers"),
+        ("samples/stripe/subscriptions.csv", "stripe.subscriptions"),
+        ("samples/clerk/users.csv", "clerk.users"),
+        ("samples/clerk/users.json", "clerk.users.json"),
+        ("samples/clerk/users.ndjson", "clerk.users.json"),
+        ("samples/app/enrollments.csv", "app.enrollments"),
+        ("samples/legacy/members_1252.csv", "legacy.list"),
+    ])
+    func everySampleIsDetected(sample: String, mapping: String) throws {
+        let (_, report) = try mapSample(sample)
+        #expect(report.mapping == mapping)
+        #expect(report.mappingDetected)
+        #expect(report.read == report.accepted + report.rejected)
+    }
+
+    @Test func errorsCarryFileLineAndColumnAndAllAreReported() throws {
+        let yaml = """
+            name: broken
+            record: contact
+            detect: [Email]
+            key: id
+            colour: blue
+            fields:
+              email:
+                from: Email
+                transform: [trim, lower]
+              first_nam: { from: First }
+              tags: { from: Tags }
+              secret: { from: password_digest }
+              phone:
+                from: Phone
+                transform: [{ phone: { region: XX } }]
+            """
+        do {
+            _ = try Mapping.parse(yaml: yaml, file: "m.yml")
+            Issue.record("expected errors")
+        } catch {
+            let messages = error.errors.map(\.description)
+            #expect(messages.contains("m.yml:5:1: unknown key 'colour'; a mapping has name, description, record, format, detect, key, fields"))
+            #expect(messages.contains { $0.hasPrefix("m.yml:9:23: unknown transform 'lower' (did you mean 'lowercase'?)") })
+            #expect(messages.contains { $0.hasPrefix("m.yml:10:3: a contact has no field 'first_nam' (did you mean 'first_name'?)") })
+            #expect(messages.contains { $0.hasPrefix("m.yml:12:3: a contact has no field 'secret'") })
+            #expect(messages.contains("m.yml:12:11: 'password_digest' holds secrets and may not be read into any field"))
+            // A step that did not parse is reported once, without knock-on type errors.
+            #expect(!messages.contains { $0.contains("field 'email' is email") })
+            #expect(messages.count == 7)
+            #expect(messages.contains { $0.hasPrefix("m.yml:11:3: field 'tags' is list in a contact but the transforms give text; it needs the split transform") })
+            #expect(messages.contains { $0.hasPrefix("m.yml:15:36: unknown phone region 'XX'") })
+        }
+    }
+
+    @Test func sensitiveColumnsAreRefusedWhereverTheyAppear() throws {
+        for column in ["password_digest", "password_hasher", "totp_secret", "TOTP Secret", "backup_codes", "Card Number",
+                       "card_number", "private_metadata.note"] {
+            let yaml = """
+                name: leaky
+                record: user
+                detect: [id]
+                key: id
+                fields:
+                  email: { from: email, transform: [email], required: true }
+                  username: { from: [login, "\(column)"] }
+                """
+            #expect {
+                try Mapping.parse(yaml: yaml, file: "leaky.yml")
+            } throws: { error in
+                (error as? MappingErrors)?.errors.contains { $0.message.contains("holds secrets and may not be read") } == true
+            }
+        }
+        let keyed = "name: k\nrecord: user\ndetect: [id]\nkey: totp_secret\nfields:\n  email: { from: e, transform: [email] }\n"
+        #expect(throws: MappingErrors.self) { try Mapping.parse(yaml: keyed, file: "k.yml") }
+    }
+
+    @Test func requiredSchemaFieldsTypesAndMoneyCurrenciesAreChecked() throws {
+        let yaml = """
+            name: pay
+            record: payment
+            detect: [id]
+            key: id
+            fields:
+              amount: { from: Amount, transform: [{ money: { currency_field: currency } }] }
+              status: { from: Status }
+              created_at: { from: Created, transform: [datetime, trim] }
+            """
+        do {
+            _ = try Mapping.parse(yaml: yaml, file: "p.yml")
+            Issue.record("expected errors")
+        } catch {
+            let messages = error.errors.map(\.message)
+            #expect(messages.contains { $0.contains("a payment needs the field 'currency'") })
+            #expect(messages.contains { $0.contains("money reads its currency from 'currency', which this mapping does not fill") })
+            #expect(messages.contains { $0.contains("field 'created_at': a transform that takes text follows one that gives timestamp") })
+        }
+    }
+
+    @Test func invalidYAMLIsLocated() {
+        #expect {
+            try Mapping.parse(yaml: "name: x\nrecord: [contact\n", file: "bad.yml")
+        } throws: { error in
+            guard let first = (error as? MappingErrors)?.errors.first else { return false }
+            return first.file == "bad.yml" && first.line > 0 && first.message.hasPrefix("not valid YAML")
+        }
+    }
+
+    @Test func theTemplateIsAWorkingMapping() throws {
+        let template = try Mapping.load(path: repositoryRoot + "/mappings/template.yml")
+        #expect(template.name == "legacy.list")
+        #expect(template.key == .none)
+    }
+}
+
+@Suite struct Detection {
+    @Test func unknownHeaderListsTheClosestMappingsAndTheirMissingColumns() throws {
+        #expect {
+            try builtInLibrary.detect(header: ["id", "Amount", "Currency", "Status"], format: .csv, file: "x.csv")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("x.csv: no mapping recognizes this header") && text.contains("stripe.payments: missing 'Amount Refunded'")
+        }
+    }
+
+    @Test func ambiguousHeadersAreAnError() throws {
+        let folder = try temporaryDirectory()
+        for name in ["one", "two"] {
+            _ = try writeFile("name: \(name)\nrecord: contact\ndetect: [Email]\nkey: none\nfields:\n  email: { from: Email, transform: [email] }\n",
+                              name: "\(name).yml", in: folder)
+        }
+        let library = MappingLibrary(directories: [folder])
+        #expect {
+            try library.detect(header: ["Email"], format: .csv, file: "list.csv")
+        } throws: { error in
+            "\(error)" == "list.csv: the header fits several mappings (one, two). Pass --mapping NAME to choose."
+        }
+    }
+
+    @Test func theMostSpecificMappingWins() throws {
+        let folder = try temporaryDirectory()
+        _ = try writeFile("name: loose\nrecord: contact\ndetect: [Email]\nkey: none\nfields:\n  email: { from: Email, transform: [email] }\n",
+                          name: "loose.yml", in: folder)
+        let library = MappingLibrary(directories: [repositoryRoot + "/mappings", folder])
+        let header = ["Contact ID", "Email", "Date Created", "Date Updated"]
+        #expect(try library.detect(header: header, format: .csv, file: "c.csv").name == "activecampaign.contacts")
+        #expect(try library.detect(header: ["Email", "Name"], format: .csv, file: "c.csv").name == "loose")
+    }
+
+    @Test func mappingByNameOrPath() throws {
+        #expect(try builtInLibrary.resolve("stripe.customers").record == .stripeCustomer)
+        #expect(try builtInLibrary.resolve(repositoryRoot + "/mappings/template.yml").name == "legacy.list")
+        #expect(throws: DetectionError.self) { try builtInLibrary.resolve("stripe.nope") }
+    }
+
+    @Test func requiredColumnsMissingFromTheHeaderStopTheFile() throws {
+        let path = try writeFile("Email Address,First Name\nx@example.com,X\n", name: "list.csv")
+        #expect {
+            try FileMapper.map(path: path, options: MapOptions(mapping: "stripe.payments", rejectsDirectory: nil),
+                               library: builtInLibrary) { _ in }
+        } throws: { error in
+            "\(error)".contains("the key column 'id' is not in the file's header")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+@testable import FanSyncKit
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+let builtInLibrary = MappingLibrary(directories: [repositoryRoot + "/mappings"])
+
+func temporaryDirectory() throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-kit-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url.path
+}
+
+func writeFile(_ text: String, name: String, in directory: String? = nil) throws -> String {
+    let folder = try directory ?? temporaryDirectory()
+    let path = folder + "/" + name
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+/// Runs one transform on one value.
+func run(_ transform: Transform, _ input: String, settings: MappingSettings = MappingSettings(),
+         row: [String: FieldValue] = [:]) -> StepResult {
+    let names = Array(row.keys)
+    var slots: [String: Int] = [:]
+    for (index, name) in names.enumerated() { slots[name] = index }
+    let context = RowContext(values: names.map { row[$0] }, slots: slots)
+    return transform.compile(settings: settings)(.text(input), context)
+}
+
+extension StepResult {
+    var value: FieldValue? { if case .value(let value) = self { return value } else { return nil } }
+    var isEmpty: Bool { if case .empty = self { return true } else { return false } }
+    var failure: String? { if case .failure(let why) = self { return why } else { return nil } }
+}
+
+/// Maps a sample through the built-in mappings; facts as JSONL with paths relative to the repository.
+func mapSample(_ relative: String, rejects: String? = nil) throws -> (lines: [String], report: FileReport) {
+    var lines: [String] = []
+    let report = try FileMapper.map(path: repositoryRoot + "/" + relative,
+                                    options: MapOptions(rejectsDirectory: rejects), library: builtInLibrary) { fact in
+        lines.append(FactJSON.line(fact).replacingOccurrences(of: repositoryRoot + "/", with: ""))
+    }
+    return (lines, report)
+}

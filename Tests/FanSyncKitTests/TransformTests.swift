@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import FanSyncKit
+
+@Suite struct Transforms {
+    @Test(arguments: [
+        ("  Ana.Silva@Example.COM ", "ana.silva@example.com", "Ana.Silva@Example.COM"),
+        ("zoë@exämple.org", "zoë@exämple.org", "zoë@exämple.org"),
+        ("Zoe\u{0308}@example.org", "zoë@example.org", "Zoe\u{0308}@example.org"),   // NFC
+        ("first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk"),
+    ])
+    func emailNormalizes(input: String, normalized: String, original: String) {
+        #expect(run(.email, input).value == .email(normalized: normalized, original: original))
+    }
+
+    @Test(arguments: ["not-an-email", "a@b", "@example.com", "a@@example.com", "a b@example.com", "a@example..com",
+                      "a@-example.com", "a.@example.com", "a@example.c0m1", "bad-address@"])
+    func emailRejectsInvalid(input: String) {
+        #expect(run(.email, input).failure == "not a valid email address")
+    }
+
+    @Test func emailTellsEmptyFromInvalid() {
+        #expect(run(.email, "   ").isEmpty)
+        #expect(run(.email, "x").failure != nil)
+    }
+
+    @Test(arguments: [
+        ("49.00", "USD", Int64(4900)), ("49", "USD", 4900), ("49.5", "USD", 4950), ("-12.34", "EUR", -1234),
+        ("4700", "JPY", 4700), ("4700.00", "JPY", 4700), ("12.500", "KWD", 12500), ("0.001", "KWD", 1),
+        ("1,250.00", "USD", 125_000), ("49.000", "USD", 4900), (".5", "USD", 50), ("+3", "GBP", 300),
+    ])
+    func moneyIsExact(input: String, currency: String, minor: Int64) {
+        #expect(run(.money(currencyField: nil, currency: currency, minor: false), input).value == .money(minor))
+    }
+
+    @Test(arguments: [
+        ("49.005", "USD", "more than 2 decimal places for this currency; it would need rounding"),
+        ("4700.5", "JPY", "more than 0 decimal places for this currency; it would need rounding"),
+        ("forty-nine", "USD", "not a decimal amount"), ("$49.00", "USD", "not a decimal amount"),
+        ("1,25.00", "USD", "not a decimal amount"), ("49.", "USD", "not a decimal amount"),
+        ("1.2.3", "USD", "not a decimal amount"), ("99999999999999999999", "USD", "amount out of range"),
+    ])
+    func moneyRejectsWhatItCannotReadExactly(input: String, currency: String, reason: String) {
+        #expect(run(.money(currencyField: nil, currency: currency, minor: false), input).failure == reason)
+    }
+
+    @Test func moneyReadsItsCurrencyFromAnotherField() {
+        let transform = Transform.money(currencyField: "currency", currency: nil, minor: false)
+        #expect(run(transform, "4700", row: ["currency": .text("JPY")]).value == .money(4700))
+        #expect(run(transform, "47.00", row: ["currency": .text("usd")]).value == .money(4700))
+        #expect(run(transform, "47.00", row: [:]).failure == "no valid currency for this amount")
+        #expect(run(.money(currencyField: nil, currency: "USD", minor: true), "4700").value == .money(4700))
+    }
+
+    @Test func currencyIsValidatedAndUpperCased() {
+        #expect(run(.currency, " usd ").value == .text("USD"))
+        #expect(run(.currency, "jpy").value == .text("JPY"))
+        #expect(run(.currency, "XYZ").failure == "not an ISO 4217 currency code")
+        #expect(run(.currency, "").isEmpty)
+    }
+
+    @Test(arguments: [
+        ("2024-06-02 10:15:00", "2024-06-02T10:15:00Z"),
+        ("2024-06-02 10:15", "2024-06-02T10:15:00Z"),
+        ("2024-06-02", "2024-06-02T00:00:00Z"),
+        ("2024-06-11T10:00:00+02:00", "2024-06-11T08:00:00Z"),
+        ("2024-06-11T10:00:00.123-0530", "2024-06-11T15:30:00Z"),
+        ("2024-06-02T10:16:00Z", "2024-06-02T10:16:00Z"),
+        ("3/7/2023 9:05", "2023-03-07T09:05:00Z"),
+        ("12/31/1999 23:59:59", "1999-12-31T23:59:59Z"),
+        ("2/29/2024", "2024-02-29T00:00:00Z"),
+        ("1715000000", "2024-05-06T12:53:20Z"),
+        ("1715000000000", "2024-05-06T12:53:20Z"),
+    ])
+    func datetimeFormats(input: String, iso: String) {
+        guard case .timestamp(let seconds)? = run(.datetime(zone: nil, order: .monthFirst), input).value else {
+            Issue.record("no timestamp for \(input)")
+            return
+        }
+        #expect(UTCTime.iso8601(seconds) == iso)
+    }
+
+    @Test func datetimeZonesAndOrders() {
+        let berlin = MappingSettings(zone: TimeZone(identifier: "Europe/Berlin"))
+        // Winter (CET, +1) and summer (CEST, +2) wall times.
+        #expect(run(.datetime(zone: nil, order: .monthFirst), "2024-01-15 09:30:00", settings: berlin).value
+                == .timestamp(UTCTime.parse("2024-01-15T08:30:00Z")!))
+        #expect(run(.datetime(zone: nil, order: .monthFirst), "2024-07-15 09:30:00", settings: berlin).value
+                == .timestamp(UTCTime.parse("2024-07-15T07:30:00Z")!))
+        // An explicit offset wins over the zone.
+        #expect(run(.datetime(zone: nil, order: .monthFirst), "2024-07-15T09:30:00Z", settings: berlin).value
+                == .timestamp(UTCTime.parse("2024-07-15T09:30:00Z")!))
+        #expect(run(.datetime(zone: "America/New_York", order: .monthFirst), "2024-07-15 09:30").value
+                == .timestamp(UTCTime.parse("2024-07-15T13:30:00Z")!))
+        #expect(run(.datetime(zone: nil, order: .dayFirst), "3/7/2023 9:05").value
+                == .timestamp(UTCTime.parse("2023-07-03T09:05:00Z")!))
+    }
+
+    @Test(arguments: ["2024-02-30 10:00:00", "2023-02-29", "13/1/2024", "2024-06-02 25:00", "yesterday", "2024-06-02T10",
+                      "12345678901234", "2024-06-02 10:15:00 +99"])
+    func datetimeRejects(input: String) {
+        #expect(run(.datetime(zone: nil, order: .monthFirst), input).failure == "not a date and time in a supported format")
+    }
+
+    @Test func iso8601RoundTripsAcrossCenturies() {
+        for text in ["1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "2000-02-29T12:00:00Z", "2100-03-01T00:00:00Z"] {
+            #expect(UTCTime.parse(text).map(UTCTime.iso8601) == text)
+        }
+    }
+
+    @Test func splitTrimsDropsEmptiesAndDeduplicatesCaseInsensitively() {
+        #expect(run(.split(","), " ableton, Newsletter ,,ABLETON, newsletter, fl studio ").value
+                == .list(["ableton", "Newsletter", "fl studio"]))
+        #expect(run(.split("|"), "a|b").value == .list(["a", "b"]))
+        #expect(run(.split(","), " , ,").isEmpty)
+    }
+
+    @Test func mapDefaultNullIfBooleanIntegerPercent() {
+        let table = Transform.map(["paid": "succeeded", "failed": "failed", "void": ""], otherwise: nil)
+        #expect(run(table, "Paid").value == .text("succeeded"))
+        #expect(run(table, "Other").value == .text("Other"))
+        #expect(run(table, "VOID").isEmpty)
+        #expect(run(.map(["paid": "succeeded"], otherwise: "_reject"), "Other").failure == "value not in the mapping's table")
+        #expect(run(.map(["paid": "succeeded"], otherwise: "unknown"), "Other").value == .text("unknown"))
+        #expect(run(.defaultValue("USD"), "").value == .text("USD"))
+        #expect(run(.defaultValue("USD"), "EUR").value == .text("EUR"))
+        #expect(run(.nullIf(["N/A", "-"]), " N/A ").isEmpty)
+        #expect(run(.nullIf(["N/A"]), "x").value == .text("x"))
+        for yes in ["true", "Yes", "Y", "1", "t", "on"] { #expect(run(.boolean, yes).value == .bool(true)) }
+        for no in ["false", "No", "n", "0", "F", "off"] { #expect(run(.boolean, no).value == .bool(false)) }
+        #expect(run(.boolean, "maybe").failure == "not a yes/no value")
+        #expect(run(.integer, " -42 ").value == .integer(-42))
+        #expect(run(.integer, "4.2").failure == "not a whole number")
+        #expect(run(.percent, "35").value == .percent(35))
+        #expect(run(.percent, "12.5%").value == .percent(12.5))
+        #expect(run(.percent, "101").failure == "not a percentage between 0 and 100")
+        #expect(run(.percent, "-1").failure != nil)
+        #expect(run(.trim, "  x  ").value == .text("x"))
+        #expect(run(.trim, "   ").isEmpty)
+        #expect(run(.lowercase, "ÀbC").value == .text("àbc"))
+    }
+
+    @Test func phoneKeepsInvalidNumbersRawAndFlagged() {
+        #expect(run(.phone(region: nil), "(415) 555-0199").value == .phone("+14155550199", valid: true))
+        #expect(run(.phone(region: "GB"), "020 7946 0958").value == .phone("+442079460958", valid: true))
+        #expect(run(.phone(region: nil), "020 7946 0958", settings: MappingSettings(region: "GB")).value
+                == .phone("+442079460958", valid: true))
+        #expect(run(.phone(region: nil), "555-CALL").value == .phone("555-CALL", valid: false))
+        #expect(run(.phone(region: nil), " ").isEmpty)
+    }
+}
