@@ -15,6 +15,11 @@ struct MappingOptions: ParsableArguments {
     @Option(help: "The time zone of dates written without an offset (IANA name, e.g. Europe/Berlin). UTC when omitted.")
     var zone = "UTC"
 
+    @Option(help: ArgumentHelp(
+        "e164: check phone numbers with libphonenumber and write them as E.164 (invalid ones are kept as written and flagged); keep: keep them as written, unchecked.",
+        discussion: "libphonenumber takes about 14 µs a number here: 'keep' saves that on very large lists."))
+    var phones: PhoneMode = .e164
+
     func validate() throws {
         if !PhoneNormalizer.isSupported(region: region.uppercased()) {
             throw ValidationError("--region '\(region)' is not a region code libphonenumber knows; use e.g. US, GB, DE.")
@@ -25,10 +30,15 @@ struct MappingOptions: ParsableArguments {
     }
 
     var settings: MappingSettings {
-        MappingSettings(region: region.uppercased(), zone: TimeZone(identifier: zone))
+        MappingSettings(region: region.uppercased(), zone: TimeZone(identifier: zone), normalizePhones: phones == .e164)
     }
 
     func library() -> MappingLibrary {
         MappingLibrary(directories: MappingLibrary.defaultDirectories(extra: folders))
     }
+}
+
+enum PhoneMode: String, ExpressibleByArgument, CaseIterable {
+    case e164
+    case keep
 }

@@ -25,8 +25,8 @@ func run(_ transform: Transform, _ input: String, settings: MappingSettings = Ma
     let names = Array(row.keys)
     var slots: [String: Int] = [:]
     for (index, name) in names.enumerated() { slots[name] = index }
-    let context = RowContext(values: names.map { row[$0] }, slots: slots)
-    return transform.compile(settings: settings)(.text(input), context)
+    let context = RowContext(values: names.map { row[$0] })
+    return transform.compile(settings: settings, slots: slots)(.text(input), context)
 }
 
 extension StepResult {

@@ -141,11 +141,13 @@ import Testing
     }
 
     @Test func phoneKeepsInvalidNumbersRawAndFlagged() {
-        #expect(run(.phone(region: nil), "(415) 555-0199").value == .phone("+14155550199", valid: true))
-        #expect(run(.phone(region: "GB"), "020 7946 0958").value == .phone("+442079460958", valid: true))
+        #expect(run(.phone(region: nil), "(415) 555-0199").value == .phone("+14155550199", .valid))
+        #expect(run(.phone(region: "GB"), "020 7946 0958").value == .phone("+442079460958", .valid))
         #expect(run(.phone(region: nil), "020 7946 0958", settings: MappingSettings(region: "GB")).value
-                == .phone("+442079460958", valid: true))
-        #expect(run(.phone(region: nil), "555-CALL").value == .phone("555-CALL", valid: false))
+                == .phone("+442079460958", .valid))
+        #expect(run(.phone(region: nil), "555-CALL").value == .phone("555-CALL", .invalid))
         #expect(run(.phone(region: nil), " ").isEmpty)
+        #expect(run(.phone(region: nil), " (415) 555-0199 ", settings: MappingSettings(normalizePhones: false)).value
+                == .phone("(415) 555-0199", .unchecked))
     }
 }

@@ -11,16 +11,47 @@ enum Reader {
 }
 
 /// A ``Mapping/Field`` bound to one input: names resolved once, steps compiled once.
-struct CompiledField {
+/// A class, so the per-row loop passes one reference instead of copying a dozen.
+final class CompiledField {
     let name: String
     let slot: Int
     let reader: Reader
+    /// The CSV column indexes (empty for JSON).
+    let positions: [Int]
     let joinSeparator: String?
     let steps: [(FieldValue, RowContext) -> StepResult]
     let required: Bool
     let invalidLeavesEmpty: Bool
+    /// The values the kind's schema allows, for text fields that have a fixed set.
+    let allowed: Set<String>?
     /// Money fields read other fields, so they run last.
     let runsLate: Bool
+
+    init(name: String, slot: Int, reader: Reader, joinSeparator: String?,
+         steps: [(FieldValue, RowContext) -> StepResult], required: Bool, invalidLeavesEmpty: Bool,
+         allowed: Set<String>?, runsLate: Bool) {
+        self.name = name
+        self.slot = slot
+        self.reader = reader
+        if case .columns(let positions, _) = reader { self.positions = positions } else { self.positions = [] }
+        self.joinSeparator = joinSeparator
+        self.steps = steps
+        self.required = required
+        self.invalidLeavesEmpty = invalidLeavesEmpty
+        self.allowed = allowed
+        self.runsLate = runsLate
+    }
+
+    /// The name of the column (CSV, 1-based) or path a value came from.
+    func columnName(_ column: Int?) -> String? {
+        switch reader {
+        case .columns(let positions, let names):
+            guard let column, let index = positions.firstIndex(of: column - 1) else { return names.first }
+            return names[index]
+        case .paths(_, let names):
+            return names.first
+        }
+    }
 }
 
 /// A ``Mapping`` bound to one file's header (CSV) or shape (JSON), ready to apply per row.
@@ -28,7 +59,9 @@ public struct CompiledMapping {
     public let mapping: Mapping
     let fields: [CompiledField]
     let keyReader: Reader?
-    let slots: [String: Int]
+    /// The key's CSV column index, when the key is a column.
+    let keyPosition: Int?
+    let slotCount: Int
     /// Notices from binding, such as optional columns the file lacks.
     public private(set) var notices: [String] = []
 
@@ -79,10 +112,11 @@ public struct CompiledMapping {
                  reader: (Mapping.Field) throws(MappingError) -> Reader) throws(MappingError) {
         self.mapping = mapping
         self.keyReader = keyReader
+        if case .columns(let positions, _)? = keyReader { keyPosition = positions.first } else { keyPosition = nil }
         let names = mapping.record.fieldNames
         var slots: [String: Int] = [:]
         for (slot, name) in names.enumerated() { slots[name] = slot }
-        self.slots = slots
+        slotCount = names.count
         var compiled: [CompiledField] = []
         for field in mapping.fields {
             guard let slot = slots[field.name] else { continue }
@@ -91,8 +125,9 @@ public struct CompiledMapping {
             let runsLate = field.transforms.contains { if case .money = $0 { return true } else { return false } }
             compiled.append(CompiledField(
                 name: field.name, slot: slot, reader: try reader(field), joinSeparator: join,
-                steps: field.transforms.map { $0.compile(settings: settings) }, required: field.required,
-                invalidLeavesEmpty: field.invalidLeavesEmpty, runsLate: runsLate))
+                steps: field.transforms.map { $0.compile(settings: settings, slots: slots) }, required: field.required,
+                invalidLeavesEmpty: field.invalidLeavesEmpty,
+                allowed: mapping.record.schema[slot].allowed.map(Set.init), runsLate: runsLate))
         }
         fields = compiled.filter { !$0.runsLate } + compiled.filter(\.runsLate)
     }
@@ -103,83 +138,99 @@ public struct CompiledMapping {
         if record.count != expectedFields {
             return .failure(RowIssue(file: file, line: line, reason: .fieldCount(expected: expectedFields, found: record.count)))
         }
-        return apply(file: file, line: line) { reader in
-            guard case .columns(let positions, _) = reader else { return [] }
-            return positions.map { (column: $0 + 1, text: record[$0] ?? "") }
+        var context = RowContext(values: [FieldValue?](repeating: nil, count: slotCount))
+        for field in fields {
+            var chosen: String?
+            var column: Int?
+            if let separator = field.joinSeparator {
+                var parts: [String] = []
+                for position in field.positions {
+                    let part = (record[position] ?? "").trimmed
+                    if !part.isEmpty { parts.append(part); column = column ?? position + 1 }
+                }
+                chosen = parts.isEmpty ? nil : parts.joined(separator: separator)
+            } else {
+                for position in field.positions where record.withField(position, { !$0.isEmpty }) == true {
+                    chosen = record[position]
+                    column = position + 1
+                    break
+                }
+            }
+            if let issue = fill(field, raw: chosen, column: column ?? field.positions.first.map { $0 + 1 },
+                                context: &context, file: file, line: line) {
+                return .failure(issue)
+            }
         }
+        var key: String?
+        if let keyPosition { key = record[keyPosition]?.trimmed }
+        return finish(context, key: key, file: file, line: line)
     }
 
     /// Maps one JSON element.
     public func apply(_ element: JSONElement, file: String) -> Result<Fact, RowIssue> {
-        apply(file: file, line: element.line) { reader in
-            guard case .paths(let paths, _) = reader else { return [] }
-            return paths.map { (column: nil, text: $0.text(in: element.value) ?? "") }
+        var context = RowContext(values: [FieldValue?](repeating: nil, count: slotCount))
+        for field in fields {
+            guard case .paths(let paths, _) = field.reader else { continue }
+            var chosen: String?
+            if let separator = field.joinSeparator {
+                let parts = paths.compactMap { $0.text(in: element.value)?.trimmed }.filter { !$0.isEmpty }
+                chosen = parts.isEmpty ? nil : parts.joined(separator: separator)
+            } else {
+                chosen = paths.lazy.compactMap { $0.text(in: element.value) }.first { !$0.isEmpty }
+            }
+            if let issue = fill(field, raw: chosen, column: nil, context: &context, file: file, line: element.line) {
+                return .failure(issue)
+            }
         }
+        var key: String?
+        if let keyReader, case .paths(let paths, _) = keyReader { key = paths.first?.text(in: element.value)?.trimmed }
+        return finish(context, key: key, file: file, line: element.line)
     }
 
-    /// The shared per-row path: read raw values, run steps, check the schema.
-    private func apply(file: String, line: Int,
-                       read: (Reader) -> [(column: Int?, text: String)]) -> Result<Fact, RowIssue> {
-        var context = RowContext(values: [FieldValue?](repeating: nil, count: slots.count), slots: slots)
-        let schema = mapping.record.schema
-        for field in fields {
-            let raw = read(field.reader)
-            let chosen: (column: Int?, text: String)?
-            if let separator = field.joinSeparator {
-                let parts = raw.map { $0.text.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                chosen = parts.isEmpty ? nil : (raw.first?.column, parts.joined(separator: separator))
-            } else {
-                chosen = raw.first { !$0.text.isEmpty }
+    /// Runs a field's steps on its raw value and stores the result; returns the row's issue, if any.
+    private func fill(_ field: CompiledField, raw: String?, column: Int?, context: inout RowContext,
+                      file: String, line: Int) -> RowIssue? {
+        guard let raw else {
+            if field.required {
+                return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column), value: nil,
+                                reason: .missingRequired(field: field.name))
             }
-            let names = Self.names(of: field.reader)
-            func columnName(_ column: Int?) -> String? {
-                guard let column, case .columns(let positions, let names) = field.reader,
-                      let index = positions.firstIndex(of: column - 1) else { return names.first }
-                return names[index]
-            }
-            guard let chosen else {
-                if field.required {
-                    return .failure(RowIssue(file: file, line: line, column: raw.first?.column, columnName: names.first,
-                                             value: nil, reason: .missingRequired(field: field.name)))
-                }
-                continue
-            }
-            var value = FieldValue.text(chosen.text)
-            var isEmpty = false
-            for step in field.steps {
-                switch step(value, context) {
-                case .value(let next): value = next
-                case .empty: isEmpty = true
-                case .failure(let why):
-                    if field.invalidLeavesEmpty { isEmpty = true; break }
-                    let name = columnName(chosen.column)
-                    let shown = name.map(SensitiveColumns.isSensitive) == true ? "[redacted]" : chosen.text
-                    return .failure(RowIssue(file: file, line: line, column: chosen.column, columnName: name,
-                                             value: shown, reason: .invalidValue(field: field.name, reason: why)))
-                }
-                if isEmpty { break }
-            }
-            if isEmpty {
-                if field.required {
-                    return .failure(RowIssue(file: file, line: line, column: chosen.column,
-                                             columnName: columnName(chosen.column), value: chosen.text,
-                                             reason: .missingRequired(field: field.name)))
-                }
-                continue
-            }
-            if let allowed = schema[field.slot].allowed, !allowed.contains(value.text) {
-                return .failure(RowIssue(file: file, line: line, column: chosen.column,
-                                         columnName: columnName(chosen.column), value: chosen.text,
-                                         reason: .invalidValue(field: field.name,
-                                                               reason: "'\(value.text)' is not one of " + allowed.joined(separator: ", "))))
-            }
-            context.values[field.slot] = value
+            return nil
         }
+        var value = FieldValue.text(raw)
+        for step in field.steps {
+            switch step(value, context) {
+            case .value(let next):
+                value = next
+            case .empty:
+                if field.required {
+                    return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
+                                    value: raw, reason: .missingRequired(field: field.name))
+                }
+                return nil
+            case .failure(let why):
+                if field.invalidLeavesEmpty { return nil }
+                let name = field.columnName(column)
+                let shown = name.map(SensitiveColumns.isSensitive) == true ? "[redacted]" : raw
+                return RowIssue(file: file, line: line, column: column, columnName: name, value: shown,
+                                reason: .invalidValue(field: field.name, reason: why))
+            }
+        }
+        if let allowed = field.allowed, !allowed.contains(value.text) {
+            return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column), value: raw,
+                            reason: .invalidValue(field: field.name,
+                                                  reason: "'\(value.text)' is not one of " + allowed.sorted().joined(separator: ", ")))
+        }
+        context.values[field.slot] = value
+        return nil
+    }
+
+    private func finish(_ context: RowContext, key: String?, file: String, line: Int) -> Result<Fact, RowIssue> {
         let sourceID: String
         if let keyReader {
-            guard let key = read(keyReader).first?.text.trimmingCharacters(in: .whitespaces), !key.isEmpty else {
-                return .failure(RowIssue(file: file, line: line, column: nil, columnName: Self.names(of: keyReader).first,
-                                         value: nil, reason: .missingKey))
+            guard let key, !key.isEmpty else {
+                return .failure(RowIssue(file: file, line: line, column: keyPosition.map { $0 + 1 },
+                                         columnName: Self.names(of: keyReader).first, value: nil, reason: .missingKey))
             }
             sourceID = key
         } else {

@@ -4,8 +4,8 @@ public enum FieldValue: Sendable, Hashable {
     /// An email address: `normalized` (trimmed, NFC, lower-cased) is the
     /// identity; `original` (trimmed) is kept for display.
     case email(normalized: String, original: String)
-    /// A phone number: E.164 when `valid`, otherwise as written.
-    case phone(String, valid: Bool)
+    /// A phone number: E.164 when valid, otherwise as written.
+    case phone(String, PhoneStatus)
     /// Money in integer minor units (the currency is another field).
     case money(Int64)
     case integer(Int64)
@@ -50,4 +50,14 @@ public enum FieldValue: Sendable, Hashable {
 /// The types of field values.
 public enum FieldType: String, Sendable, CaseIterable {
     case text, email, phone, money, integer, percent, bool, timestamp, list
+}
+
+/// What libphonenumber said of a phone number.
+public enum PhoneStatus: String, Sendable, Hashable {
+    /// Valid: the value is E.164.
+    case valid
+    /// Not a valid number: kept as written, flagged.
+    case invalid
+    /// Not checked (`--phones keep`): kept as written.
+    case unchecked
 }

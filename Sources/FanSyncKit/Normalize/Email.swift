@@ -13,13 +13,62 @@ public enum Email {
     /// two labels made of letters, digits and hyphens.
     /// Returns the normalized address and the trimmed original (for display).
     public static func normalize(_ raw: String) -> Result<(normalized: String, original: String), Failure> {
-        let original = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let original = raw.trimmed
         guard !original.isEmpty else { return .failure(.empty) }
+        if original.isASCII {
+            // The common case, checked on bytes: ASCII is already NFC.
+            var bytes = Array(original.utf8)
+            for index in bytes.indices where bytes[index] >= 0x41 && bytes[index] <= 0x5A { bytes[index] |= 0x20 }
+            guard asciiShapeIsValid(bytes) else { return .failure(.invalid(original)) }
+            return .success((String(decoding: bytes, as: UTF8.self), original))
+        }
         let normalized = original.precomposedStringWithCanonicalMapping.lowercased()
+        guard shapeIsValid(normalized) else { return .failure(.invalid(original)) }
+        return .success((normalized, original))
+    }
+
+    /// The shape check for lower-cased ASCII bytes.
+    static func asciiShapeIsValid(_ bytes: [UInt8]) -> Bool {
+        guard let at = bytes.firstIndex(of: UInt8(ascii: "@")), at > 0, at <= 64,
+              bytes[(at + 1)...].firstIndex(of: UInt8(ascii: "@")) == nil else { return false }
+        let local = bytes[..<at], domain = bytes[(at + 1)...]
+        guard local.first != UInt8(ascii: "."), local.last != UInt8(ascii: "."),
+              !zip(local, local.dropFirst()).contains(where: { $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".") }),
+              local.allSatisfy({ localASCII[Int($0)] }), !domain.isEmpty, domain.count <= 253 else { return false }
+        var labelStart = domain.startIndex
+        var labels = 0
+        var lastLabelIsLetters = true
+        for index in domain.startIndex...domain.endIndex {
+            if index == domain.endIndex || domain[index] == UInt8(ascii: ".") {
+                let label = domain[labelStart..<index]
+                guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
+                      label.allSatisfy({ isLetterOrDigit($0) || $0 == UInt8(ascii: "-") }) else { return false }
+                labels += 1
+                lastLabelIsLetters = label.count >= 2 && (label.allSatisfy { $0 >= 0x61 && $0 <= 0x7A }
+                                                          || label.starts(with: Array("xn--".utf8)))
+                labelStart = domain.index(after: index)
+            }
+        }
+        return labels >= 2 && lastLabelIsLetters
+    }
+
+    private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+    }
+
+    /// Bytes allowed in the local part (RFC 5322 atext and the dot), lower case.
+    private static let localASCII: [Bool] = (0..<256).map { byte in
+        let scalar = Unicode.Scalar(UInt8(byte))
+        return ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
+            || "!#$%&'*+-/=?^_`{|}~.".unicodeScalars.contains(scalar)
+    }
+
+    /// The shape check for addresses with non-ASCII characters.
+    static func shapeIsValid(_ normalized: String) -> Bool {
         let parts = normalized.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last,
               !local.isEmpty, local.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."),
-              local.unicodeScalars.allSatisfy(isLocalCharacter) else { return .failure(.invalid(original)) }
+              local.unicodeScalars.allSatisfy(isLocalCharacter) else { return false }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, domain.count <= 253,
               labels.allSatisfy({ label in
@@ -27,9 +76,9 @@ public enum Email {
                       && label.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }
               }),
               let top = labels.last, top.count >= 2, top.allSatisfy(\.isLetter) || top.hasPrefix("xn--") else {
-            return .failure(.invalid(original))
+            return false
         }
-        return .success((normalized, original))
+        return true
     }
 
     private static func isLocalCharacter(_ scalar: Unicode.Scalar) -> Bool {

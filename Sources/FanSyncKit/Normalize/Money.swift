@@ -22,44 +22,74 @@ public enum Money {
     /// an error, never rounded. Thousands separators are accepted only in
     /// groups of three before the point.
     public static func minorUnits(_ text: String, exponent: Int) -> Result<Int64, Failure> {
-        var bytes = Array(text.utf8)[...]
-        while let b = bytes.first, b == 0x20 { bytes.removeFirst() }
-        while let b = bytes.last, b == 0x20 { bytes.removeLast() }
+        var text = text
+        return text.withUTF8 { minorUnits(bytes: $0, exponent: exponent) }
+    }
+
+    /// Reads from UTF-8 bytes, in one pass and without allocating.
+    static func minorUnits(bytes: UnsafeBufferPointer<UInt8>, exponent: Int) -> Result<Int64, Failure> {
+        var lower = 0, upper = bytes.count
+        while lower < upper, bytes[lower] == 0x20 { lower += 1 }
+        while upper > lower, bytes[upper - 1] == 0x20 { upper -= 1 }
         var negative = false
-        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
-            negative = first == UInt8(ascii: "-")
-            bytes.removeFirst()
+        if lower < upper, bytes[lower] == UInt8(ascii: "-") || bytes[lower] == UInt8(ascii: "+") {
+            negative = bytes[lower] == UInt8(ascii: "-")
+            lower += 1
         }
-        guard !bytes.isEmpty else { return .failure(.notANumber) }
-        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count <= 2 else { return .failure(.notANumber) }
-        var whole = parts[0]
-        let fraction = parts.count == 2 ? parts[1] : []
-        if whole.contains(UInt8(ascii: ",")) {
-            let groups = whole.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-            guard let head = groups.first, (1...3).contains(head.count),
-                  groups.dropFirst().allSatisfy({ $0.count == 3 }) else { return .failure(.notANumber) }
-            whole = ArraySlice(groups.joined())
-        }
-        guard !(whole.isEmpty && fraction.isEmpty),
-              whole.allSatisfy(isDigit), fraction.allSatisfy(isDigit),
-              parts.count == 1 || !fraction.isEmpty else { return .failure(.notANumber) }
-        if fraction.count > exponent, fraction.dropFirst(exponent).contains(where: { $0 != 0x30 }) {
-            return .failure(.tooPrecise(exponent: exponent))
-        }
+        guard lower < upper else { return .failure(.notANumber) }
         var value: Int64 = 0
-        for digit in whole {
-            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (added, overflow2) = shifted.addingReportingOverflow(Int64(digit - 0x30))
-            if overflow1 || overflow2 { return .failure(.outOfRange) }
-            value = added
-        }
-        for position in 0..<exponent {
-            let digit = position < fraction.count ? Int64(fraction[fraction.startIndex + position] - 0x30) : 0
+        var wholeDigits = 0, groupDigits = 0, groups = 0
+        var index = lower
+        func push(_ digit: Int64) -> Bool {
             let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
             let (added, overflow2) = shifted.addingReportingOverflow(digit)
-            if overflow1 || overflow2 { return .failure(.outOfRange) }
             value = added
+            return !(overflow1 || overflow2)
+        }
+        // Whole part, with optional thousands separators in groups of three.
+        while index < upper, bytes[index] != UInt8(ascii: ".") {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ",") {
+                guard groupDigits >= 1, groups > 0 ? groupDigits == 3 : groupDigits <= 3 else { return .failure(.notANumber) }
+                groups += 1
+                groupDigits = 0
+            } else if byte >= 0x30 && byte <= 0x39 {
+                guard push(Int64(byte - 0x30)) else { return .failure(.outOfRange) }
+                wholeDigits += 1
+                groupDigits += 1
+            } else {
+                return .failure(.notANumber)
+            }
+            index += 1
+        }
+        if groups > 0 && groupDigits != 3 { return .failure(.notANumber) }
+        var fractionDigits = 0
+        if index < upper {
+            index += 1  // the point
+            guard index < upper else { return .failure(.notANumber) }  // "49."
+            while index < upper {
+                let byte = bytes[index]
+                guard byte >= 0x30 && byte <= 0x39 else { return .failure(.notANumber) }
+                if fractionDigits < exponent {
+                    guard push(Int64(byte - 0x30)) else { return .failure(.outOfRange) }
+                } else if byte != 0x30 {
+                    // Keep scanning for non-digits first: "49.0x" is not a number at all.
+                    var rest = index
+                    while rest < upper {
+                        guard bytes[rest] >= 0x30 && bytes[rest] <= 0x39 else { return .failure(.notANumber) }
+                        rest += 1
+                    }
+                    return .failure(.tooPrecise(exponent: exponent))
+                }
+                fractionDigits += 1
+                index += 1
+            }
+        } else if wholeDigits == 0 {
+            return .failure(.notANumber)
+        }
+        guard wholeDigits + fractionDigits > 0 else { return .failure(.notANumber) }
+        for _ in min(fractionDigits, exponent)..<exponent {
+            guard push(0) else { return .failure(.outOfRange) }
         }
         return .success(negative ? -value : value)
     }

@@ -16,19 +16,22 @@ public enum UTCTime {
     /// - epoch seconds (up to 11 digits) or milliseconds (12 or 13 digits).
     /// Returns `nil` when the text fits none of them or names an impossible date.
     public static func parse(_ text: String, zone: TimeZone? = nil, order: SlashOrder = .monthFirst) -> Int64? {
-        var bytes = Array(text.utf8)
-        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
-        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
-        guard !bytes.isEmpty else { return nil }
+        var text = text
+        return text.withUTF8 { buffer in parse(bytes: buffer, zone: zone, order: order) }
+    }
+
+    static func parse(bytes all: UnsafeBufferPointer<UInt8>, zone: TimeZone?, order: SlashOrder) -> Int64? {
+        var lower = 0, upper = all.count
+        while lower < upper, all[lower] == 0x20 || all[lower] == 0x09 { lower += 1 }
+        while upper > lower, all[upper - 1] == 0x20 || all[upper - 1] == 0x09 { upper -= 1 }
+        guard lower < upper else { return nil }
+        let bytes = UnsafeBufferPointer(rebasing: all[lower..<upper])
         var scanner = Scanner(bytes: bytes)
 
         if bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else { return nil }
-            switch bytes.count {
-            case 1...11: return value
-            case 12...13: return value / 1000
-            default: return nil
-            }
+            guard bytes.count <= 13 else { return nil }
+            let value = bytes.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
+            return bytes.count <= 11 ? value : value / 1000
         }
         let year, month, day: Int
         if bytes.count >= 8, bytes[4] == UInt8(ascii: "-") {
@@ -121,14 +124,15 @@ public enum UTCTime {
     }
 
     struct Scanner {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
         var atEnd: Bool { index == bytes.count }
 
-        mutating func take(_ literal: String) -> Bool {
-            let utf8 = Array(literal.utf8)
-            guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else { return false }
-            index += utf8.count
+        mutating func take(_ literal: StaticString) -> Bool {
+            let count = literal.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] { return false }
+            index += count
             return true
         }
 

@@ -27,9 +27,9 @@ public enum FactJSON {
                     key(name + "_original")
                     JSONText.appendQuoted(original, to: &text)
                 }
-            case .phone(let number, let valid):
+            case .phone(let number, let status):
                 JSONText.appendQuoted(number, to: &text)
-                if !valid { key(name + "_valid"); text += "false" }
+                if status != .valid { key(name + "_status"); text += "\"\(status.rawValue)\"" }
             case .money(let amount), .integer(let amount): text += String(amount)
             case .percent(let number): text += number == number.rounded() ? String(Int64(number)) : String(number)
             case .bool(let flag): text += flag ? "true" : "false"

@@ -109,7 +109,7 @@ public enum FileMapper {
                 case .success(let fact):
                     report.accepted += 1
                     report.invalidPhones += fact.values.reduce(0) { count, value in
-                        if case .phone(_, false)? = value { return count + 1 }
+                        if case .phone(_, .invalid)? = value { return count + 1 }
                         return count
                     }
                     try onFact(fact)

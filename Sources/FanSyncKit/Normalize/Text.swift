@@ -1,0 +1,19 @@
+extension String {
+    /// The string without leading and trailing white space (Unicode `White_Space`,
+    /// which includes no-break space), without Foundation's `CharacterSet`
+    /// machinery: this runs for nearly every field of every row.
+    var trimmed: String {
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        // Fast exit: nothing to trim when both ends are visible ASCII.
+        if first > 0x20 && first < 0x7F && last > 0x20 && last < 0x7F { return self }
+        let scalars = unicodeScalars
+        var start = scalars.startIndex, end = scalars.endIndex
+        while start < end, scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
+        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace { end = scalars.index(before: end) }
+        return String(scalars[start..<end])
+    }
+
+    /// True when every byte is ASCII.
+    var isASCII: Bool { utf8.allSatisfy { $0 < 0x80 } }
+}
