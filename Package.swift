@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// System libraries (Debian): libcsv-dev zlib1g-dev libphonenumber-dev pkg-config.
+// System libraries (Debian): libcsv-dev zlib1g-dev libsqlite3-dev libphonenumber-dev pkg-config.
 // `make deps` installs them; see scripts/ensure-packages.
 let package = Package(
     name: "fansync",
@@ -17,6 +17,7 @@ let package = Package(
         // C libraries from the system, one system-library target each.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibCSV", providers: [.apt(["libcsv-dev"])]),  // libcsv ships no .pc
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // libphonenumber is C++: a small extern "C" shim (libphonenumber-dev ships no .pc).
         .target(
             name: "CPhoneNumber",
@@ -24,12 +25,15 @@ let package = Package(
 
         // Bytes in: files, standard input, gzip (zlib); BOM and UTF-16 handling; streaming JSON.
         .target(name: "FanSyncIO", dependencies: ["CZlib"]),
+        // A thin wrapper over sqlite3: connections, prepared statements, transactions.
+        .target(name: "FanSyncSQLite", dependencies: ["CSQLite"]),
         // Streaming CSV over libcsv. No domain knowledge.
         .target(name: "FanSyncCSV", dependencies: ["FanSyncIO", "CLibCSV"]),
         // The domain.
         .target(
             name: "FanSyncKit",
-            dependencies: ["FanSyncIO", "FanSyncCSV", "CPhoneNumber", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["FanSyncIO", "FanSyncCSV", "FanSyncSQLite", "CPhoneNumber",
+                           .product(name: "Yams", package: "Yams")]),
         // The CLI: parsing arguments and printing, nothing else.
         .executableTarget(
             name: "FanSyncCommand",
@@ -40,6 +44,7 @@ let package = Package(
 
         .testTarget(name: "FanSyncIOTests", dependencies: ["FanSyncIO"]),
         .testTarget(name: "FanSyncCSVTests", dependencies: ["FanSyncCSV"]),
+        .testTarget(name: "FanSyncSQLiteTests", dependencies: ["FanSyncSQLite"]),
         .testTarget(name: "FanSyncKitTests", dependencies: ["FanSyncKit"]),
         .testTarget(name: "FanSyncCommandTests", dependencies: ["FanSyncKit"]),
     ]

@@ -8,7 +8,7 @@ struct FanSync: ParsableCommand {
         commandName: "fansync",
         abstract: "Load CRM and billing exports, merge people by email, push them.",
         version: fanSyncVersion,
-        subcommands: [Inspect.self, Map.self, Mappings.self])
+        subcommands: [Import.self, Inspect.self, Map.self, Mappings.self])
 }
 
 extension ExitCode {

@@ -246,18 +246,11 @@ public struct CompiledMapping {
         }
     }
 
-    /// A stable id for sources without one: FNV-1a (128-bit, as two 64-bit halves) over the mapped values.
+    /// A stable id for sources without one: a 128-bit FNV-1a over the mapped values.
     static func hash(_ values: [FieldValue?]) -> String {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x8422_2325_cbf2_9ce4
-        func feed(_ byte: UInt8) {
-            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 &+ 0x9E37_79B9
-        }
-        for value in values {
-            for byte in (value?.text ?? "").utf8 { feed(byte) }
-            feed(0x1F)
-        }
-        return "h_" + String(a, radix: 16) + String(b, radix: 16)
+        var hasher = StableHasher()
+        for value in values { hasher.combine(value?.text ?? "") }
+        return "h_" + hasher.hexDigest
     }
 }
 

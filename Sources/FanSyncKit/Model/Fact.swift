@@ -13,7 +13,7 @@ public struct Fact: Sendable, Equatable {
 
     /// The value of field `name`, or `nil`.
     public subscript(name: String) -> FieldValue? {
-        guard let index = kind.fieldNames.firstIndex(of: name) else { return nil }
+        guard let index = kind.slot(of: name), index < values.count else { return nil }
         return values[index]
     }
 

@@ -21,7 +21,32 @@ public enum RecordKind: String, Sendable, CaseIterable {
         public var help: String
     }
 
+    /// The kind's fields, in schema order (built once).
     public var schema: [Field] {
+        switch self {
+        case .contact: return Self.contactSchema
+        case .payment: return Self.paymentSchema
+        case .subscription: return Self.subscriptionSchema
+        case .stripeCustomer: return Self.stripeCustomerSchema
+        case .user: return Self.userSchema
+        case .enrollment: return Self.enrollmentSchema
+        }
+    }
+
+    private static let contactSchema = contact.definition
+    private static let paymentSchema = payment.definition
+    private static let subscriptionSchema = subscription.definition
+    private static let stripeCustomerSchema = stripeCustomer.definition
+    private static let userSchema = user.definition
+    private static let enrollmentSchema = enrollment.definition
+    private static let slotTables: [RecordKind: [String: Int]] = Dictionary(uniqueKeysWithValues: allCases.map { kind in
+        (kind, Dictionary(uniqueKeysWithValues: kind.definition.enumerated().map { ($1.name, $0) }))
+    })
+
+    /// The position of field `name` in the schema.
+    public func slot(of name: String) -> Int? { Self.slotTables[self]?[name] }
+
+    private var definition: [Field] {
         switch self {
         case .contact:
             return [
@@ -120,6 +145,18 @@ public enum RecordKind: String, Sendable, CaseIterable {
 
     /// Field names, in schema order.
     public var fieldNames: [String] { schema.map(\.name) }
+
+    /// The ledger table holding facts of this kind.
+    public var table: String {
+        switch self {
+        case .contact: return "contacts"
+        case .payment: return "payments"
+        case .subscription: return "subscriptions"
+        case .stripeCustomer: return "stripe_customers"
+        case .user: return "users"
+        case .enrollment: return "enrollments"
+        }
+    }
 }
 
 extension RecordKind.Field {

@@ -190,6 +190,40 @@ public enum FileMapper {
         }
     }
 
+    /// The mapping `map` would use for `path`, found from the header (or the
+    /// first JSON element) without reading further.
+    public static func mapping(for path: String, options: MapOptions, library: MappingLibrary) throws -> Mapping {
+        let format = options.format ?? InputFormat.guess(path: path)
+        let display = path == "-" ? "<stdin>" : path
+        do {
+            switch format {
+            case .csv:
+                let reader: CSVReader
+                do { reader = try CSVReader(path: path, options: options.read) } catch { throw FileMapError.csv(error) }
+                return try choose(options.mapping, header: reader.headerNames, format: .csv, file: display, library: library)
+            case .json:
+                if let name = options.mapping { return try library.resolve(name) }
+                let reader: JSONStreamReader
+                do { reader = try JSONStreamReader(path: path) } catch { throw FileMapError.json(error) }
+                var keys: [String] = []
+                while true {
+                    do {
+                        guard let element = try reader.next() else { break }
+                        if case .object(let members) = element.value { keys = Array(members.keys) }
+                        break
+                    } catch where error.isSkippable {
+                        continue
+                    } catch {
+                        throw FileMapError.json(error)
+                    }
+                }
+                return try library.detect(header: keys, format: .json, file: display)
+            }
+        } catch let error as DetectionError {
+            throw FileMapError.detection(error)
+        }
+    }
+
     private static func choose(_ name: String?, header: [String], format: Mapping.Format, file: String,
                                library: MappingLibrary) throws(DetectionError) -> Mapping {
         if let name { return try library.resolve(name) }

@@ -1,0 +1,107 @@
+import ArgumentParser
+import FanSyncKit
+import Foundation
+
+extension FanSync {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import exports into the store and merge the people in them by email.",
+            discussion: """
+                Each file is detected by its header (or named with --mapping), streamed through its mapping \
+                into the ledger, and the customers and fans it touched are recomputed, all in one transaction: \
+                an interrupted import leaves the store as it was before that file. A file already imported \
+                with the same content changes nothing. Rejected rows go to a CSV in the rejects folder.
+
+                Exit status: 0 clean, 2 finished with rejected rows, 1 failed.
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var read: ReadOptions
+        @OptionGroup var mappingOptions: MappingOptions
+
+        @Option(help: "The mapping to use for every file, by name or path. Detected per file when omitted.")
+        var mapping: String?
+
+        @Option(help: "The input format: csv or json. Guessed from each file name when omitted.")
+        var format: InputFormat?
+
+        @Option(help: "The folder for the CSVs of rejected rows.")
+        var rejects = "rejects"
+
+        @Flag(help: "Print nothing but errors.")
+        var quiet = false
+
+        @Flag(help: "Print the summary as one JSON object.")
+        var json = false
+
+        @Argument(help: "Files to import ('-' reads standard input).", completion: .file())
+        var files: [String]
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let importer = Importer(store: store, storeName: storeOptions.store, library: mappingOptions.library())
+            if isatty(STDERR_FILENO) == 1 && !quiet {
+                importer.onProgress = { file, rows in printError("\(file): \(rows) rows…") }
+            }
+            var options = MapOptions(mapping: mapping, read: read.csvOptions, format: format,
+                                     settings: mappingOptions.settings, rejectsDirectory: rejects)
+            options.issueSampleLimit = 1000
+            var reports: [ImportReport] = []
+            var failed = false
+            for file in files {
+                do {
+                    let report = try importer.importFile(file, options: options)
+                    reports.append(report)
+                    if !quiet && !json { printImport(report) }
+                } catch {
+                    failed = true
+                    printError("Error: \(error)")
+                }
+            }
+            let read = reports.reduce(0) { $0 + $1.file.read }
+            let accepted = reports.reduce(0) { $0 + $1.file.accepted }
+            let rejected = reports.reduce(0) { $0 + $1.file.rejected }
+            if json {
+                print(Self.json(reports, read: read, accepted: accepted, rejected: rejected, failed: failed))
+            } else if !quiet && files.count > 1 {
+                print("total: \(files.count) files, \(read) read, \(accepted) accepted, \(rejected) rejected")
+            }
+            if failed { throw ExitCode.failure }
+            if rejected > 0 && reports.contains(where: { !$0.alreadyImported && $0.file.rejected > 0 }) {
+                throw ExitCode.completedWithRejects
+            }
+        }
+
+        func printImport(_ report: ImportReport) {
+            let file = report.file
+            if report.alreadyImported {
+                print("\(file.file): already imported with the same content (mapping \(file.mapping)); nothing changed")
+                return
+            }
+            var line = "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
+                + "(\(report.people.new) new people, \(report.people.updated) updated, \(report.people.unchanged) unchanged), "
+                + "\(file.rejected) rejected"
+            if let path = file.rejectsPath { line += " → \(path)" }
+            print(line)
+            for notice in file.notices { printError("  notice: \(notice)") }
+            if file.invalidPhones > 0 {
+                printError("  notice: \(file.invalidPhones) phone number(s) are not valid; kept as written and flagged")
+            }
+            for issue in file.issues.prefix(10) { printError("  \(issue)") }
+            if file.rejected > 10 { printError("  … and \(file.rejected - 10) more in \(file.rejectsPath ?? "the rejects file")") }
+        }
+
+        static func json(_ reports: [ImportReport], read: Int, accepted: Int, rejected: Int, failed: Bool) -> String {
+            var text = "{\"files\":["
+            for (index, report) in reports.enumerated() {
+                if index > 0 { text += "," }
+                text += "{\"file\":" + JSONText.quoted(report.file.file) + ",\"mapping\":" + JSONText.quoted(report.file.mapping)
+                text += ",\"already_imported\":\(report.alreadyImported),\"read\":\(report.file.read),\"accepted\":\(report.file.accepted)"
+                text += ",\"rejected\":\(report.file.rejected),\"people_new\":\(report.people.new)"
+                text += ",\"people_updated\":\(report.people.updated),\"people_unchanged\":\(report.people.unchanged)"
+                text += ",\"rejects\":" + (report.file.rejectsPath.map(JSONText.quoted) ?? "null") + "}"
+            }
+            return text + "],\"read\":\(read),\"accepted\":\(accepted),\"rejected\":\(rejected),\"failed\":\(failed)}"
+        }
+    }
+}

@@ -1,0 +1,150 @@
+/// Money per currency, in minor units.
+public struct CurrencyTotal: Sendable, Equatable, Hashable {
+    public var currency: String
+    /// Succeeded payments, before refunds.
+    public var gross: Int64
+    public var refunded: Int64
+    public var purchases: Int
+    /// What the person spent: gross minus refunds.
+    public var net: Int64 { gross - refunded }
+}
+
+/// One line of a fan's activity (a purchase).
+public struct Activity: Sendable, Equatable, Hashable {
+    public var at: Int64?
+    public var text: String
+    public var source: String
+    public var sourceID: String
+}
+
+/// One person of one store: the customer view and the fan view, derived from
+/// every ledger row with their email.
+public struct Person: Sendable, Equatable {
+    public var store: String
+    public var email: String
+    public var emailDisplay: String
+    public var firstName: String?
+    public var lastName: String?
+    public var name: String?
+    public var phone: String?
+    public var type: PersonType
+    /// The status of the person's latest subscription, if any.
+    public var subscriptionStatus: String?
+    /// Per currency, sorted by currency code.
+    public var totals: [CurrencyTotal] = []
+    /// Per settlement currency (the processor's converted amounts), sorted.
+    public var settlement: [CurrencyTotal] = []
+    public var purchases = 0
+    public var firstPurchaseAt: Int64?
+    public var lastPurchaseAt: Int64?
+    public var isRepeat: Bool { purchases >= 2 }
+    /// The source (mapping) of the earliest evidence: what brought the person in.
+    public var firstSource: String
+    /// The product or course of the earliest purchase or enrollment.
+    public var firstProduct: String?
+    public var firstSeenAt: Int64?
+    public var lastActivityAt: Int64?
+    public var tags: [String] = []
+    public var score: Int64 = 0
+    public var daw: String?
+    public var genre: String?
+    public var level: String?
+    public var goals: String?
+    public var imageURL: String?
+    public var activity: [Activity] = []
+    /// Every source that knows the person, sorted.
+    public var sources: [String] = []
+
+    /// Customers are people with evidence of at least a lead; registered users
+    /// with nothing else are fans only.
+    public var isCustomer: Bool { type >= .lead }
+}
+
+/// The merge rules, as a pure function of a person's evidence. The order of
+/// `evidence` does not matter: it is sorted first, so importing files in any
+/// order gives the same person.
+public enum PersonMerge {
+    public static func merge(store: String, email: String, evidence unsorted: [Evidence]) -> Person {
+        // Oldest first; rows without a time first too; then by source and id, so
+        // "newest non-empty" and "first seen" are deterministic.
+        let evidence = unsorted.sorted {
+            ($0.seenAt ?? .min, $0.kind.rawValue, $0.source, $0.sourceID) < ($1.seenAt ?? .min, $1.kind.rawValue, $1.source, $1.sourceID)
+        }
+        func newest(_ value: (Evidence) -> String?) -> String? {
+            evidence.reversed().lazy.compactMap(value).first { !$0.isEmpty }
+        }
+        let type = evidence.map(\.peak).max() ?? .lead
+        // First seen is by creation time (a contact updated last week may have joined years ago).
+        let first = evidence.min {
+            ($0.createdAt ?? $0.seenAt ?? .max, $0.source, $0.sourceID) < ($1.createdAt ?? $1.seenAt ?? .max, $1.source, $1.sourceID)
+        }
+        var person = Person(store: store, email: email, emailDisplay: newest(\.emailDisplay) ?? email, type: type,
+                            firstSource: first?.source ?? "")
+        person.firstName = newest(\.firstName)
+        person.lastName = newest(\.lastName)
+        person.name = newest(\.name) ?? {
+            let parts = [person.firstName, person.lastName].compactMap { $0 }
+            return parts.isEmpty ? nil : parts.joined(separator: " ")
+        }()
+        person.phone = newest { $0.phoneStatus == .valid ? $0.phone : nil } ?? newest(\.phone)
+        person.daw = newest(\.daw)
+        person.genre = newest(\.genre)
+        person.level = newest(\.level)
+        person.goals = newest(\.goals)
+        person.imageURL = newest(\.imageURL)
+        person.firstSeenAt = evidence.compactMap { $0.createdAt ?? $0.seenAt }.min()
+        person.lastActivityAt = evidence.flatMap { [$0.seenAt, $0.endedAt] }.compactMap { $0 }.max()
+        person.sources = Array(Set(evidence.map(\.source))).sorted()
+
+        // Tags: the union, first spelling kept.
+        var seenTags = Set<String>()
+        for item in evidence {
+            for tag in item.tags where seenTags.insert(tag.lowercased()).inserted { person.tags.append(tag) }
+        }
+
+        // Money: distinct succeeded payments (the ledger key makes them distinct), minus refunds.
+        var totals: [String: CurrencyTotal] = [:]
+        var settlement: [String: CurrencyTotal] = [:]
+        for payment in evidence where payment.isPurchase {
+            let amount = payment.amount ?? 0, refunded = payment.amountRefunded ?? 0
+            let currency = payment.currency ?? "XXX"
+            totals[currency, default: CurrencyTotal(currency: currency, gross: 0, refunded: 0, purchases: 0)].gross += amount
+            totals[currency]?.refunded += refunded
+            totals[currency]?.purchases += 1
+            // Older exports lack the converted refund: take the same share of the converted amount.
+            let convertedRefunded = payment.convertedRefunded
+                ?? payment.convertedAmount.map { amount > 0 ? $0 * min(refunded, amount) / amount : 0 }
+            if let converted = payment.convertedAmount, let code = payment.convertedCurrency {
+                settlement[code, default: CurrencyTotal(currency: code, gross: 0, refunded: 0, purchases: 0)].gross += converted
+                settlement[code]?.refunded += convertedRefunded ?? 0
+                settlement[code]?.purchases += 1
+            }
+            person.purchases += 1
+            if let at = payment.createdAt ?? payment.seenAt {
+                person.firstPurchaseAt = min(person.firstPurchaseAt ?? at, at)
+                person.lastPurchaseAt = max(person.lastPurchaseAt ?? at, at)
+            }
+            // Points: floor(net amount in major units / 10), in the settlement currency when known.
+            let (net, code) = payment.convertedAmount.map { ($0 - (convertedRefunded ?? 0), payment.convertedCurrency ?? currency) }
+                ?? (amount - refunded, currency)
+            var unit: Int64 = 1
+            for _ in 0..<(Currency.exponent(of: code) ?? 2) { unit *= 10 }
+            person.score += max(0, net / unit / 10)
+            person.activity.append(Activity(at: payment.createdAt ?? payment.seenAt,
+                                            text: "Purchased: " + (payment.product ?? "a purchase"),
+                                            source: payment.source, sourceID: payment.sourceID))
+        }
+        person.totals = totals.values.sorted { $0.currency < $1.currency }
+        person.settlement = settlement.values.sorted { $0.currency < $1.currency }
+        if person.purchases > 0, !seenTags.contains("customer") { person.tags.append("customer") }
+
+        let purchasesAndEnrollments = evidence.filter { $0.isPurchase || $0.kind == .enrollment }
+        person.firstProduct = purchasesAndEnrollments.min {
+            ($0.createdAt ?? $0.seenAt ?? .max, $0.source, $0.sourceID) < ($1.createdAt ?? $1.seenAt ?? .max, $1.source, $1.sourceID)
+        }?.product
+        person.subscriptionStatus = evidence.filter { $0.kind == .subscription }.max {
+            ($0.createdAt ?? .min, $0.sourceID) < ($1.createdAt ?? .min, $1.sourceID)
+        }?.status
+        return person
+    }
+}

@@ -1,0 +1,135 @@
+import FanSyncSQLite
+import Foundation
+
+/// What importing one file did.
+public struct ImportReport: Sendable {
+    public var file: FileReport
+    /// The file had been imported before with the same content: nothing changed.
+    public var alreadyImported = false
+    public var people = PeopleCounts()
+    public var importID: Int64?
+}
+
+/// Imports files into a store: each file streams through its mapping into the
+/// ledger and the people it touched are recomputed, all in one transaction,
+/// so a crash leaves the store as before the file or after it, never half.
+public final class Importer {
+    public let store: Store
+    public let storeName: String
+    public let library: MappingLibrary
+    /// Rows written per statement batch are one transaction per file; this is
+    /// how often (in rows) progress is reported.
+    public var progressEvery = 100_000
+    public var onProgress: ((String, Int) -> Void)?
+
+    public init(store: Store, storeName: String, library: MappingLibrary) {
+        self.store = store
+        self.storeName = storeName
+        self.library = library
+    }
+
+    /// Imports one file (`-` reads standard input, spooled to a temporary file first
+    /// so its content can be fingerprinted).
+    public func importFile(_ path: String, options: MapOptions) throws -> ImportReport {
+        var source = path
+        var spooled: String?
+        if path == "-" {
+            spooled = try Self.spool()
+            source = spooled ?? path
+        }
+        defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled) } }
+        let display = path == "-" ? "<stdin>" : path
+        let fingerprint = try Self.fingerprint(source)
+
+        // Same content through the same mapping, finished before: nothing to do.
+        let mapping = try FileMapper.mapping(for: source, options: options, library: library)
+        let db = store.db
+        let previous = try db.prepare("""
+            SELECT rows_read, rows_accepted, rows_rejected FROM imports
+            WHERE store = ? AND content_hash = ? AND mapping = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
+            """).rows([.text(storeName), .text(fingerprint), .text(mapping.name)])
+        if let counts = previous.first {
+            var report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
+            report.read = Int(counts[0].int ?? 0)
+            report.accepted = Int(counts[1].int ?? 0)
+            report.rejected = Int(counts[2].int ?? 0)
+            return ImportReport(file: report, alreadyImported: true)
+        }
+        let detected = options.mapping == nil
+        var options = options
+        options.mapping = mapping.file  // resolved once: the rows go through exactly this mapping
+
+        return try db.transaction {
+            let started = Int64(Date().timeIntervalSince1970)
+            let insert = try db.prepare("""
+                INSERT INTO imports (store, file, content_hash, mapping, started_at) VALUES (?, ?, ?, '', ?)
+                """)
+            try insert.run([.text(storeName), .text(display), .text(fingerprint), .integer(started)])
+            guard let importID = try db.prepare("SELECT last_insert_rowid()").rows().first?.first?.int else {
+                throw CocoaError(.coderInvalidValue)
+            }
+            var landed = 0
+            var fileReport = try FileMapper.map(path: source, options: options, library: library) { fact in
+                try self.store.land(fact, store: self.storeName, importID: importID)
+                landed += 1
+                if landed % self.progressEvery == 0 { self.onProgress?(display, landed) }
+            }
+            fileReport.file = display
+            fileReport.mapping = mapping.name
+            fileReport.mappingDetected = detected
+            let people = try store.refreshTouched()
+            let rejectInsert = try db.prepare("""
+                INSERT INTO rejects (import_id, file, line, column_number, column_name, value, reason) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for issue in fileReport.issues {
+                try rejectInsert.run([.integer(importID), .text(issue.file), .integer(Int64(issue.line)),
+                                      issue.column.map { .integer(Int64($0)) } ?? .null,
+                                      issue.columnName.map(SQLValue.text) ?? .null, issue.value.map(SQLValue.text) ?? .null,
+                                      .text(issue.reasonText)])
+            }
+            try db.prepare("""
+                UPDATE imports SET mapping = ?, finished_at = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?,
+                  people_new = ?, people_updated = ?, people_unchanged = ?, rejects_path = ? WHERE id = ?
+                """).run([.text(fileReport.mapping), .integer(Int64(Date().timeIntervalSince1970)),
+                          .integer(Int64(fileReport.read)), .integer(Int64(fileReport.accepted)),
+                          .integer(Int64(fileReport.rejected)), .integer(Int64(people.new)),
+                          .integer(Int64(people.updated)), .integer(Int64(people.unchanged)),
+                          fileReport.rejectsPath.map(SQLValue.text) ?? .null, .integer(importID)])
+            return ImportReport(file: fileReport, people: people, importID: importID)
+        }
+    }
+
+    /// A fingerprint of a file's bytes (128-bit FNV-1a plus the size).
+    static func fingerprint(_ path: String) throws -> String {
+        guard let file = fopen(path, "rb") else {
+            throw InputError(.cannotOpen(String(cString: strerror(errno))), path: path)
+        }
+        defer { fclose(file) }
+        var hasher = StableHasher()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var size = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if count == 0 { break }
+            size += count
+            for index in 0..<count { hasher.combine(buffer[index]) }
+        }
+        return hasher.hexDigest + "-" + String(size)
+    }
+
+    /// Copies standard input to a temporary file.
+    static func spool() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-stdin-\(UUID().uuidString)").path
+        guard let output = fopen(path, "wb") else {
+            throw InputError(.cannotOpen(String(cString: strerror(errno))), path: path)
+        }
+        defer { fclose(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            _ = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, count, output) }
+        }
+        return path
+    }
+}

@@ -1,0 +1,210 @@
+import FanSyncSQLite
+
+/// The store's tables, created by numbered migrations (`PRAGMA user_version`).
+///
+/// Ledger tables hold facts, one per kind, keyed by `(store, source,
+/// source_id)`; `customers`, `customer_totals`, `fans` and `fan_activity`
+/// are derived from them. The statements keep to SQL that PostgreSQL also
+/// speaks (no SQLite-only syntax in the merge).
+enum Schema {
+    /// A ledger column: its name and SQL type.
+    struct Column {
+        var name: String
+        var type: String
+    }
+
+    /// The data columns of a kind's ledger table, in order (after store, source, source_id).
+    static func columns(of kind: RecordKind) -> [Column] {
+        var columns: [Column] = []
+        for field in kind.schema where field.name != "store" {
+            switch field.type {
+            case .email:
+                columns += [Column(name: field.name, type: "TEXT"), Column(name: field.name + "_display", type: "TEXT")]
+            case .phone:
+                columns += [Column(name: field.name, type: "TEXT"), Column(name: field.name + "_status", type: "TEXT")]
+            case .text, .list: columns.append(Column(name: field.name, type: "TEXT"))
+            case .money, .integer, .bool, .timestamp: columns.append(Column(name: field.name, type: "INTEGER"))
+            case .percent: columns.append(Column(name: field.name, type: "REAL"))
+            }
+        }
+        return columns
+    }
+
+    /// Bookkeeping columns every ledger row has, after the data columns.
+    static let bookkeeping: [Column] = [
+        Column(name: "peak_rank", type: "INTEGER NOT NULL"),
+        Column(name: "seen_at", type: "INTEGER"),
+        Column(name: "version", type: "INTEGER NOT NULL"),
+        Column(name: "content_hash", type: "TEXT NOT NULL"),
+        Column(name: "file", type: "TEXT NOT NULL"),
+        Column(name: "line", type: "INTEGER NOT NULL"),
+        Column(name: "import_id", type: "INTEGER NOT NULL"),
+    ]
+
+    static func createLedger(_ kind: RecordKind) -> String {
+        let body = (columns(of: kind) + bookkeeping).map { "  \($0.name) \($0.type)" }.joined(separator: ",\n")
+        return """
+            CREATE TABLE \(kind.table) (
+              store TEXT NOT NULL,
+              source TEXT NOT NULL,
+              source_id TEXT NOT NULL,
+            \(body),
+              PRIMARY KEY (store, source, source_id)
+            );
+            CREATE INDEX \(kind.table)_email ON \(kind.table) (store, email);
+            """
+    }
+
+    /// The upsert for one kind: a row replaces the stored one only when it is
+    /// newer (version, then content hash, then file and line, so the outcome
+    /// does not depend on import order); the peak type only ever goes up.
+    static func upsert(_ kind: RecordKind) -> String {
+        let data = columns(of: kind) + bookkeeping
+        let names = ["store", "source", "source_id"] + data.map(\.name)
+        let placeholders = names.map { _ in "?" }.joined(separator: ", ")
+        let t = kind.table
+        let newer = """
+            (excluded.version > \(t).version
+              OR (excluded.version = \(t).version AND excluded.content_hash > \(t).content_hash)
+              OR (excluded.version = \(t).version AND excluded.content_hash = \(t).content_hash AND excluded.file > \(t).file)
+              OR (excluded.version = \(t).version AND excluded.content_hash = \(t).content_hash AND excluded.file = \(t).file
+                  AND excluded.line > \(t).line))
+            """
+        let assignments = data.filter { $0.name != "peak_rank" }.map { column in
+            "\(column.name) = CASE WHEN \(newer) THEN excluded.\(column.name) ELSE \(t).\(column.name) END"
+        } + ["peak_rank = CASE WHEN excluded.peak_rank > \(t).peak_rank THEN excluded.peak_rank ELSE \(t).peak_rank END"]
+        return "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
+            + "ON CONFLICT (store, source, source_id) DO UPDATE SET " + assignments.joined(separator: ", ")
+    }
+
+    static let migrations: [String] = [
+        // 1: ledger, imports, rejects, people.
+        """
+        CREATE TABLE imports (
+          id INTEGER PRIMARY KEY,
+          store TEXT NOT NULL,
+          file TEXT NOT NULL,
+          content_hash TEXT NOT NULL,
+          mapping TEXT NOT NULL,
+          started_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          rows_read INTEGER NOT NULL DEFAULT 0,
+          rows_accepted INTEGER NOT NULL DEFAULT 0,
+          rows_rejected INTEGER NOT NULL DEFAULT 0,
+          people_new INTEGER NOT NULL DEFAULT 0,
+          people_updated INTEGER NOT NULL DEFAULT 0,
+          people_unchanged INTEGER NOT NULL DEFAULT 0,
+          rejects_path TEXT
+        );
+        CREATE INDEX imports_content ON imports (store, content_hash, mapping);
+        CREATE TABLE rejects (
+          import_id INTEGER NOT NULL REFERENCES imports (id),
+          file TEXT NOT NULL,
+          line INTEGER NOT NULL,
+          column_number INTEGER,
+          column_name TEXT,
+          value TEXT,
+          reason TEXT NOT NULL
+        );
+        CREATE INDEX rejects_import ON rejects (import_id);
+        """
+        + RecordKind.allCases.map(createLedger).joined(separator: "\n")
+        + """
+
+        CREATE TABLE customers (
+          store TEXT NOT NULL,
+          email TEXT NOT NULL,
+          email_display TEXT NOT NULL,
+          name TEXT,
+          first_name TEXT,
+          last_name TEXT,
+          phone TEXT,
+          type TEXT NOT NULL,
+          type_rank INTEGER NOT NULL,
+          status TEXT,
+          purchases INTEGER NOT NULL,
+          first_purchase_at INTEGER,
+          last_purchase_at INTEGER,
+          is_repeat INTEGER NOT NULL,
+          settlement_currency TEXT,
+          settlement_net INTEGER,
+          first_source TEXT NOT NULL,
+          first_product TEXT,
+          first_seen_at INTEGER,
+          last_activity_at INTEGER,
+          sources TEXT NOT NULL,
+          PRIMARY KEY (store, email)
+        );
+        CREATE TABLE customer_totals (
+          store TEXT NOT NULL,
+          email TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          currency TEXT NOT NULL,
+          gross INTEGER NOT NULL,
+          refunded INTEGER NOT NULL,
+          net INTEGER NOT NULL,
+          purchases INTEGER NOT NULL,
+          PRIMARY KEY (store, email, kind, currency)
+        );
+        CREATE TABLE fans (
+          store TEXT NOT NULL,
+          email TEXT NOT NULL,
+          email_display TEXT NOT NULL,
+          name TEXT,
+          first_name TEXT,
+          last_name TEXT,
+          phone TEXT,
+          type TEXT NOT NULL,
+          type_rank INTEGER NOT NULL,
+          tags TEXT NOT NULL,
+          score INTEGER NOT NULL,
+          daw TEXT,
+          genre TEXT,
+          level TEXT,
+          goals TEXT,
+          image_url TEXT,
+          source TEXT NOT NULL,
+          purchases INTEGER NOT NULL,
+          first_seen_at INTEGER,
+          last_activity_at INTEGER,
+          content_hash TEXT NOT NULL,
+          PRIMARY KEY (store, email)
+        );
+        CREATE TABLE fan_activity (
+          store TEXT NOT NULL,
+          email TEXT NOT NULL,
+          at INTEGER,
+          text TEXT NOT NULL,
+          source TEXT NOT NULL,
+          source_id TEXT NOT NULL,
+          PRIMARY KEY (store, email, source, source_id)
+        );
+        """,
+    ]
+
+    /// Brings `db` up to the latest schema, one migration per transaction.
+    static func migrate(_ db: Database) throws {
+        guard let current = try db.prepare("PRAGMA user_version").rows().first?.first?.int else { return }
+        if current > Int64(migrations.count) {
+            throw StoreError.newerSchema(found: Int(current), known: migrations.count, path: db.path)
+        }
+        for (index, sql) in migrations.enumerated() where Int64(index + 1) > current {
+            try db.transaction {
+                try db.execute(sql)
+                try db.execute("PRAGMA user_version = \(index + 1)")
+            }
+        }
+    }
+}
+
+/// Store errors beyond SQLite's own.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case newerSchema(found: Int, known: Int, path: String)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let found, let known, let path):
+            return "\(path): the store was written by a newer fansync (schema \(found), this one knows \(known)). Upgrade fansync."
+        }
+    }
+}

@@ -1,0 +1,254 @@
+internal import CSQLite
+import Foundation
+
+/// An error from SQLite, with the extended result code, SQLite's message and
+/// the statement that failed.
+public struct DatabaseError: Error, Sendable, CustomStringConvertible {
+    /// The extended result code (`SQLITE_CONSTRAINT_PRIMARYKEY` and friends).
+    public var code: Int32
+    public var message: String
+    public var sql: String?
+    public var path: String
+
+    /// True when another connection holds the lock past the busy timeout.
+    public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+
+    public var description: String {
+        if isBusy {
+            return "\(path): the database is locked by another fansync run (waited for the busy timeout). Try again when it has finished, or raise --busy-timeout."
+        }
+        var text = "\(path): SQLite error \(code): \(message)"
+        if let sql { text += " (in: \(sql.prefix(120)))" }
+        return text
+    }
+}
+
+/// One SQLite connection. Not `Sendable`: use it from one task.
+///
+/// ```swift
+/// let db = try Database(path: "fansync.db")
+/// try db.execute("CREATE TABLE t (a INTEGER)")
+/// let insert = try db.prepare("INSERT INTO t (a) VALUES (?)")
+/// try db.transaction {
+///     for value in 1...3 { try insert.bind(1, Int64(value)); try insert.run() }
+/// }
+/// ```
+public final class Database {
+    public let path: String
+    let handle: OpaquePointer
+    private var statementCache: [String: Statement] = [:]
+
+    /// Opens (creating if needed) the database at `path`, with extended result
+    /// codes, a busy timeout, foreign keys on and WAL journaling.
+    public init(path: String, busyTimeout: TimeInterval = 5) throws(DatabaseError) {
+        self.path = path
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &db, flags, nil)
+        guard status == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw DatabaseError(code: status, message: message, sql: nil, path: path)
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, Int32(max(0, busyTimeout * 1000)))
+        try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA synchronous = NORMAL")
+    }
+
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ status: Int32, sql: String?) -> DatabaseError {
+        DatabaseError(code: sqlite3_extended_errcode(handle) != 0 ? sqlite3_extended_errcode(handle) : status,
+                      message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
+    }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws(DatabaseError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &message)
+        if status != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(message)
+            throw DatabaseError(code: sqlite3_extended_errcode(handle), message: text, sql: sql, path: path)
+        }
+    }
+
+    /// A new prepared statement.
+    public func prepare(_ sql: String) throws(DatabaseError) -> Statement {
+        try Statement(database: self, sql: sql)
+    }
+
+    /// A prepared statement kept for reuse on the hot path (reset before it is handed out).
+    public func cached(_ sql: String) throws(DatabaseError) -> Statement {
+        if let statement = statementCache[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = try prepare(sql)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// `immediate` takes the write lock at the start (waiting up to the busy timeout).
+    public func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+        try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// The SQLite library version, e.g. `3.40.1`.
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+/// A value to bind or read.
+public enum SQLValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    public var int: Int64? { if case .integer(let value) = self { return value } else { return nil } }
+    public var string: String? {
+        switch self {
+        case .text(let value): return value
+        case .integer(let value): return String(value)
+        case .real(let value): return String(value)
+        case .null: return nil
+        }
+    }
+    public var double: Double? {
+        switch self {
+        case .real(let value): return value
+        case .integer(let value): return Double(value)
+        default: return nil
+        }
+    }
+}
+
+/// A prepared statement: bind, step, read columns, reset, reuse.
+public final class Statement {
+    unowned let database: Database
+    let handle: OpaquePointer
+    public let sql: String
+
+    init(database: Database, sql: String) throws(DatabaseError) {
+        self.database = database
+        self.sql = sql
+        var statement: OpaquePointer?
+        let status = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK, let statement else { throw database.error(status, sql: sql) }
+        handle = statement
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Clears bindings and rewinds, ready to run again.
+    public func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    public func bind(_ index: Int32, _ value: SQLValue) throws(DatabaseError) {
+        let status: Int32
+        switch value {
+        case .null: status = sqlite3_bind_null(handle, index)
+        case .integer(let number): status = sqlite3_bind_int64(handle, index, number)
+        case .real(let number): status = sqlite3_bind_double(handle, index, number)
+        case .text(let text):
+            var text = text
+            status = text.withUTF8 { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { chars in
+                    // An empty buffer may have no base address; SQLite needs a pointer for '' (not NULL).
+                    chars.baseAddress.map { sqlite3_bind_text(handle, index, $0, Int32(chars.count), csqlite_transient()) }
+                        ?? sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+                }
+            }
+        }
+        if status != SQLITE_OK { throw database.error(status, sql: sql) }
+    }
+
+    public func bind(_ index: Int32, _ text: String?) throws(DatabaseError) {
+        try bind(index, text.map(SQLValue.text) ?? .null)
+    }
+
+    public func bind(_ index: Int32, _ number: Int64?) throws(DatabaseError) {
+        try bind(index, number.map(SQLValue.integer) ?? .null)
+    }
+
+    /// Binds `values` to parameters 1…n.
+    public func bind(_ values: [SQLValue]) throws(DatabaseError) {
+        for (offset, value) in values.enumerated() { try bind(Int32(offset + 1), value) }
+    }
+
+    /// Steps once: true when a row is ready to read, false when done.
+    @discardableResult
+    public func step() throws(DatabaseError) -> Bool {
+        let status = sqlite3_step(handle)
+        switch status {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw database.error(status, sql: sql)
+        }
+    }
+
+    /// Runs to completion (for statements that return no rows), then resets.
+    public func run(_ values: [SQLValue] = []) throws(DatabaseError) {
+        if !values.isEmpty { try bind(values) }
+        defer { reset() }
+        while try step() {}
+    }
+
+    public var columnCount: Int32 { sqlite3_column_count(handle) }
+
+    public func columnName(_ index: Int32) -> String { String(cString: sqlite3_column_name(handle, index)) }
+
+    public func value(_ index: Int32) -> SQLValue {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, index))
+        default: return .text(text(index) ?? "")
+        }
+    }
+
+    public func text(_ index: Int32) -> String? {
+        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {
+            return nil
+        }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    public func int(_ index: Int32) -> Int64? {
+        sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, index)
+    }
+
+    public func double(_ index: Int32) -> Double? {
+        sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : sqlite3_column_double(handle, index)
+    }
+
+    /// Runs a query and returns every row as values (for small results).
+    public func rows(_ values: [SQLValue] = []) throws(DatabaseError) -> [[SQLValue]] {
+        if !values.isEmpty { try bind(values) }
+        defer { reset() }
+        var rows: [[SQLValue]] = []
+        while try step() { rows.append((0..<columnCount).map(value)) }
+        return rows
+    }
+}

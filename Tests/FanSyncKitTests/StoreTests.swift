@@ -1,0 +1,169 @@
+import FanSyncSQLite
+import Foundation
+import Testing
+@testable import FanSyncKit
+
+let allSamples = [
+    "activecampaign/contacts.csv", "stripe/unified_payments.csv", "stripe/payments_2023.csv", "stripe/customers.csv",
+    "stripe/subscriptions.csv", "clerk/users.csv", "clerk/users.json", "clerk/users.ndjson", "app/enrollments.csv",
+    "legacy/members_1252.csv",
+].map { repositoryRoot + "/samples/" + $0 }
+
+func freshStore() throws -> Store {
+    try Store(path: try temporaryDirectory() + "/fansync.db")
+}
+
+@discardableResult
+func importAll(_ files: [String], into store: Store, storeName: String = "default") throws -> [ImportReport] {
+    let importer = Importer(store: store, storeName: storeName, library: builtInLibrary)
+    return try files.map { try importer.importFile($0, options: MapOptions(rejectsDirectory: nil)) }
+}
+
+/// Everything derived, plus the ledger without its import ids: what the laws compare.
+func dump(_ store: Store) throws -> String {
+    var text = ""
+    for table in ["customers", "customer_totals", "fans", "fan_activity"] {
+        for row in try store.db.prepare("SELECT * FROM \(table) ORDER BY 1, 2, 3, 4").rows() {
+            text += table + ": " + row.map { $0.string ?? "∅" }.joined(separator: "|") + "\n"
+        }
+    }
+    for kind in RecordKind.allCases {
+        let statement = try store.db.prepare("SELECT * FROM \(kind.table) ORDER BY store, source, source_id")
+        let rows = try statement.rows()
+        let names = (0..<statement.columnCount).map(statement.columnName)
+        for row in rows {
+            text += kind.table + ": " + zip(names, row).filter { $0.0 != "import_id" }.map { $0.1.string ?? "∅" }
+                .joined(separator: "|") + "\n"
+        }
+    }
+    return text
+}
+
+func customer(_ store: Store, _ email: String) throws -> [String: SQLValue] {
+    let statement = try store.db.prepare("SELECT * FROM customers WHERE store = 'default' AND email = ?")
+    let rows = try statement.rows([.text(email)])
+    guard let row = rows.first else { return [:] }
+    return Dictionary(uniqueKeysWithValues: zip((0..<statement.columnCount).map(statement.columnName), row))
+}
+
+func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
+    let statement = try store.db.prepare("SELECT * FROM fans WHERE store = 'default' AND email = ?")
+    let rows = try statement.rows([.text(email)])
+    guard let row = rows.first else { return [:] }
+    return Dictionary(uniqueKeysWithValues: zip((0..<statement.columnCount).map(statement.columnName), row))
+}
+
+@Suite(.serialized) struct MergeOnSamples {
+    @Test func theSamplesMergeIntoTheExpectedPeople() throws {
+        let store = try freshStore()
+        try importAll(allSamples, into: store)
+
+        let ana = try customer(store, "ana.silva@example.com")
+        #expect(ana["type"] == .text("subscription"))
+        #expect(ana["status"] == .text("active"))
+        #expect(ana["purchases"] == .integer(2))                 // py_3PaAna0002 twice in the file: one purchase
+        #expect(ana["settlement_net"] == .integer(14_800))
+        #expect(ana["is_repeat"] == .integer(1))
+        #expect(ana["first_source"] == .text("activecampaign.contacts"))
+        #expect(ana["last_name"] == .text("Silva-Costa"))         // newest non-empty by Date Updated
+        #expect(ana["phone"] == .text("+14155550132"))
+
+        let bo = try customer(store, "bo.chen@example.com")       // "  Bo.Chen@Example.com " and BO.CHEN@example.com
+        #expect(bo["type"] == .text("paying"))                     // refunded, still a purchase
+        #expect(bo["purchases"] == .integer(1))
+        #expect(bo["settlement_net"] == .integer(0))
+
+        let farid = try store.db.prepare("""
+            SELECT gross, refunded, net, purchases FROM customer_totals
+            WHERE email = 'farid@example.com' AND kind = 'charge' AND currency = 'GBP'
+            """).rows()
+        #expect(farid == [[.integer(19_000), .integer(5_500), .integer(13_500), .integer(3)]])
+        #expect(try customer(store, "farid@example.com")["status"] == .text("past_due"))
+
+        #expect(try customer(store, "hiro@example.jp")["type"] == .text("paying"))
+        let yen = try store.db.prepare("SELECT net FROM customer_totals WHERE email = 'hiro@example.jp' AND currency = 'JPY'").rows()
+        #expect(yen == [[.integer(4_700)]])
+        #expect(try customer(store, "dara@example.net")["type"] == .text("lead"))          // failed payment
+        #expect(try customer(store, "elodie@example.fr")["type"] == .text("subscription")) // trialing; pending payment
+        #expect(try customer(store, "elodie@example.fr")["purchases"] == .integer(0))
+        #expect(try customer(store, "grace@example.com")["type"] == .text("paying"))       // canceled subscription
+        #expect(try customer(store, "grace@example.com")["status"] == .text("canceled"))
+        #expect(try customer(store, "ivy@example.com")["type"] == .text("lead"))           // incomplete_expired
+        #expect(try customer(store, "kai@example.com")["type"] == .text("lead"))           // free enrollment
+        #expect(try customer(store, "lena@example.com")["type"] == .text("paying"))        // paid enrollment
+
+        // Registered users with nothing else are fans of type user, not customers.
+        #expect(try customer(store, "milo@example.com").isEmpty)
+        #expect(try fan(store, "milo@example.com")["type"] == .text("user"))
+        // Secondary Clerk addresses never become people.
+        #expect(try fan(store, "zoe.m@example.net").isEmpty)
+        #expect(try fan(store, "lena.old@example.com").isEmpty)
+
+        // Fans: points, the customer tag, activity lines; Stripe's Total Spend never added.
+        let anaFan = try fan(store, "ana.silva@example.com")
+        #expect(anaFan["score"] == .integer(13))                     // floor(49/10) + floor(99/10)
+        #expect(anaFan["tags"] == .text("[\"vip\",\"Ableton\",\"customer\"]"))
+        let activity = try store.db.prepare("SELECT text FROM fan_activity WHERE email = 'ana.silva@example.com' ORDER BY at").rows()
+        #expect(activity == [[.text("Purchased: Mixing Masterclass")], [.text("Purchased: Monthly Membership, September")]])
+        #expect(try fan(store, "zoe@example.org")["daw"] == .text("Logic Pro"))
+        #expect(try fan(store, "zoe@example.org")["email_display"] == .text("Zoe@Example.org"))
+    }
+
+    @Test func anyFileOrderGivesTheSameStore() throws {
+        let reference = try freshStore()
+        try importAll(allSamples, into: reference)
+        let expected = try dump(reference)
+        var generator = SeededRandom(seed: 42)
+        for _ in 0..<6 {
+            let store = try freshStore()
+            try importAll(allSamples.shuffled(using: &generator), into: store)
+            #expect(try dump(store) == expected)
+        }
+    }
+
+    @Test func importingAnyFileAgainChangesNothing() throws {
+        let store = try freshStore()
+        try importAll(allSamples, into: store)
+        let before = try dump(store)
+        // The same content is skipped outright…
+        let again = try importAll(allSamples, into: store)
+        #expect(again.allSatisfy { $0.alreadyImported })
+        // …and the same rows in a file that differs (a trailing blank line) land as no-ops.
+        let folder = try temporaryDirectory()
+        var copies: [String] = []
+        for (index, path) in allSamples.enumerated() {
+            let copy = folder + "/\(index)-" + (path as NSString).lastPathComponent
+            var data = try Data(contentsOf: URL(fileURLWithPath: path))
+            if !path.hasSuffix(".json") { data.append(contentsOf: [0x0A]) }
+            try data.write(to: URL(fileURLWithPath: copy))
+            copies.append(copy)
+        }
+        let reports = try importAll(copies, into: store)
+        #expect(reports.filter { !$0.alreadyImported }.allSatisfy { $0.people.new == 0 && $0.people.updated == 0 })
+        // Provenance follows the deterministic winner; people and money do not move.
+        let after = try dump(store)
+        let people = { (text: String) in text.split(separator: "\n").filter { !$0.contains("s: ") || $0.hasPrefix("customers") || $0.hasPrefix("fans") || $0.hasPrefix("customer_totals") || $0.hasPrefix("fan_activity") } }
+        #expect(people(after) == people(before))
+    }
+
+    @Test func storesAreSeparate() throws {
+        let store = try freshStore()
+        try importAll([allSamples[0]], into: store, storeName: "shop-a")
+        try importAll([allSamples[3]], into: store, storeName: "shop-b")
+        let rows = try store.db.prepare("SELECT store, count(*) FROM fans GROUP BY store ORDER BY store").rows()
+        #expect(rows == [[.text("shop-a"), .integer(6)], [.text("shop-b"), .integer(7)]])
+    }
+}
+
+/// A seeded generator (SplitMix64), so shuffles are reproducible.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

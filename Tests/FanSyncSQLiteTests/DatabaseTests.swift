@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import FanSyncSQLite
+
+func temporaryDatabase() throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-sqlite-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory.appendingPathComponent("test.db").path
+}
+
+@Suite struct DatabaseBasics {
+    @Test func bindStepAndRead() throws {
+        let db = try Database(path: try temporaryDatabase())
+        try db.execute("CREATE TABLE t (a INTEGER, b TEXT, c REAL)")
+        let insert = try db.prepare("INSERT INTO t VALUES (?, ?, ?)")
+        try db.transaction {
+            try insert.run([.integer(1), .text("Zoë"), .real(1.5)])
+            try insert.run([.integer(2), .null, .real(2)])
+        }
+        let rows = try db.prepare("SELECT a, b, c FROM t ORDER BY a").rows()
+        #expect(rows == [[.integer(1), .text("Zoë"), .real(1.5)], [.integer(2), .null, .real(2)]])
+    }
+
+    @Test func errorsCarryTheExtendedCodeAndTheSQL() throws {
+        let db = try Database(path: try temporaryDatabase())
+        try db.execute("CREATE TABLE t (a INTEGER PRIMARY KEY)")
+        try db.prepare("INSERT INTO t VALUES (1)").run()
+        do {
+            try db.prepare("INSERT INTO t VALUES (1)").run()
+            Issue.record("expected a constraint error")
+        } catch {
+            #expect(error.code == 1555)  // SQLITE_CONSTRAINT_PRIMARYKEY
+            #expect(error.sql == "INSERT INTO t VALUES (1)")
+        }
+        #expect(throws: DatabaseError.self) { try db.prepare("SELEC nonsense") }
+    }
+
+    @Test func rollbackOnThrow() throws {
+        let db = try Database(path: try temporaryDatabase())
+        try db.execute("CREATE TABLE t (a INTEGER)")
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try db.transaction {
+                try db.prepare("INSERT INTO t VALUES (1)").run()
+                throw Boom()
+            }
+        }
+        #expect(try db.prepare("SELECT count(*) FROM t").rows() == [[.integer(0)]])
+    }
+
+    @Test func aLockedDatabaseWaitsThenSaysSo() throws {
+        let path = try temporaryDatabase()
+        let first = try Database(path: path)
+        try first.execute("CREATE TABLE t (a INTEGER)")
+        try first.execute("BEGIN IMMEDIATE")
+        let second = try Database(path: path, busyTimeout: 0.2)
+        let started = Date()
+        do {
+            try second.execute("BEGIN IMMEDIATE")
+            Issue.record("expected busy")
+        } catch {
+            #expect(error.isBusy)
+            #expect(error.description.contains("locked by another fansync run"))
+        }
+        #expect(Date().timeIntervalSince(started) >= 0.15)
+        try first.execute("COMMIT")
+    }
+
+    @Test func cachedStatementsAreReused() throws {
+        let db = try Database(path: try temporaryDatabase())
+        let one = try db.cached("SELECT 1")
+        let two = try db.cached("SELECT 1")
+        #expect(one === two)
+    }
+}
