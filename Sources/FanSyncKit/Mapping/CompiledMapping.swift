@@ -61,6 +61,8 @@ public struct CompiledMapping {
     let keyReader: Reader?
     /// The key's CSV column index, when the key is a column.
     let keyPosition: Int?
+    /// The slots hashed into the key when the source has no id (all when empty).
+    let keySlots: [Int]
     let slotCount: Int
     /// Notices from binding, such as optional columns the file lacks.
     public private(set) var notices: [String] = []
@@ -117,6 +119,7 @@ public struct CompiledMapping {
         var slots: [String: Int] = [:]
         for (slot, name) in names.enumerated() { slots[name] = slot }
         slotCount = names.count
+        if case .hash(let fields) = mapping.key { keySlots = fields.compactMap { slots[$0] } } else { keySlots = [] }
         var compiled: [CompiledField] = []
         for field in mapping.fields {
             guard let slot = slots[field.name] else { continue }
@@ -234,7 +237,7 @@ public struct CompiledMapping {
             }
             sourceID = key
         } else {
-            sourceID = Self.hash(context.values)
+            sourceID = Self.hash(keySlots.isEmpty ? context.values : keySlots.map { context.values[$0] })
         }
         return .success(Fact(kind: mapping.record, source: mapping.name, sourceID: sourceID, file: file, line: line,
                              values: context.values))

@@ -12,8 +12,13 @@ public struct Mapping: Sendable {
     public enum Key: Sendable, Equatable {
         /// A column (CSV) or path (JSON) holding the source's own id.
         case column(String)
-        /// The source has no id: a hash of the mapped values stands in.
-        case none
+        /// The source has no id: a hash of these fields' normalized values stands
+        /// in (all fields when the list is empty), so a re-export with other
+        /// values in the remaining fields updates the same ledger row.
+        case hash([String])
+
+        /// A hash of every mapped value.
+        public static let none = Key.hash([])
     }
 
     /// How one output field is filled.
@@ -164,8 +169,10 @@ struct MappingParser {
         if let node = top["key"] {
             if let value = node.string, !value.isEmpty {
                 key = value == "none" ? .none : .column(value)
+            } else if let hashed = node.mapping?["hash"] {
+                key = .hash(stringList(hashed, what: "'hash' lists fields of this mapping"))
             } else {
-                fail("'key' names the column holding the source's own id, or says none", at: node)
+                fail("'key' names the column holding the source's own id, says none, or is { hash: [fields] }", at: node)
             }
         } else {
             fail("missing 'key': the column holding the source's own id (the ledger key), or 'none'", at: root)
@@ -181,6 +188,12 @@ struct MappingParser {
             }
         } else {
             fail("missing 'fields': how each field of the record is filled", at: top["fields"] ?? root)
+        }
+        if case .hash(let names) = key {
+            let filled = Set(fields.map(\.name))
+            for name in names where !filled.contains(name) {
+                fail("the key hashes field '\(name)', which this mapping does not fill", at: top["key"])
+            }
         }
         if let record {
             let declared = Set(top["fields"]?.mapping?.keys.compactMap(\.string) ?? [])

@@ -29,8 +29,8 @@ public struct Evidence: Sendable, Equatable {
     public var sourceID: String
     public var file: String
     public var line: Int
-    /// The highest type this row has ever been evidence for (kept when a later
-    /// export of the same row says less, so a type never goes down).
+    /// The type this row is evidence for, as it stands now (the store's peaks
+    /// table remembers what earlier exports of the row said).
     public var peak: PersonType
     /// When the row's event happened, by the source's own clock (for "newest wins").
     public var seenAt: Int64?

@@ -64,7 +64,13 @@ public struct Person: Sendable, Equatable {
 /// `evidence` does not matter: it is sorted first, so importing files in any
 /// order gives the same person.
 public enum PersonMerge {
-    public static func merge(store: String, email: String, evidence unsorted: [Evidence]) -> Person {
+    /// - Parameters:
+    ///   - peak: the highest type the email was ever evidence for (a ledger row
+    ///     may since have moved to another address or said less): the type
+    ///     never goes below it.
+    ///   - peakSource: a source that knew the email, for people with no ledger rows left.
+    public static func merge(store: String, email: String, evidence unsorted: [Evidence], peak: PersonType? = nil,
+                             peakSource: String? = nil) -> Person {
         // Oldest first; rows without a time first too; then by source and id, so
         // "newest non-empty" and "first seen" are deterministic.
         let evidence = unsorted.sorted {
@@ -73,13 +79,13 @@ public enum PersonMerge {
         func newest(_ value: (Evidence) -> String?) -> String? {
             evidence.reversed().lazy.compactMap(value).first { !$0.isEmpty }
         }
-        let type = evidence.map(\.peak).max() ?? .lead
+        let type = (evidence.map(\.peak) + [peak].compactMap { $0 }).max() ?? .user
         // First seen is by creation time (a contact updated last week may have joined years ago).
         let first = evidence.min {
             ($0.createdAt ?? $0.seenAt ?? .max, $0.source, $0.sourceID) < ($1.createdAt ?? $1.seenAt ?? .max, $1.source, $1.sourceID)
         }
         var person = Person(store: store, email: email, emailDisplay: newest(\.emailDisplay) ?? email, type: type,
-                            firstSource: first?.source ?? "")
+                            firstSource: first?.source ?? peakSource ?? "")
         person.firstName = newest(\.firstName)
         person.lastName = newest(\.lastName)
         person.name = newest(\.name) ?? {

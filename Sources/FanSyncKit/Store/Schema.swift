@@ -32,7 +32,7 @@ enum Schema {
 
     /// Bookkeeping columns every ledger row has, after the data columns.
     static let bookkeeping: [Column] = [
-        Column(name: "peak_rank", type: "INTEGER NOT NULL"),
+        Column(name: "rank", type: "INTEGER NOT NULL"),
         Column(name: "seen_at", type: "INTEGER"),
         Column(name: "version", type: "INTEGER NOT NULL"),
         Column(name: "content_hash", type: "TEXT NOT NULL"),
@@ -57,7 +57,7 @@ enum Schema {
 
     /// The upsert for one kind: a row replaces the stored one only when it is
     /// newer (version, then content hash, then file and line, so the outcome
-    /// does not depend on import order); the peak type only ever goes up.
+    /// does not depend on import order).
     static func upsert(_ kind: RecordKind) -> String {
         let data = columns(of: kind) + bookkeeping
         let names = ["store", "source", "source_id"] + data.map(\.name)
@@ -70,9 +70,9 @@ enum Schema {
               OR (excluded.version = \(t).version AND excluded.content_hash = \(t).content_hash AND excluded.file = \(t).file
                   AND excluded.line > \(t).line))
             """
-        let assignments = data.filter { $0.name != "peak_rank" }.map { column in
+        let assignments = data.map { column in
             "\(column.name) = CASE WHEN \(newer) THEN excluded.\(column.name) ELSE \(t).\(column.name) END"
-        } + ["peak_rank = CASE WHEN excluded.peak_rank > \(t).peak_rank THEN excluded.peak_rank ELSE \(t).peak_rank END"]
+        }
         return "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
             + "ON CONFLICT (store, source, source_id) DO UPDATE SET " + assignments.joined(separator: ", ")
     }
@@ -107,6 +107,18 @@ enum Schema {
           reason TEXT NOT NULL
         );
         CREATE INDEX rejects_import ON rejects (import_id);
+        -- Every (ledger row, email) pair ever landed, with the highest type it was
+        -- evidence for: a person's type is the maximum over these, so it never goes
+        -- down, even when a later export moves the row to another address.
+        CREATE TABLE peaks (
+          store TEXT NOT NULL,
+          source TEXT NOT NULL,
+          source_id TEXT NOT NULL,
+          email TEXT NOT NULL,
+          rank INTEGER NOT NULL,
+          PRIMARY KEY (store, source, source_id, email)
+        );
+        CREATE INDEX peaks_email ON peaks (store, email);
         """
         + RecordKind.allCases.map(createLedger).joined(separator: "\n")
         + """

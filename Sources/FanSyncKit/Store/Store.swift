@@ -21,6 +21,8 @@ public final class Store {
     public let db: Database
     private var upserts: [RecordKind: Statement] = [:]
     private var touch: Statement?
+    private var touchPrevious: Statement?
+    private var raisePeak: Statement?
 
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
@@ -85,7 +87,25 @@ public final class Store {
         try bind(.integer(Int64(fact.line)))
         try bind(.integer(importID))
         try statement.run()
+        // The people this row was ever about need recomputing too (its email may have changed).
+        if touchPrevious == nil {
+            touchPrevious = try db.prepare("""
+                INSERT INTO touched (store, email)
+                SELECT store, email FROM peaks WHERE store = ? AND source = ? AND source_id = ?
+                ON CONFLICT DO NOTHING
+                """)
+        }
+        let key: [SQLValue] = [.text(storeName), .text(fact.source), .text(fact.sourceID)]
+        try touchPrevious?.run(key)
         if let email = fact.email {
+            if raisePeak == nil {
+                raisePeak = try db.prepare("""
+                    INSERT INTO peaks (store, source, source_id, email, rank) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (store, source, source_id, email)
+                    DO UPDATE SET rank = CASE WHEN excluded.rank > peaks.rank THEN excluded.rank ELSE peaks.rank END
+                    """)
+            }
+            try raisePeak?.run(key + [.text(email), .integer(Int64(EvidenceRules.type(of: fact).rawValue))])
             if touch == nil { touch = try db.prepare("INSERT INTO touched (store, email) VALUES (?, ?) ON CONFLICT DO NOTHING") }
             try touch?.run([.text(storeName), .text(email)])
         }
@@ -102,10 +122,18 @@ public final class Store {
                              sql: "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email")
         }
         var heads = try cursors.map { try $0.next() }
+        let peaks = try db.prepare("""
+            SELECT p.store, p.email, max(p.rank), min(p.source) FROM peaks p
+            JOIN touched t ON t.store = p.store AND t.email = p.email
+            GROUP BY p.store, p.email ORDER BY p.store, p.email
+            """)
+        var peak = try peaks.step() ? PeakRow(peaks) : nil
         let writer = try PeopleWriter(db: db)
         while true {
             // The smallest (store, email) among the cursors' heads is the next person.
-            guard let key = heads.compactMap({ $0.map { ($0.store, $0.email) } }).min(by: { $0 < $1 }) else { break }
+            var keys = heads.compactMap { $0.map { ($0.store, $0.email) } }
+            if let peak { keys.append((peak.store, peak.email)) }
+            guard let key = keys.min(by: { $0 < $1 }) else { break }
             var evidence: [Evidence] = []
             for index in cursors.indices {
                 while let head = heads[index], head.store == key.0, head.email == key.1 {
@@ -113,7 +141,13 @@ public final class Store {
                     heads[index] = try cursors[index].next()
                 }
             }
-            let person = PersonMerge.merge(store: key.0, email: key.1, evidence: evidence)
+            var history: PeakRow?
+            if let current = peak, current.store == key.0, current.email == key.1 {
+                history = current
+                peak = try peaks.step() ? PeakRow(peaks) : nil
+            }
+            let person = PersonMerge.merge(store: key.0, email: key.1, evidence: evidence, peak: history?.type,
+                                           peakSource: history?.source)
             switch try writer.write(person) {
             case .new: counts.new += 1
             case .updated: counts.updated += 1
@@ -122,6 +156,14 @@ public final class Store {
         }
         try db.execute("DELETE FROM touched")
         return counts
+    }
+
+    /// The highest type `email` was ever evidence for, from the peaks table.
+    public func peak(store: String, email: String) throws -> (type: PersonType, source: String)? {
+        let rows = try db.prepare("SELECT max(rank), min(source) FROM peaks WHERE store = ? AND email = ?")
+            .rows([.text(store), .text(email)])
+        guard let row = rows.first, let rank = row[0].int, let type = PersonType(rawValue: Int(rank)) else { return nil }
+        return (type, row[1].string ?? "")
     }
 
     /// Every ledger row with `email` in `store`, as evidence (for `explain` and tests).
@@ -139,7 +181,26 @@ public final class Store {
     /// Recomputes one person from the ledger, without writing.
     public func person(store: String, email: String) throws -> Person? {
         let rows = try evidence(store: store, email: email)
-        return rows.isEmpty ? nil : PersonMerge.merge(store: store, email: email, evidence: rows)
+        let history = try peak(store: store, email: email)
+        if rows.isEmpty && history == nil { return nil }
+        return PersonMerge.merge(store: store, email: email, evidence: rows, peak: history?.type, peakSource: history?.source)
+    }
+}
+
+/// One row of the peaks summary: the highest type an email was ever evidence for.
+struct PeakRow {
+    var store: String
+    var email: String
+    var type: PersonType
+    var source: String
+
+    init?(_ statement: Statement) {
+        guard let store = statement.text(0), let email = statement.text(1), let rank = statement.int(2),
+              let type = PersonType(rawValue: Int(rank)) else { return nil }
+        self.store = store
+        self.email = email
+        self.type = type
+        source = statement.text(3) ?? ""
     }
 }
 
@@ -169,7 +230,7 @@ final class LedgerCursor {
         guard let store = text("store"), let email = text("email") else { return try next() }
         var item = Evidence(kind: kind, source: text("source") ?? "", sourceID: text("source_id") ?? "",
                             file: text("file") ?? "", line: Int(int("line") ?? 0),
-                            peak: PersonType(rawValue: Int(int("peak_rank") ?? 1)) ?? .lead, seenAt: int("seen_at"))
+                            peak: PersonType(rawValue: Int(int("rank") ?? 1)) ?? .lead, seenAt: int("seen_at"))
         item.emailDisplay = text("email_display")
         item.firstName = text("first_name")
         item.lastName = text("last_name")

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// A contacts export big enough that importing it takes a while.
+func bigContactsFile(rows: Int) throws -> String {
+    var text = "\"Contact ID\",\"Email\",\"First Name\",\"Last Name\",\"Phone\",\"Tags\",\"Date Created\",\"Date Updated\"\n"
+    for index in 0..<rows {
+        text += "\(index),person\(index)@example.com,Ann,Lee,+1 415 555 \(String(format: "%04d", index % 10000)),\"a, b\",2024-01-01 10:00:00,2024-02-01 10:00:00\n"
+    }
+    return try temporaryFile(Array(text.utf8), name: "big-contacts.csv")
+}
+
+func sqlite(_ database: String, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["sqlite3", database, sql]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+@Suite(.serialized) struct ImportCommand {
+    @Test func importsTheSamplesAndSaysWhatHappened() throws {
+        let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
+        let db = folder + "/store.db"
+        let run = try fansync(["import", "--db", db, "--rejects", folder + "/rejects",
+                               "samples/stripe/unified_payments.csv", "samples/activecampaign/contacts.csv"])
+        #expect(run.status == 2)  // some rows rejected
+        #expect(run.stdout.contains("samples/stripe/unified_payments.csv: stripe.payments: 12 read, 11 accepted (8 new people, 0 updated, 0 unchanged), 1 rejected → "))
+        #expect(run.stdout.contains("samples/activecampaign/contacts.csv: activecampaign.contacts: 9 read, 7 accepted"))
+        #expect(run.stdout.contains("total: 2 files, 21 read, 18 accepted, 3 rejected"))
+        #expect(run.stderr.contains("samples/stripe/unified_payments.csv:13:3: field 'amount': not a decimal amount"))
+        let again = try fansync(["import", "--db", db, "samples/stripe/unified_payments.csv"])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("already imported with the same content"))
+        #expect(try sqlite(db, "SELECT count(*) FROM imports WHERE finished_at IS NOT NULL") == "2")
+        #expect(try sqlite(db, "SELECT count(*) FROM rejects") == "3")
+    }
+
+    @Test func jsonSummaryAndEnvironmentDatabase() throws {
+        let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["import", "--json", "--rejects", folder + "/rejects", "samples/stripe/customers.csv"]
+        process.currentDirectoryURL = repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(["FANSYNC_DB": folder + "/env.db"]) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(object?["accepted"] as? Int == 7)
+        #expect(FileManager.default.fileExists(atPath: folder + "/env.db"))
+    }
+
+    @Test func aKilledImportLeavesNothingHalfDoneAndARerunCompletes() throws {
+        let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
+        let db = folder + "/store.db"
+        let file = try bigContactsFile(rows: 150_000)
+        // A first file lands completely.
+        #expect(try fansync(["import", "--db", db, "samples/stripe/customers.csv"]).status == 0)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["import", "--db", db, "--rejects", folder + "/rejects", file]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the import is under way (its write-ahead log grows), then kill -9.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let size = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
+            if size > 4_000_000 { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(process.isRunning, "the import finished before it could be killed; make the file bigger")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        // As before that file: the first file's rows, none of the second's.
+        #expect(try sqlite(db, "PRAGMA integrity_check") == "ok")
+        #expect(try sqlite(db, "SELECT count(*) FROM contacts") == "0")
+        #expect(try sqlite(db, "SELECT count(*) FROM stripe_customers") == "7")
+        #expect(try sqlite(db, "SELECT count(*) FROM imports") == "1")
+
+        let rerun = try fansync(["import", "--db", db, "--phones", "keep", file])
+        #expect(rerun.status == 0)
+        #expect(try sqlite(db, "SELECT count(*) FROM contacts") == "150000")
+        #expect(try sqlite(db, "SELECT count(*) FROM fans") == "150007")
+    }
+
+    @Test func aLockedStoreWaitsThenFailsClearly() throws {
+        let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
+        let db = folder + "/store.db"
+        #expect(try fansync(["import", "--db", db, "samples/stripe/customers.csv"]).status == 0)
+        // Another writer holds the lock for a few seconds.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["sqlite3", db]
+        let input = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        input.fileHandleForWriting.write(Data("PRAGMA busy_timeout=5000;\nBEGIN IMMEDIATE;\nSELECT 1;\n".utf8))
+        Thread.sleep(forTimeInterval: 0.5)
+        let started = Date()
+        let run = try fansync(["import", "--db", db, "--busy-timeout", "0.5", "samples/stripe/subscriptions.csv"])
+        #expect(Date().timeIntervalSince(started) >= 0.4)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("locked by another fansync run"))
+        try input.fileHandleForWriting.close()
+        holder.waitUntilExit()
+        #expect(try fansync(["import", "--db", db, "samples/stripe/subscriptions.csv"]).status == 0)
+    }
+}
