@@ -8,6 +8,9 @@ public struct ImportReport: Sendable {
     public var alreadyImported = false
     public var people = PeopleCounts()
     public var importID: Int64?
+    /// Seconds spent reading, mapping and landing rows; and recomputing people.
+    public var landSeconds = 0.0
+    public var refreshSeconds = 0.0
 }
 
 /// Imports files into a store: each file streams through its mapping into the
@@ -69,6 +72,7 @@ public final class Importer {
                 throw CocoaError(.coderInvalidValue)
             }
             var landed = 0
+            let landStart = Date()
             var fileReport = try FileMapper.map(path: source, options: options, library: library) { fact in
                 try self.store.land(fact, store: self.storeName, importID: importID)
                 landed += 1
@@ -77,7 +81,10 @@ public final class Importer {
             fileReport.file = display
             fileReport.mapping = mapping.name
             fileReport.mappingDetected = detected
+            let refreshStart = Date()
             let people = try store.refreshTouched()
+            let refreshSeconds = Date().timeIntervalSince(refreshStart)
+            let landSeconds = refreshStart.timeIntervalSince(landStart)
             let rejectInsert = try db.prepare("""
                 INSERT INTO rejects (import_id, file, line, column_number, column_name, value, reason) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
@@ -95,7 +102,8 @@ public final class Importer {
                           .integer(Int64(fileReport.rejected)), .integer(Int64(people.new)),
                           .integer(Int64(people.updated)), .integer(Int64(people.unchanged)),
                           fileReport.rejectsPath.map(SQLValue.text) ?? .null, .integer(importID)])
-            return ImportReport(file: fileReport, people: people, importID: importID)
+            return ImportReport(file: fileReport, people: people, importID: importID, landSeconds: landSeconds,
+                                refreshSeconds: refreshSeconds)
         }
     }
 

@@ -50,8 +50,9 @@ enum Schema {
               source_id TEXT NOT NULL,
             \(body),
               PRIMARY KEY (store, source, source_id)
-            );
+            ) WITHOUT ROWID;
             CREATE INDEX \(kind.table)_email ON \(kind.table) (store, email);
+            CREATE INDEX \(kind.table)_import ON \(kind.table) (import_id);
             """
     }
 
@@ -117,13 +118,14 @@ enum Schema {
           email TEXT NOT NULL,
           rank INTEGER NOT NULL,
           PRIMARY KEY (store, source, source_id, email)
-        );
+        ) WITHOUT ROWID;
         CREATE INDEX peaks_email ON peaks (store, email);
         """
         + RecordKind.allCases.map(createLedger).joined(separator: "\n")
         + """
 
-        CREATE TABLE customers (
+        -- One row per person and store; customers and fans are views of it.
+        CREATE TABLE people (
           store TEXT NOT NULL,
           email TEXT NOT NULL,
           email_display TEXT NOT NULL,
@@ -145,8 +147,29 @@ enum Schema {
           first_seen_at INTEGER,
           last_activity_at INTEGER,
           sources TEXT NOT NULL,
+          tags TEXT NOT NULL,
+          score INTEGER NOT NULL,
+          daw TEXT,
+          genre TEXT,
+          level TEXT,
+          goals TEXT,
+          image_url TEXT,
+          content_hash TEXT NOT NULL,
           PRIMARY KEY (store, email)
-        );
+        ) WITHOUT ROWID;
+        -- Customers: people with evidence of at least a lead (registered users with
+        -- nothing else are fans only).
+        CREATE VIEW customers AS
+          SELECT store, email, email_display, name, first_name, last_name, phone, type, type_rank, status,
+                 purchases, first_purchase_at, last_purchase_at, is_repeat, settlement_currency, settlement_net,
+                 first_source, first_product, first_seen_at, last_activity_at, sources
+          FROM people WHERE type_rank >= 1;
+        -- Fans: everyone with a valid email, with tags, score and producer profile.
+        CREATE VIEW fans AS
+          SELECT store, email, email_display, name, first_name, last_name, phone, type, type_rank, tags, score,
+                 daw, genre, level, goals, image_url, first_source AS source, purchases, first_seen_at,
+                 last_activity_at
+          FROM people;
         CREATE TABLE customer_totals (
           store TEXT NOT NULL,
           email TEXT NOT NULL,
@@ -157,31 +180,7 @@ enum Schema {
           net INTEGER NOT NULL,
           purchases INTEGER NOT NULL,
           PRIMARY KEY (store, email, kind, currency)
-        );
-        CREATE TABLE fans (
-          store TEXT NOT NULL,
-          email TEXT NOT NULL,
-          email_display TEXT NOT NULL,
-          name TEXT,
-          first_name TEXT,
-          last_name TEXT,
-          phone TEXT,
-          type TEXT NOT NULL,
-          type_rank INTEGER NOT NULL,
-          tags TEXT NOT NULL,
-          score INTEGER NOT NULL,
-          daw TEXT,
-          genre TEXT,
-          level TEXT,
-          goals TEXT,
-          image_url TEXT,
-          source TEXT NOT NULL,
-          purchases INTEGER NOT NULL,
-          first_seen_at INTEGER,
-          last_activity_at INTEGER,
-          content_hash TEXT NOT NULL,
-          PRIMARY KEY (store, email)
-        );
+        ) WITHOUT ROWID;
         CREATE TABLE fan_activity (
           store TEXT NOT NULL,
           email TEXT NOT NULL,
@@ -190,7 +189,7 @@ enum Schema {
           source TEXT NOT NULL,
           source_id TEXT NOT NULL,
           PRIMARY KEY (store, email, source, source_id)
-        );
+        ) WITHOUT ROWID;
         """,
     ]
 

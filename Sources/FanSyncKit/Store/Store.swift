@@ -20,14 +20,15 @@ public struct PeopleCounts: Sendable, Equatable {
 public final class Store {
     public let db: Database
     private var upserts: [RecordKind: Statement] = [:]
-    private var touch: Statement?
-    private var touchPrevious: Statement?
     private var raisePeak: Statement?
+    /// Imports whose rows were landed since the last refresh.
+    private var landedImports = Set<Int64>()
 
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
         db = try Database(path: path, busyTimeout: busyTimeout)
         try Schema.migrate(db)
+        try db.execute("PRAGMA cache_size = -32768")  // 32 MiB of page cache for bulk work
         try db.execute("""
             CREATE TEMP TABLE IF NOT EXISTS touched (
               store TEXT NOT NULL, email TEXT NOT NULL, PRIMARY KEY (store, email)
@@ -38,7 +39,8 @@ public final class Store {
     // MARK: Landing facts
 
     /// Writes `fact` into its ledger table (an upsert keyed by the source's own
-    /// id) and remembers its email for ``refreshTouched()``. Call inside a transaction.
+    /// id) and raises its email's peak type. Call inside a transaction;
+    /// ``refreshTouched()`` then recomputes the people it touched.
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
         let statement: Statement
         if let cached = upserts[fact.kind] {
@@ -87,16 +89,6 @@ public final class Store {
         try bind(.integer(Int64(fact.line)))
         try bind(.integer(importID))
         try statement.run()
-        // The people this row was ever about need recomputing too (its email may have changed).
-        if touchPrevious == nil {
-            touchPrevious = try db.prepare("""
-                INSERT INTO touched (store, email)
-                SELECT store, email FROM peaks WHERE store = ? AND source = ? AND source_id = ?
-                ON CONFLICT DO NOTHING
-                """)
-        }
-        let key: [SQLValue] = [.text(storeName), .text(fact.source), .text(fact.sourceID)]
-        try touchPrevious?.run(key)
         if let email = fact.email {
             if raisePeak == nil {
                 raisePeak = try db.prepare("""
@@ -105,10 +97,10 @@ public final class Store {
                     DO UPDATE SET rank = CASE WHEN excluded.rank > peaks.rank THEN excluded.rank ELSE peaks.rank END
                     """)
             }
-            try raisePeak?.run(key + [.text(email), .integer(Int64(EvidenceRules.type(of: fact).rawValue))])
-            if touch == nil { touch = try db.prepare("INSERT INTO touched (store, email) VALUES (?, ?) ON CONFLICT DO NOTHING") }
-            try touch?.run([.text(storeName), .text(email)])
+            try raisePeak?.run([.text(storeName), .text(fact.source), .text(fact.sourceID), .text(email),
+                                .integer(Int64(EvidenceRules.type(of: fact).rawValue))])
         }
+        landedImports.insert(importID)
     }
 
     // MARK: Deriving people
@@ -117,14 +109,30 @@ public final class Store {
     /// last refresh, from the ledger; returns how many are new, changed or the same.
     public func refreshTouched() throws -> PeopleCounts {
         var counts = PeopleCounts()
+        // Touched: every address any row that won in these imports was ever about,
+        // found set-wise (the ledger row's import id follows the winning version).
+        for importID in landedImports.sorted() {
+            for kind in RecordKind.allCases {
+                try db.prepare("""
+                    INSERT INTO touched (store, email)
+                    SELECT DISTINCT p.store, p.email FROM \(kind.table) l
+                    JOIN peaks p ON p.store = l.store AND p.source = l.source AND p.source_id = l.source_id
+                    WHERE l.import_id = ?
+                    ON CONFLICT DO NOTHING
+                    """).run([.integer(importID)])
+            }
+        }
+        landedImports.removeAll()
         let cursors = try RecordKind.allCases.map { kind in
             try LedgerCursor(db: db, kind: kind,
                              sql: "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email")
         }
         var heads = try cursors.map { try $0.next() }
+        // One row per touched person: the peak type, and what was written for them last time.
         let peaks = try db.prepare("""
-            SELECT p.store, p.email, max(p.rank), min(p.source) FROM peaks p
+            SELECT p.store, p.email, max(p.rank), min(p.source), max(f.content_hash) FROM peaks p
             JOIN touched t ON t.store = p.store AND t.email = p.email
+            LEFT JOIN people f ON f.store = p.store AND f.email = p.email
             GROUP BY p.store, p.email ORDER BY p.store, p.email
             """)
         var peak = try peaks.step() ? PeakRow(peaks) : nil
@@ -148,7 +156,7 @@ public final class Store {
             }
             let person = PersonMerge.merge(store: key.0, email: key.1, evidence: evidence, peak: history?.type,
                                            peakSource: history?.source)
-            switch try writer.write(person) {
+            switch try writer.write(person, previous: history?.writtenHash) {
             case .new: counts.new += 1
             case .updated: counts.updated += 1
             case .unchanged: counts.unchanged += 1
@@ -193,6 +201,8 @@ struct PeakRow {
     var email: String
     var type: PersonType
     var source: String
+    /// The content hash last written for this person, if any.
+    var writtenHash: String?
 
     init?(_ statement: Statement) {
         guard let store = statement.text(0), let email = statement.text(1), let rank = statement.int(2),
@@ -201,6 +211,7 @@ struct PeakRow {
         self.email = email
         self.type = type
         source = statement.text(3) ?? ""
+        writtenHash = statement.text(4)
     }
 }
 
@@ -279,46 +290,26 @@ final class PeopleWriter {
     enum Outcome { case new, updated, unchanged }
 
     let db: Database
-    let existing: Statement
-    let upsertCustomer: Statement
+    let upsertPerson: Statement
     let deleteTotals: Statement
     let insertTotal: Statement
-    let upsertFan: Statement
     let deleteActivity: Statement
     let insertActivity: Statement
 
     init(db: Database) throws {
         self.db = db
-        existing = try db.cached("SELECT content_hash FROM fans WHERE store = ? AND email = ?")
-        upsertCustomer = try db.cached("""
-            INSERT INTO customers (store, email, email_display, name, first_name, last_name, phone, type, type_rank, status,
-              purchases, first_purchase_at, last_purchase_at, is_repeat, settlement_currency, settlement_net, first_source,
-              first_product, first_seen_at, last_activity_at, sources)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (store, email) DO UPDATE SET email_display = excluded.email_display, name = excluded.name,
-              first_name = excluded.first_name, last_name = excluded.last_name, phone = excluded.phone, type = excluded.type,
-              type_rank = excluded.type_rank, status = excluded.status, purchases = excluded.purchases,
-              first_purchase_at = excluded.first_purchase_at, last_purchase_at = excluded.last_purchase_at,
-              is_repeat = excluded.is_repeat, settlement_currency = excluded.settlement_currency,
-              settlement_net = excluded.settlement_net, first_source = excluded.first_source,
-              first_product = excluded.first_product, first_seen_at = excluded.first_seen_at,
-              last_activity_at = excluded.last_activity_at, sources = excluded.sources
-            """)
+        let columns = ["store", "email", "email_display", "name", "first_name", "last_name", "phone", "type", "type_rank",
+                       "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "settlement_currency",
+                       "settlement_net", "first_source", "first_product", "first_seen_at", "last_activity_at", "sources",
+                       "tags", "score", "daw", "genre", "level", "goals", "image_url", "content_hash"]
+        upsertPerson = try db.cached(
+            "INSERT INTO people (" + columns.joined(separator: ", ") + ") VALUES ("
+                + columns.map { _ in "?" }.joined(separator: ", ") + ") ON CONFLICT (store, email) DO UPDATE SET "
+                + columns.dropFirst(2).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
         deleteTotals = try db.cached("DELETE FROM customer_totals WHERE store = ? AND email = ?")
         insertTotal = try db.cached("""
             INSERT INTO customer_totals (store, email, kind, currency, gross, refunded, net, purchases)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        upsertFan = try db.cached("""
-            INSERT INTO fans (store, email, email_display, name, first_name, last_name, phone, type, type_rank, tags, score,
-              daw, genre, level, goals, image_url, source, purchases, first_seen_at, last_activity_at, content_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (store, email) DO UPDATE SET email_display = excluded.email_display, name = excluded.name,
-              first_name = excluded.first_name, last_name = excluded.last_name, phone = excluded.phone, type = excluded.type,
-              type_rank = excluded.type_rank, tags = excluded.tags, score = excluded.score, daw = excluded.daw,
-              genre = excluded.genre, level = excluded.level, goals = excluded.goals, image_url = excluded.image_url,
-              source = excluded.source, purchases = excluded.purchases, first_seen_at = excluded.first_seen_at,
-              last_activity_at = excluded.last_activity_at, content_hash = excluded.content_hash
             """)
         deleteActivity = try db.cached("DELETE FROM fan_activity WHERE store = ? AND email = ?")
         insertActivity = try db.cached("""
@@ -326,45 +317,37 @@ final class PeopleWriter {
             """)
     }
 
-    func write(_ person: Person) throws -> Outcome {
+    /// Writes `person`; `previous` is the hash written last time (nil for a new person).
+    func write(_ person: Person, previous: String?) throws -> Outcome {
         let hash = PeopleWriter.hash(person)
         let key: [SQLValue] = [.text(person.store), .text(person.email)]
-        let previous = try existing.rows(key).first?.first?.string
         if previous == hash { return .unchanged }
         func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
         func int(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
-        if person.isCustomer {
-            let main = person.settlement.count == 1 ? person.settlement.first : nil
-            try upsertCustomer.run(key + [
-                .text(person.emailDisplay), text(person.name), text(person.firstName), text(person.lastName),
-                text(person.phone), .text(person.type.name), .integer(Int64(person.type.rawValue)),
-                text(person.subscriptionStatus), .integer(Int64(person.purchases)), int(person.firstPurchaseAt),
-                int(person.lastPurchaseAt), .integer(person.isRepeat ? 1 : 0), text(main?.currency), int(main?.net),
-                .text(person.firstSource), text(person.firstProduct), int(person.firstSeenAt), int(person.lastActivityAt),
-                .text(person.sources.joined(separator: ",")),
-            ])
-            try deleteTotals.run(key)
-            for (kind, totals) in [("charge", person.totals), ("settlement", person.settlement)] {
-                for total in totals {
-                    try insertTotal.run(key + [.text(kind), .text(total.currency), .integer(total.gross),
-                                               .integer(total.refunded), .integer(total.net), .integer(Int64(total.purchases))])
-                }
-            }
-        }
         var tags = "["
         for (index, tag) in person.tags.enumerated() {
             if index > 0 { tags += "," }
             JSONText.appendQuoted(tag, to: &tags)
         }
         tags += "]"
-        try upsertFan.run(key + [
-            .text(person.emailDisplay), text(person.name), text(person.firstName), text(person.lastName), text(person.phone),
-            .text(person.type.name), .integer(Int64(person.type.rawValue)), .text(tags), .integer(person.score),
-            text(person.daw), text(person.genre), text(person.level), text(person.goals), text(person.imageURL),
-            .text(person.firstSource), .integer(Int64(person.purchases)), int(person.firstSeenAt),
-            int(person.lastActivityAt), .text(hash),
+        let main = person.settlement.count == 1 ? person.settlement.first : nil
+        try upsertPerson.run(key + [
+            .text(person.emailDisplay), text(person.name), text(person.firstName), text(person.lastName),
+            text(person.phone), .text(person.type.name), .integer(Int64(person.type.rawValue)),
+            text(person.subscriptionStatus), .integer(Int64(person.purchases)), int(person.firstPurchaseAt),
+            int(person.lastPurchaseAt), .integer(person.isRepeat ? 1 : 0), text(main?.currency), int(main?.net),
+            .text(person.firstSource), text(person.firstProduct), int(person.firstSeenAt), int(person.lastActivityAt),
+            .text(person.sources.joined(separator: ",")), .text(tags), .integer(person.score), text(person.daw),
+            text(person.genre), text(person.level), text(person.goals), text(person.imageURL), .text(hash),
         ])
-        try deleteActivity.run(key)
+        if previous != nil { try deleteTotals.run(key) }
+        for (kind, totals) in [("charge", person.totals), ("settlement", person.settlement)] {
+            for total in totals {
+                try insertTotal.run(key + [.text(kind), .text(total.currency), .integer(total.gross),
+                                           .integer(total.refunded), .integer(total.net), .integer(Int64(total.purchases))])
+            }
+        }
+        if previous != nil { try deleteActivity.run(key) }
         for item in person.activity {
             try insertActivity.run(key + [int(item.at), .text(item.text), .text(item.source), .text(item.sourceID)])
         }
@@ -374,7 +357,21 @@ final class PeopleWriter {
     /// A fingerprint of everything written for a person.
     static func hash(_ person: Person) -> String {
         var hasher = StableHasher()
-        hasher.combine("\(person)")
+        func add(_ text: String?) { hasher.combine(text ?? "\u{0}") }
+        func add(_ number: Int64?) { hasher.combine(number.map { String($0) } ?? "\u{0}") }
+        add(person.emailDisplay); add(person.firstName); add(person.lastName); add(person.name); add(person.phone)
+        add(person.type.name); add(person.subscriptionStatus)
+        for total in person.totals + [CurrencyTotal(currency: "|", gross: 0, refunded: 0, purchases: 0)] + person.settlement {
+            add(total.currency); add(total.gross); add(total.refunded); add(Int64(total.purchases))
+        }
+        add(Int64(person.purchases)); add(person.firstPurchaseAt); add(person.lastPurchaseAt)
+        add(person.firstSource); add(person.firstProduct); add(person.firstSeenAt); add(person.lastActivityAt)
+        for tag in person.tags { add(tag) }
+        add("|")
+        add(person.score); add(person.daw); add(person.genre); add(person.level); add(person.goals); add(person.imageURL)
+        for item in person.activity { add(item.at); add(item.text); add(item.source); add(item.sourceID) }
+        add("|")
+        for source in person.sources { add(source) }
         return hasher.hexDigest
     }
 }
