@@ -8,7 +8,8 @@ struct FanSync: ParsableCommand {
         commandName: "fansync",
         abstract: "Load CRM and billing exports, merge people by email, push them.",
         version: fanSyncVersion,
-        subcommands: [Import.self, Inspect.self, Map.self, Mappings.self])
+        subcommands: [Import.self, Customers.self, Fans.self, StatsCommand.self, Explain.self, History.self, Export.self,
+                      Inspect.self, Map.self, Mappings.self])
 }
 
 extension ExitCode {

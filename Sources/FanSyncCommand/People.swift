@@ -1,0 +1,152 @@
+import ArgumentParser
+import FanSyncKit
+import Foundation
+
+/// How listings print.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "table (the default in a terminal), csv, json or ndjson (the default when piped: ndjson).")
+    var format: OutputFormat?
+
+    @Option(help: "Show times in this zone (IANA name) instead of UTC.")
+    var tz: String?
+
+    @Flag(help: "Print only the rows: no totals line.")
+    var quiet = false
+
+    func validate() throws {
+        if let tz, TimeZone(identifier: tz) == nil {
+            throw ValidationError("--tz '\(tz)' is not a time zone; use an IANA name such as Europe/Berlin.")
+        }
+    }
+
+    var resolvedFormat: OutputFormat { format ?? (isatty(STDOUT_FILENO) == 1 ? .table : .ndjson) }
+    var formatter: ValueFormatter { ValueFormatter(zone: tz.flatMap(TimeZone.init(identifier:))) }
+
+    func print(_ listing: Listing, noun: String, offset: Int) {
+        Swift.print(ListingWriter.render(listing, format: resolvedFormat, formatter: formatter), terminator: "")
+        if !quiet, let total = listing.total, resolvedFormat == .table {
+            let shown = listing.rows.count
+            let range = shown == 0 ? "none" : "\(offset + 1)–\(offset + shown)"
+            printError("\(range) of \(total) \(noun)")
+        }
+    }
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+extension PeopleSort: ExpressibleByArgument {}
+extension Segment: ExpressibleByArgument {}
+
+struct PersonTypeArgument: ExpressibleByArgument {
+    var type: PersonType
+    init?(argument: String) {
+        guard let type = PersonType(name: argument) else { return nil }
+        self.type = type
+    }
+    static var allValueStrings: [String] { PersonType.allCases.map(\.name) }
+}
+
+/// Filters both listings share.
+struct PeopleFilterOptions: ParsableArguments {
+    @Option(help: "Only this type: user, lead, paying or subscription (repeatable).")
+    var type: [PersonTypeArgument] = []
+
+    @Option(help: "Only people with this tag (case-insensitive).")
+    var tag: String?
+
+    @Option(help: "Only people known to this source (a mapping name, e.g. stripe.payments).")
+    var source: String?
+
+    @Option(name: .customLong("min-spent"), help: "Only people who spent at least this much, in major units of their settlement currency.")
+    var minSpent: String?
+
+    @Option(name: .customLong("as-of"), help: "The date segments count back from (yyyy-MM-dd), instead of today.")
+    var asOf: String?
+
+    @Option(help: "How many rows to show.")
+    var limit: Int?
+
+    @Option(help: "How many rows to skip (for paging).")
+    var offset = 0
+
+    func validate() throws {
+        if let minSpent, Decimal(string: minSpent) == nil { throw ValidationError("--min-spent takes a number, e.g. 100 or 49.99.") }
+        if let asOf, UTCTime.parse(asOf) == nil { throw ValidationError("--as-of takes a date, e.g. 2025-03-01.") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more.") }
+        if offset < 0 { throw ValidationError("--offset must be 0 or more.") }
+    }
+
+    func filter(store: String) -> PeopleFilter {
+        var filter = PeopleFilter(store: store)
+        filter.types = type.map(\.type)
+        filter.tag = tag
+        filter.source = source
+        filter.minSpent = minSpent.flatMap { Decimal(string: $0) }
+        if let asOf, let seconds = UTCTime.parse(asOf) { filter.asOf = seconds }
+        return filter
+    }
+}
+
+extension FanSync {
+    struct Customers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List customers: who paid, how much, how often, and what they are now.",
+            discussion: """
+                Customers are people with evidence of at least a lead (registered users with nothing else \
+                are fans only). total_spent is in the settlement currency (what the processor paid out, net \
+                of refunds); per-currency totals are in `fansync explain EMAIL`. The count of every match is \
+                printed after the table (standard error), whatever --limit says.
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var filters: PeopleFilterOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "Only this subscription status (active, trialing, past_due, canceled…).")
+        var status: String?
+
+        @Option(help: "total-spent, last-activity, first-purchase or name.")
+        var sort: PeopleSort = .totalSpent
+
+        func run() throws {
+            let store = try storeOptions.open()
+            var filter = filters.filter(store: storeOptions.store)
+            filter.status = status
+            let listing = try Queries(db: store.db).customers(filter, sort: sort, limit: filters.limit, offset: filters.offset)
+            output.print(listing, noun: "customers", offset: filters.offset)
+        }
+    }
+
+    struct Fans: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List fans: everyone with an email, with tags, engagement score and producer profile.",
+            discussion: "Segments:\n" + Segment.allCases.map { "  \($0.rawValue): \($0.definition)" }.joined(separator: "\n")
+                + "\n\nScore: a purchase adds floor(net amount in major units of the settlement currency / 10).")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var filters: PeopleFilterOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "Only fans using this DAW (e.g. \"FL Studio\").")
+        var daw: String?
+        @Option(help: "Only fans of this genre.")
+        var genre: String?
+        @Option(help: "Only fans at this level.")
+        var level: String?
+        @Option(help: ArgumentHelp("A named group: registered-not-purchased, engaged-not-purchased, high-value-low-engagement, repeat or lapsed (see below)."))
+        var segment: Segment?
+
+        @Option(help: "score, last-activity or name.")
+        var sort: PeopleSort = .score
+
+        func run() throws {
+            let store = try storeOptions.open()
+            var filter = filters.filter(store: storeOptions.store)
+            filter.daw = daw
+            filter.genre = genre
+            filter.level = level
+            filter.segment = segment
+            let listing = try Queries(db: store.db).fans(filter, sort: sort, limit: filters.limit, offset: filters.offset)
+            output.print(listing, noun: "fans", offset: filters.offset)
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import FanSyncSQLite
+import Foundation
+
+/// Filters shared by `customers` and `fans`.
+public struct PeopleFilter: Sendable {
+    public var store = "default"
+    public var types: [PersonType] = []
+    public var status: String?
+    public var tag: String?
+    public var source: String?
+    /// In major units of each person's settlement currency.
+    public var minSpent: Decimal?
+    public var daw: String?
+    public var genre: String?
+    public var level: String?
+    public var segment: Segment?
+    /// "Now", for segments that look back in time.
+    public var asOf: Int64 = Int64(Date().timeIntervalSince1970)
+
+    public init(store: String = "default") { self.store = store }
+}
+
+/// Named groups of fans. Each definition is documented in README.md and `fansync fans --help`.
+public enum Segment: String, Sendable, CaseIterable {
+    /// Has an account (a Clerk user row) and no purchase.
+    case registeredNotPurchased = "registered-not-purchased"
+    /// No purchase, but active in the last 90 days and either enrolled in a course or carrying 2+ tags.
+    case engagedNotPurchased = "engaged-not-purchased"
+    /// Spent at least 100 (settlement currency; --min-spent changes it) and no activity for 90 days.
+    case highValueLowEngagement = "high-value-low-engagement"
+    /// Two or more purchases.
+    case repeatBuyers = "repeat"
+    /// Bought before, last purchase over 180 days ago, no live subscription.
+    case lapsed
+
+    public var definition: String {
+        switch self {
+        case .registeredNotPurchased: return "has an account (a registered user row) and no purchase"
+        case .engagedNotPurchased:
+            return "no purchase, active in the last 90 days, and enrolled in a course or carrying two or more tags"
+        case .highValueLowEngagement:
+            return "spent at least 100 in the settlement currency (or --min-spent) and no activity in the last 90 days"
+        case .repeatBuyers: return "two or more purchases"
+        case .lapsed: return "bought before, last purchase over 180 days ago, and no live subscription"
+        }
+    }
+}
+
+public enum PeopleSort: String, Sendable, CaseIterable {
+    case totalSpent = "total-spent"
+    case lastActivity = "last-activity"
+    case firstPurchase = "first-purchase"
+    case name
+    case score
+}
+
+/// The questions creators ask, as queries over the store.
+public struct Queries {
+    public let db: Database
+
+    public init(db: Database) { self.db = db }
+
+    static let day: Int64 = 86_400
+
+    /// `settlement_net >= amount` with the amount scaled by each row's currency exponent.
+    static func minorScale(column: String) -> String {
+        var cases = ""
+        for (code, exponent) in Currency.specialExponents.sorted(by: { $0.key < $1.key }) {
+            var scale = 1
+            for _ in 0..<exponent { scale *= 10 }
+            cases += " WHEN '\(code)' THEN \(scale)"
+        }
+        return "(CASE \(column)\(cases) ELSE 100 END)"
+    }
+
+    func whereClause(_ filter: PeopleFilter, customersOnly: Bool) -> (String, [SQLValue]) {
+        var conditions = ["p.store = ?"]
+        var values: [SQLValue] = [.text(filter.store)]
+        if customersOnly { conditions.append("p.type_rank >= 1") }
+        if !filter.types.isEmpty {
+            conditions.append("p.type_rank IN (" + filter.types.map { String($0.rawValue) }.joined(separator: ",") + ")")
+        }
+        if let status = filter.status { conditions.append("p.status = ?"); values.append(.text(status)) }
+        if let tag = filter.tag {
+            conditions.append("EXISTS (SELECT 1 FROM json_each(p.tags) WHERE lower(json_each.value) = lower(?))")
+            values.append(.text(tag))
+        }
+        if let source = filter.source {
+            conditions.append("(',' || p.sources || ',') LIKE ?")
+            values.append(.text("%," + source + ",%"))
+        }
+        for (column, value) in [("daw", filter.daw), ("genre", filter.genre), ("level", filter.level)] {
+            if let value { conditions.append("lower(p.\(column)) = lower(?)"); values.append(.text(value)) }
+        }
+        let minSpent = filter.minSpent ?? (filter.segment == .highValueLowEngagement ? 100 : nil)
+        if let minSpent {
+            conditions.append("p.settlement_net >= CAST(? * \(Self.minorScale(column: "p.settlement_currency")) AS INTEGER)")
+            values.append(.real(NSDecimalNumber(decimal: minSpent).doubleValue))
+        }
+        switch filter.segment {
+        case .registeredNotPurchased?:
+            conditions.append("p.purchases = 0 AND EXISTS (SELECT 1 FROM users u WHERE u.store = p.store AND u.email = p.email)")
+        case .engagedNotPurchased?:
+            conditions.append("""
+                p.purchases = 0 AND p.last_activity_at >= ? AND (json_array_length(p.tags) >= 2
+                  OR EXISTS (SELECT 1 FROM enrollments e WHERE e.store = p.store AND e.email = p.email))
+                """)
+            values.append(.integer(filter.asOf - 90 * Self.day))
+        case .highValueLowEngagement?:
+            conditions.append("(p.last_activity_at IS NULL OR p.last_activity_at < ?)")
+            values.append(.integer(filter.asOf - 90 * Self.day))
+        case .repeatBuyers?:
+            conditions.append("p.purchases >= 2")
+        case .lapsed?:
+            conditions.append("""
+                p.purchases >= 1 AND p.last_purchase_at < ? AND p.type_rank < 3
+                """)
+            values.append(.integer(filter.asOf - 180 * Self.day))
+        case nil:
+            break
+        }
+        return (conditions.joined(separator: " AND "), values)
+    }
+
+    static func orderBy(_ sort: PeopleSort) -> String {
+        switch sort {
+        case .totalSpent: return "p.settlement_net IS NULL, p.settlement_net DESC, p.email"
+        case .lastActivity: return "p.last_activity_at IS NULL, p.last_activity_at DESC, p.email"
+        case .firstPurchase: return "p.first_purchase_at IS NULL, p.first_purchase_at, p.email"
+        case .name: return "coalesce(p.name, p.email) COLLATE NOCASE, p.email"
+        case .score: return "p.score DESC, p.email"
+        }
+    }
+
+    public static let customerColumns: [ListingColumn] = [
+        .init("email"), .init("name"), .init("type"), .init("status"),
+        .init("total_spent", .money(currencyColumn: "currency")), .init("currency"),
+        .init("purchases", .integer), .init("first_purchase_at", .timestamp), .init("last_purchase_at", .timestamp),
+        .init("repeat", .bool), .init("first_source"), .init("last_activity_at", .timestamp),
+    ]
+
+    public static let fanColumns: [ListingColumn] = [
+        .init("email"), .init("name"), .init("type"), .init("tags", .tags), .init("score", .integer),
+        .init("daw"), .init("genre"), .init("level"), .init("source"), .init("last_activity_at", .timestamp),
+    ]
+
+    /// Customers matching `filter`, one page, with the exact total.
+    public func customers(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
+        try people(filter, customersOnly: true, sort: sort, limit: limit, offset: offset, select: """
+            p.email_display AS email, p.name, p.type, p.status, p.settlement_net AS total_spent,
+            p.settlement_currency AS currency, p.purchases, p.first_purchase_at, p.last_purchase_at,
+            p.is_repeat AS "repeat", p.first_source, p.last_activity_at
+            """, columns: Self.customerColumns)
+    }
+
+    /// Fans matching `filter`, one page, with the exact total.
+    public func fans(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
+        try people(filter, customersOnly: false, sort: sort, limit: limit, offset: offset, select: """
+            p.email_display AS email, p.name, p.type, p.tags, p.score, p.daw, p.genre, p.level,
+            p.first_source AS source, p.last_activity_at
+            """, columns: Self.fanColumns)
+    }
+
+    func people(_ filter: PeopleFilter, customersOnly: Bool, sort: PeopleSort, limit: Int?, offset: Int, select: String,
+                columns: [ListingColumn]) throws -> Listing {
+        let (conditions, values) = whereClause(filter, customersOnly: customersOnly)
+        let total = try db.prepare("SELECT count(*) FROM people p WHERE \(conditions)").rows(values).first?.first?.int ?? 0
+        var sql = "SELECT \(select) FROM people p WHERE \(conditions) ORDER BY \(Self.orderBy(sort))"
+        var bindings = values
+        if let limit {
+            sql += " LIMIT ? OFFSET ?"
+            bindings += [.integer(Int64(limit)), .integer(Int64(offset))]
+        } else if offset > 0 {
+            sql += " LIMIT -1 OFFSET ?"
+            bindings.append(.integer(Int64(offset)))
+        }
+        return Listing(columns: columns, rows: try named(sql, bindings), total: Int(total))
+    }
+
+    /// Runs `sql` and returns each row keyed by column name.
+    public func named(_ sql: String, _ values: [SQLValue] = []) throws -> [[String: SQLValue]] {
+        let statement = try db.prepare(sql)
+        let names = (0..<statement.columnCount).map(statement.columnName)
+        return try statement.rows(values).map { Dictionary(uniqueKeysWithValues: zip(names, $0)) }
+    }
+}
