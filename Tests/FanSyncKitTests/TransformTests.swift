@@ -151,3 +151,22 @@ import Testing
                 == .phone("(415) 555-0199", .unchecked))
     }
 }
+
+@Suite struct FormulaCells {
+    @Test(arguments: [
+        ("=1+1", "'=1+1"), ("+SUM(A1)", "'+SUM(A1)"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\tTab", "'\tTab"),
+        ("\rX", "'\rX"), ("-12.50", "-12.50"), ("+14155550132", "+14155550132"), ("plain", "plain"), ("", ""),
+        ("a=b", "a=b"), ("-", "'-"), ("+1 (415) 555", "'+1 (415) 555"),
+    ])
+    func neutralize(cell: String, expected: String) {
+        #expect(CSVSafety.neutralize(cell) == expected)
+    }
+
+    @Test func moneyFormatting() {
+        #expect(ValueFormatter.money(470_000, currency: "JPY") == "¥470,000")
+        #expect(ValueFormatter.money(9998, currency: "USD") == "$99.98")
+        #expect(ValueFormatter.money(125_000, currency: "EUR") == "€1,250.00")
+        #expect(ValueFormatter.money(12500, currency: "KWD") == "KWD 12.500")
+        #expect(ValueFormatter.money(-150, currency: "GBP") == "-£1.50")
+    }
+}

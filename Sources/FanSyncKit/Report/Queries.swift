@@ -35,9 +35,10 @@ public enum Segment: String, Sendable, CaseIterable {
 
     public var definition: String {
         switch self {
-        case .registeredNotPurchased: return "has an account (a registered user row) and no purchase"
+        case .registeredNotPurchased:
+            return "has an account (a registered user row) and has bought nothing (no succeeded payment, no paid enrollment)"
         case .engagedNotPurchased:
-            return "no purchase, active in the last 90 days, and enrolled in a course or carrying two or more tags"
+            return "has bought nothing, active in the last 90 days, and enrolled in a course or carrying two or more tags"
         case .highValueLowEngagement:
             return "spent at least 100 in the settlement currency (or --min-spent) and no activity in the last 90 days"
         case .repeatBuyers: return "two or more purchases"
@@ -99,10 +100,10 @@ public struct Queries {
         }
         switch filter.segment {
         case .registeredNotPurchased?:
-            conditions.append("p.purchases = 0 AND EXISTS (SELECT 1 FROM users u WHERE u.store = p.store AND u.email = p.email)")
+            conditions.append("p.type_rank < 2 AND EXISTS (SELECT 1 FROM users u WHERE u.store = p.store AND u.email = p.email)")
         case .engagedNotPurchased?:
             conditions.append("""
-                p.purchases = 0 AND p.last_activity_at >= ? AND (json_array_length(p.tags) >= 2
+                p.type_rank < 2 AND p.last_activity_at >= ? AND (json_array_length(p.tags) >= 2
                   OR EXISTS (SELECT 1 FROM enrollments e WHERE e.store = p.store AND e.email = p.email))
                 """)
             values.append(.integer(filter.asOf - 90 * Self.day))
