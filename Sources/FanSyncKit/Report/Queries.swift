@@ -74,10 +74,12 @@ public struct Queries {
         return "(CASE \(column)\(cases) ELSE 100 END)"
     }
 
-    func whereClause(_ filter: PeopleFilter, customersOnly: Bool) -> (String, [SQLValue]) {
+    /// The WHERE clause for `filter`. `forSorting` writes the customers-only test
+    /// as `+p.type_rank` so the planner walks the sort's index instead of the type's.
+    func whereClause(_ filter: PeopleFilter, customersOnly: Bool, forSorting: Bool = false) -> (String, [SQLValue]) {
         var conditions = ["p.store = ?"]
         var values: [SQLValue] = [.text(filter.store)]
-        if customersOnly { conditions.append("p.type_rank >= 1") }
+        if customersOnly { conditions.append(forSorting ? "+p.type_rank >= 1" : "p.type_rank >= 1") }
         if !filter.types.isEmpty {
             conditions.append("p.type_rank IN (" + filter.types.map { String($0.rawValue) }.joined(separator: ",") + ")")
         }
@@ -100,7 +102,9 @@ public struct Queries {
         }
         switch filter.segment {
         case .registeredNotPurchased?:
-            conditions.append("p.type_rank < 2 AND EXISTS (SELECT 1 FROM users u WHERE u.store = p.store AND u.email = p.email)")
+            // Driven from the users table: an IN list probes people by primary key.
+            conditions.append("p.type_rank < 2 AND p.email IN (SELECT u.email FROM users u WHERE u.store = ?)")
+            values.append(.text(filter.store))
         case .engagedNotPurchased?:
             conditions.append("""
                 p.type_rank < 2 AND p.last_activity_at >= ? AND (json_array_length(p.tags) >= 2
@@ -125,9 +129,9 @@ public struct Queries {
 
     static func orderBy(_ sort: PeopleSort) -> String {
         switch sort {
-        case .totalSpent: return "p.settlement_net IS NULL, p.settlement_net DESC, p.email"
-        case .lastActivity: return "p.last_activity_at IS NULL, p.last_activity_at DESC, p.email"
-        case .firstPurchase: return "p.first_purchase_at IS NULL, p.first_purchase_at, p.email"
+        case .totalSpent: return "p.settlement_net DESC NULLS LAST, p.email"
+        case .lastActivity: return "p.last_activity_at DESC NULLS LAST, p.email"
+        case .firstPurchase: return "p.first_purchase_at ASC NULLS LAST, p.email"
         case .name: return "coalesce(p.name, p.email) COLLATE NOCASE, p.email"
         case .score: return "p.score DESC, p.email"
         }
@@ -166,8 +170,9 @@ public struct Queries {
                 columns: [ListingColumn]) throws -> Listing {
         let (conditions, values) = whereClause(filter, customersOnly: customersOnly)
         let total = try db.prepare("SELECT count(*) FROM people p WHERE \(conditions)").rows(values).first?.first?.int ?? 0
-        var sql = "SELECT \(select) FROM people p WHERE \(conditions) ORDER BY \(Self.orderBy(sort))"
-        var bindings = values
+        let (sorted, sortedValues) = whereClause(filter, customersOnly: customersOnly, forSorting: true)
+        var sql = "SELECT \(select) FROM people p WHERE \(sorted) ORDER BY \(Self.orderBy(sort))"
+        var bindings = sortedValues
         if let limit {
             sql += " LIMIT ? OFFSET ?"
             bindings += [.integer(Int64(limit)), .integer(Int64(offset))]

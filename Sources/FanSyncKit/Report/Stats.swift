@@ -2,14 +2,14 @@ import FanSyncSQLite
 import Foundation
 
 /// The store at a glance: `fansync stats`.
-public struct Stats: Sendable {
-    public struct Revenue: Sendable, Equatable {
+public struct Stats: Sendable, Codable {
+    public struct Revenue: Sendable, Equatable, Codable {
         public var currency: String
         public var net: Int64
         public var payments: Int
     }
 
-    public struct Group: Sendable, Equatable {
+    public struct Group: Sendable, Equatable, Codable {
         public var key: String
         public var people: Int
         public var revenue: [Revenue]
@@ -46,55 +46,69 @@ public enum StatsGrouping: String, Sendable, CaseIterable {
 
 extension Queries {
     /// Counts and revenue for `store`; `since`/`until` bound payments and new people (seconds, inclusive/exclusive).
-    public func stats(store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64) throws -> Stats {
+    public func stats(store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64,
+                      useSummary: Bool = true) throws -> Stats {
+        // The unbounded figures are kept after each import; only "new this month" depends on today.
+        if useSummary, since == nil, until == nil, grouping == nil,
+           let json = try db.prepare("SELECT stats FROM summaries WHERE store = ?").rows([.text(store)]).first?.first?.string,
+           var cached = try? JSONDecoder().decode(Stats.self, from: Data(json.utf8)) {
+            cached.newThisMonth = try newThisMonth(store: store, asOf: asOf)
+            return cached
+        }
         var stats = Stats()
         var people = "p.store = ?"
         var peopleValues: [SQLValue] = [.text(store)]
-        if let since { people += " AND p.first_seen_at >= ?"; peopleValues.append(.integer(since)) }
-        if let until { people += " AND p.first_seen_at < ?"; peopleValues.append(.integer(until)) }
+        // `+` keeps the planner off the first-seen index: a period is usually a large share of
+        // the store, and walking an index over most of a table is slower than scanning it.
+        if let since { people += " AND +p.first_seen_at >= ?"; peopleValues.append(.integer(since)) }
+        if let until { people += " AND +p.first_seen_at < ?"; peopleValues.append(.integer(until)) }
+        // One pass over people for the counts; registered users are found from the users table.
         let counts = try db.prepare("""
-            SELECT
-              sum(p.type_rank >= 1), sum(p.type_rank = 2), sum(p.type_rank = 3), sum(p.type_rank = 1),
-              sum(EXISTS (SELECT 1 FROM users u WHERE u.store = p.store AND u.email = p.email)),
-              sum(p.type_rank = 0), sum(p.purchases >= 2),
-              sum(p.purchases >= 1 AND EXISTS (SELECT 1 FROM users u WHERE u.store = p.store AND u.email = p.email)),
-              sum(p.purchases >= 1)
+            SELECT sum(p.type_rank >= 1), sum(p.type_rank = 2), sum(p.type_rank = 3), sum(p.type_rank = 1),
+                   sum(p.type_rank = 0), sum(p.purchases >= 2), sum(p.purchases >= 1)
             FROM people p WHERE \(people)
             """).rows(peopleValues).first ?? []
         func count(_ index: Int) -> Int { index < counts.count ? Int(counts[index].int ?? 0) : 0 }
         stats.customers = count(0)
         stats.paying = count(1)
-        stats.buyers = count(8)
         stats.subscribers = count(2)
         stats.leads = count(3)
-        stats.registeredUsers = count(4)
-        stats.fansOnly = count(5)
-        stats.repeatCustomers = count(6)
-        stats.registeredConverted = count(7)
-
-        // New this month: first seen in the calendar month of `asOf` (UTC).
-        let iso = UTCTime.iso8601(asOf)
-        let monthStart = UTCTime.parse(String(iso.prefix(7)) + "-01") ?? asOf
-        stats.newThisMonth = Int(try db.prepare("SELECT count(*) FROM people WHERE store = ? AND first_seen_at >= ?")
-            .rows([.text(store), .integer(monthStart)]).first?.first?.int ?? 0)
+        stats.fansOnly = count(4)
+        stats.repeatCustomers = count(5)
+        stats.buyers = count(6)
+        let registered = try db.prepare("""
+            SELECT count(*), sum(p.purchases >= 1) FROM people p
+            WHERE \(people) AND p.email IN (SELECT u.email FROM users u WHERE u.store = ?)
+            """).rows(peopleValues + [.text(store)]).first ?? []
+        stats.registeredUsers = Int(registered.first?.int ?? 0)
+        stats.registeredConverted = Int(registered.dropFirst().first?.int ?? 0)
+        stats.newThisMonth = try newThisMonth(store: store, asOf: asOf)
 
         var payments = "store = ? AND status = 'succeeded'"
         var paymentValues: [SQLValue] = [.text(store)]
         if let since { payments += " AND created_at >= ?"; paymentValues.append(.integer(since)) }
         if let until { payments += " AND created_at < ?"; paymentValues.append(.integer(until)) }
-        stats.revenue = try db.prepare("""
-            SELECT currency, sum(amount - coalesce(amount_refunded, 0)), count(*) FROM payments
-            WHERE \(payments) GROUP BY currency ORDER BY currency
-            """).rows(paymentValues).map { Stats.Revenue(currency: $0[0].string ?? "", net: $0[1].int ?? 0, payments: Int($0[2].int ?? 0)) }
         // Refunds without a converted figure are prorated, as in the people totals.
         let convertedNet = """
             converted_amount - coalesce(converted_amount_refunded,
-              CASE WHEN amount > 0 THEN converted_amount * min(coalesce(amount_refunded, 0), amount) / amount ELSE 0 END)
+              CASE WHEN amount > 0 THEN converted_amount * (CASE WHEN coalesce(amount_refunded, 0) < amount
+                THEN coalesce(amount_refunded, 0) ELSE amount END) / amount ELSE 0 END)
             """
-        stats.settlement = try db.prepare("""
-            SELECT converted_currency, sum(\(convertedNet)), count(*) FROM payments
-            WHERE \(payments) AND converted_currency IS NOT NULL GROUP BY converted_currency ORDER BY converted_currency
-            """).rows(paymentValues).map { Stats.Revenue(currency: $0[0].string ?? "", net: $0[1].int ?? 0, payments: Int($0[2].int ?? 0)) }
+        var revenue: [String: Stats.Revenue] = [:], settlement: [String: Stats.Revenue] = [:]
+        for row in try db.prepare("""
+            SELECT currency, converted_currency, sum(amount - coalesce(amount_refunded, 0)), sum(\(convertedNet)), count(*)
+            FROM payments WHERE \(payments) GROUP BY currency, converted_currency
+            """).rows(paymentValues) {
+            let code = row[0].string ?? "", count = Int(row[4].int ?? 0)
+            revenue[code, default: Stats.Revenue(currency: code, net: 0, payments: 0)].net += row[2].int ?? 0
+            revenue[code]?.payments += count
+            if let converted = row[1].string {
+                settlement[converted, default: Stats.Revenue(currency: converted, net: 0, payments: 0)].net += row[3].int ?? 0
+                settlement[converted]?.payments += count
+            }
+        }
+        stats.revenue = revenue.values.sorted { $0.currency < $1.currency }
+        stats.settlement = settlement.values.sorted { $0.currency < $1.currency }
         if let main = stats.settlement.max(by: { $0.net < $1.net }), stats.buyers > 0 {
             let total = try db.prepare("""
                 SELECT sum(settlement_net), count(*) FROM people p WHERE \(people) AND p.purchases >= 1 AND p.settlement_currency = ?
@@ -147,6 +161,27 @@ extension Queries {
             break
         }
         return stats
+    }
+
+    /// People first seen in the calendar month of `asOf` (UTC).
+    func newThisMonth(store: String, asOf: Int64) throws -> Int {
+        let iso = UTCTime.iso8601(asOf)
+        let monthStart = UTCTime.parse(String(iso.prefix(7)) + "-01") ?? asOf
+        return Int(try db.prepare("SELECT count(*) FROM people WHERE store = ? AND first_seen_at >= ?")
+            .rows([.text(store), .integer(monthStart)]).first?.first?.int ?? 0)
+    }
+
+    /// Recomputes the store's unbounded stats and keeps them, so `fansync stats`
+    /// answers at once on big stores. Called at the end of every import.
+    public func refreshSummary(store: String) throws {
+        let stats = try self.stats(store: store, since: nil, until: nil, by: nil, asOf: 0, useSummary: false)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(stats), as: UTF8.self)
+        try db.prepare("""
+            INSERT INTO summaries (store, computed_at, stats) VALUES (?, ?, ?)
+            ON CONFLICT (store) DO UPDATE SET computed_at = excluded.computed_at, stats = excluded.stats
+            """).run([.text(store), .integer(Int64(Date().timeIntervalSince1970)), .text(json)])
     }
 
     static func fold(_ groups: inout [Stats.Group], key: String, currency: String, net: Int64, payments: Int64, people: Int64) {

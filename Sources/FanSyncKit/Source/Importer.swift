@@ -83,6 +83,7 @@ public final class Importer {
             fileReport.mappingDetected = detected
             let refreshStart = Date()
             let people = try store.refreshTouched()
+            try Queries(db: db).refreshSummary(store: storeName)
             let refreshSeconds = Date().timeIntervalSince(refreshStart)
             let landSeconds = refreshStart.timeIntervalSince(landStart)
             let rejectInsert = try db.prepare("""

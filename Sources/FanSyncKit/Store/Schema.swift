@@ -157,6 +157,18 @@ enum Schema {
           content_hash TEXT NOT NULL,
           PRIMARY KEY (store, email)
         ) WITHOUT ROWID;
+        -- For the listings' sorts and filters on big stores.
+        CREATE INDEX people_type ON people (store, type_rank);
+        CREATE INDEX people_spent ON people (store, settlement_net);
+        CREATE INDEX people_score ON people (store, score);
+        CREATE INDEX people_activity ON people (store, last_activity_at);
+        CREATE INDEX people_first_seen ON people (store, first_seen_at);
+        -- The store's stats as of the last import (see Queries.refreshSummary).
+        CREATE TABLE summaries (
+          store TEXT PRIMARY KEY,
+          computed_at INTEGER NOT NULL,
+          stats TEXT NOT NULL
+        );
         -- Customers: people with evidence of at least a lead (registered users with
         -- nothing else are fans only).
         CREATE VIEW customers AS
