@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "FanSyncIOTests", dependencies: ["FanSyncIO"]),
         .testTarget(name: "FanSyncCSVTests", dependencies: ["FanSyncCSV"]),
         .testTarget(name: "FanSyncSQLiteTests", dependencies: ["FanSyncSQLite"]),
-        .testTarget(name: "FanSyncKitTests", dependencies: ["FanSyncKit"]),
+        .testTarget(name: "FanSyncKitTests", dependencies: ["FanSyncKit"], exclude: ["Golden"]),
         .testTarget(name: "FanSyncCommandTests", dependencies: ["FanSyncKit"]),
     ]
 )

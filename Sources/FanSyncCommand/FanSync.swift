@@ -53,6 +53,12 @@ struct Delimiter: ExpressibleByArgument {
     }
 }
 
+/// Writes a line to standard output at once, so it keeps its place among
+/// standard-error lines when both go to one terminal or log.
+func printLine(_ message: String) {
+    FileHandle.standardOutput.write(Data((message + "\n").utf8))
+}
+
 /// Writes to standard error (the C global `stderr` is not concurrency-safe in Swift 6).
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))

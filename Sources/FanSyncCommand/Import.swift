@@ -64,7 +64,7 @@ extension FanSync {
             if json {
                 print(Self.json(reports, read: read, accepted: accepted, rejected: rejected, failed: failed))
             } else if !quiet && files.count > 1 {
-                print("total: \(files.count) files, \(read) read, \(accepted) accepted, \(rejected) rejected")
+                printLine("total: \(files.count) files, \(read) read, \(accepted) accepted, \(rejected) rejected")
             }
             if failed { throw ExitCode.failure }
             if rejected > 0 && reports.contains(where: { !$0.alreadyImported && $0.file.rejected > 0 }) {
@@ -75,14 +75,14 @@ extension FanSync {
         func printImport(_ report: ImportReport) {
             let file = report.file
             if report.alreadyImported {
-                print("\(file.file): already imported with the same content (mapping \(file.mapping)); nothing changed")
+                printLine("\(file.file): already imported with the same content (mapping \(file.mapping)); nothing changed")
                 return
             }
             var line = "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
                 + "(\(report.people.new) new people, \(report.people.updated) updated, \(report.people.unchanged) unchanged), "
                 + "\(file.rejected) rejected"
             if let path = file.rejectsPath { line += " → \(path)" }
-            print(line)
+            printLine(line)
             for notice in file.notices { printError("  notice: \(notice)") }
             if ProcessInfo.processInfo.environment["FANSYNC_TIMING"] == "1" {
                 printError(String(format: "  timing: %.2f s reading and landing rows, %.2f s recomputing people",

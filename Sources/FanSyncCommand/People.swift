@@ -23,7 +23,7 @@ struct OutputOptions: ParsableArguments {
     var formatter: ValueFormatter { ValueFormatter(zone: tz.flatMap(TimeZone.init(identifier:))) }
 
     func print(_ listing: Listing, noun: String, offset: Int) {
-        Swift.print(ListingWriter.render(listing, format: resolvedFormat, formatter: formatter), terminator: "")
+        FileHandle.standardOutput.write(Data(ListingWriter.render(listing, format: resolvedFormat, formatter: formatter).utf8))
         if !quiet, let total = listing.total, resolvedFormat == .table {
             let shown = listing.rows.count
             let range = shown == 0 ? "none" : "\(offset + 1)–\(offset + shown)"
