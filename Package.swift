@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// System libraries (Debian): libcsv-dev zlib1g-dev libsqlite3-dev libphonenumber-dev pkg-config.
+// System libraries (Debian): libcsv-dev zlib1g-dev libsqlite3-dev libcurl4-openssl-dev libphonenumber-dev pkg-config.
 // `make deps` installs them; see scripts/ensure-packages.
 let package = Package(
     name: "fansync",
@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibCSV", providers: [.apt(["libcsv-dev"])]),  // libcsv ships no .pc
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // libphonenumber is C++: a small extern "C" shim (libphonenumber-dev ships no .pc).
         .target(
             name: "CPhoneNumber",
@@ -27,12 +28,14 @@ let package = Package(
         .target(name: "FanSyncIO", dependencies: ["CZlib"]),
         // A thin wrapper over sqlite3: connections, prepared statements, transactions.
         .target(name: "FanSyncSQLite", dependencies: ["CSQLite"]),
+        // HTTP over libcurl's multi interface: concurrent transfers, the caller paces them.
+        .target(name: "FanSyncHTTP", dependencies: ["CCurl"]),
         // Streaming CSV over libcsv. No domain knowledge.
         .target(name: "FanSyncCSV", dependencies: ["FanSyncIO", "CLibCSV"]),
         // The domain.
         .target(
             name: "FanSyncKit",
-            dependencies: ["FanSyncIO", "FanSyncCSV", "FanSyncSQLite", "CPhoneNumber",
+            dependencies: ["FanSyncIO", "FanSyncCSV", "FanSyncSQLite", "FanSyncHTTP", "CPhoneNumber",
                            .product(name: "Yams", package: "Yams")]),
         // The CLI: parsing arguments and printing, nothing else.
         .executableTarget(

@@ -9,7 +9,7 @@ struct FanSync: ParsableCommand {
         abstract: "Load CRM and billing exports, merge people by email, push them.",
         version: fanSyncVersion,
         subcommands: [Import.self, Customers.self, Fans.self, StatsCommand.self, Explain.self, History.self, Export.self,
-                      Inspect.self, Map.self, Mappings.self])
+                      Push.self, Inspect.self, Map.self, Mappings.self])
 }
 
 extension ExitCode {

@@ -203,6 +203,51 @@ enum Schema {
           PRIMARY KEY (store, email, source, source_id)
         ) WITHOUT ROWID;
         """,
+        // 2: pushing: what each endpoint acknowledged, batches in flight, dead letters.
+        """
+        CREATE TABLE push_state (
+          endpoint TEXT NOT NULL,
+          store TEXT NOT NULL,
+          record_key TEXT NOT NULL,
+          content_hash TEXT NOT NULL,
+          acknowledged_at INTEGER NOT NULL,
+          PRIMARY KEY (endpoint, store, record_key)
+        ) WITHOUT ROWID;
+        CREATE TABLE push_outbox (
+          idempotency_key TEXT PRIMARY KEY,
+          endpoint TEXT NOT NULL,
+          store TEXT NOT NULL,
+          records TEXT NOT NULL,
+          body TEXT NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX push_outbox_endpoint ON push_outbox (endpoint, store);
+        CREATE TABLE push_dead (
+          endpoint TEXT NOT NULL,
+          store TEXT NOT NULL,
+          record_key TEXT NOT NULL,
+          content_hash TEXT NOT NULL,
+          status INTEGER NOT NULL,
+          response TEXT NOT NULL,
+          body TEXT NOT NULL,
+          failed_at INTEGER NOT NULL,
+          PRIMARY KEY (endpoint, store, record_key)
+        );
+        CREATE TABLE push_runs (
+          id INTEGER PRIMARY KEY,
+          endpoint TEXT NOT NULL,
+          store TEXT NOT NULL,
+          started_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          sent INTEGER NOT NULL DEFAULT 0,
+          acknowledged INTEGER NOT NULL DEFAULT 0,
+          unchanged INTEGER NOT NULL DEFAULT 0,
+          retried INTEGER NOT NULL DEFAULT 0,
+          dead INTEGER NOT NULL DEFAULT 0,
+          pending INTEGER NOT NULL DEFAULT 0
+        );
+        """,
     ]
 
     /// Brings `db` up to the latest schema, one migration per transaction.

@@ -1,0 +1,116 @@
+import ArgumentParser
+import FanSyncKit
+import Foundation
+
+/// Options push commands share.
+struct EndpointOptions: ParsableArguments {
+    @Option(help: "The endpoints file (YAML; see README.md, Pushing).")
+    var endpoints: String
+
+    @Option(help: "Only this endpoint (by name).")
+    var endpoint: String?
+
+    func load() throws -> [Endpoint] {
+        let all = try EndpointFile.load(path: endpoints)
+        guard let name = endpoint else { return all }
+        let chosen = all.filter { $0.name == name }
+        if chosen.isEmpty {
+            throw ValidationError("no endpoint named '\(name)' in \(endpoints); it has " + all.map(\.name).joined(separator: ", ") + ".")
+        }
+        return chosen
+    }
+}
+
+extension FanSync {
+    struct Push: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send customers or fans to HTTP endpoints: only what changed, nothing lost.",
+            subcommands: [Plan.self, Apply.self, RetryDead.self])
+
+        struct Plan: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Show per endpoint how many records would be created, updated or left unchanged, with sample payloads.")
+
+            @OptionGroup var storeOptions: StoreOptions
+            @OptionGroup var endpointOptions: EndpointOptions
+
+            @Option(help: "How many sample payloads to show per endpoint.")
+            var samples = 2
+
+            func run() throws {
+                let store = try storeOptions.open()
+                for endpoint in try endpointOptions.load() {
+                    let plan = try Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint).plan(samples: samples)
+                    printLine("\(endpoint.name) (\(endpoint.profile.rawValue), \(endpoint.send.rawValue) → \(endpoint.url)): "
+                              + "\(plan.create) to create, \(plan.update) to update, \(plan.unchanged) unchanged"
+                              + (plan.inFlightBatches > 0 ? ", \(plan.inFlightBatches) batch(es) from an interrupted run to resend" : "")
+                              + (plan.dead > 0 ? ", \(plan.dead) in the dead letter" : ""))
+                    for sample in plan.samples { printLine("  " + sample) }
+                }
+            }
+        }
+
+        struct Apply: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Send what changed to each endpoint and record what it acknowledged.",
+                discussion: """
+                    Batches carry an Idempotency-Key that stays the same across retries and reruns. 429, 5xx, \
+                    timeouts and dropped connections are retried with exponential backoff and full jitter, \
+                    honouring Retry-After; other 4xx answers split the batch until the bad record is found, \
+                    which goes to the dead letter (`push retry-dead` sends it again). Exit status: 0, 2 when \
+                    records were dead-lettered or left pending for the next run, 1 on failure.
+                    """)
+
+            @OptionGroup var storeOptions: StoreOptions
+            @OptionGroup var endpointOptions: EndpointOptions
+
+            @Flag(help: "Print the summary as JSON.")
+            var json = false
+
+            func run() throws {
+                let store = try storeOptions.open()
+                var incomplete = false
+                for endpoint in try endpointOptions.load() {
+                    let pusher = Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint)
+                    if isatty(STDERR_FILENO) == 1 { pusher.onProgress = { printError($0) } }
+                    let summary = try pusher.apply()
+                    if summary.deadLettered > 0 || summary.pending > 0 { incomplete = true }
+                    if json {
+                        printLine("{\"endpoint\":\(JSONText.quoted(summary.endpoint)),\"sent\":\(summary.sent),\"acknowledged\":\(summary.acknowledged),"
+                                  + "\"unchanged\":\(summary.unchanged),\"retried\":\(summary.retried),\"dead_lettered\":\(summary.deadLettered),"
+                                  + "\"pending\":\(summary.pending),\"requests\":\(summary.requests),\"elapsed\":\(String(format: "%.3f", summary.elapsed))}")
+                    } else {
+                        printLine("\(summary.endpoint): \(summary.sent) sent, \(summary.acknowledged) acknowledged, \(summary.unchanged) unchanged, "
+                                  + "\(summary.retried) retried, \(summary.deadLettered) dead-lettered"
+                                  + (summary.pending > 0 ? ", \(summary.pending) pending for the next run" : "")
+                                  + String(format: " in %.1f s (%d requests)", summary.elapsed, summary.requests))
+                    }
+                }
+                if incomplete { throw ExitCode.completedWithRejects }
+            }
+        }
+
+        struct RetryDead: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "retry-dead",
+                abstract: "Send the dead-lettered records again (after fixing them or the endpoint).")
+
+            @OptionGroup var storeOptions: StoreOptions
+            @OptionGroup var endpointOptions: EndpointOptions
+
+            func run() throws {
+                let store = try storeOptions.open()
+                var incomplete = false
+                for endpoint in try endpointOptions.load() {
+                    let pusher = Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint)
+                    let revived = try pusher.reviveDead()
+                    let summary = try pusher.apply()
+                    if summary.deadLettered > 0 || summary.pending > 0 { incomplete = true }
+                    printLine("\(endpoint.name): \(revived) dead letter(s) retried; \(summary.acknowledged) acknowledged, "
+                              + "\(summary.deadLettered) dead-lettered again")
+                }
+                if incomplete { throw ExitCode.completedWithRejects }
+            }
+        }
+    }
+}

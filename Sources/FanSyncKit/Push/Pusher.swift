@@ -1,0 +1,392 @@
+import FanSyncHTTP
+import FanSyncSQLite
+import Foundation
+
+/// One record as an endpoint receives it.
+public struct PushRecord: Sendable, Equatable {
+    /// The person's normalized email.
+    public var key: String
+    /// The record's JSON (profile-shaped for ActiveCampaign).
+    public var json: String
+    public var hash: String
+}
+
+/// What a push would do, per endpoint: the real code path without the HTTP call.
+public struct PushPlan: Sendable {
+    public var endpoint: String
+    public var create = 0
+    public var update = 0
+    public var unchanged = 0
+    /// Batches left in the outbox by an interrupted run (sent first, with their original keys).
+    public var inFlightBatches = 0
+    /// Records in the dead letter (sent again only by `push retry-dead`).
+    public var dead = 0
+    public var samples: [String] = []
+    public var toSend: Int { create + update }
+}
+
+/// What a push did.
+public struct PushSummary: Sendable {
+    public var endpoint: String
+    public var sent = 0
+    public var acknowledged = 0
+    public var unchanged = 0
+    public var retried = 0
+    public var deadLettered = 0
+    /// Records still in the outbox (attempts or retry budget used up): sent on the next run.
+    public var pending = 0
+    public var requests = 0
+    public var elapsed = 0.0
+}
+
+/// Errors that stop a push before it starts.
+public struct PushError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Pushes people to one endpoint: only what changed since the endpoint last
+/// acknowledged it, in batches with idempotency keys, through an outbox that
+/// makes an interrupted push resumable without loss or duplicates.
+public final class Pusher {
+    public let store: Store
+    public let storeName: String
+    public let endpoint: Endpoint
+    let environment: [String: String]
+    public var onProgress: ((String) -> Void)?
+    /// Seconds of the first retry delay; doubles per attempt, capped, with full jitter.
+    public var backoffBase = 0.5
+    public var backoffCap = 30.0
+    var random = SystemRandomNumberGenerator()
+
+    public init(store: Store, storeName: String, endpoint: Endpoint,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.store = store
+        self.storeName = storeName
+        self.endpoint = endpoint
+        self.environment = environment
+    }
+
+    var db: Database { store.db }
+
+    // MARK: Records
+
+    /// Every record the endpoint should hold, in key order, through `body`.
+    func forEachRecord(_ body: (PushRecord) throws -> Void) throws {
+        var filter = PeopleFilter(store: storeName)
+        filter.types = endpoint.types
+        filter.segment = endpoint.segment
+        let (conditions, values) = Queries(db: db).whereClause(filter, customersOnly: endpoint.send == .customers)
+        let statement = try db.prepare("SELECT * FROM people p WHERE \(conditions) ORDER BY p.email")
+        try statement.bind(values)
+        defer { statement.reset() }
+        let names = (0..<statement.columnCount).map(statement.columnName)
+        let formatter = ValueFormatter()
+        while try statement.step() {
+            var row: [String: SQLValue] = [:]
+            for (index, name) in names.enumerated() { row[name] = statement.value(Int32(index)) }
+            let json = record(row, formatter: formatter)
+            var hasher = StableHasher()
+            hasher.combine(json)
+            try body(PushRecord(key: row["email"]?.string ?? "", json: json, hash: hasher.hexDigest))
+        }
+    }
+
+    func record(_ row: [String: SQLValue], formatter: ValueFormatter) -> String {
+        if endpoint.profile == .activecampaign {
+            var contact = "{\"email\":" + JSONText.quoted(row["email"]?.string ?? "")
+            for (key, column) in [("firstName", "first_name"), ("lastName", "last_name"), ("phone", "phone")] {
+                if let value = row[column]?.string, !value.isEmpty { contact += ",\"\(key)\":" + JSONText.quoted(value) }
+            }
+            let fields = endpoint.fieldIDs.sorted { $0.key < $1.key }.compactMap { field, id -> String? in
+                guard let value = row[field]?.string, !value.isEmpty else { return nil }
+                return "{\"field\":" + JSONText.quoted(id) + ",\"value\":" + JSONText.quoted(value) + "}"
+            }
+            if !fields.isEmpty { contact += ",\"fieldValues\":[" + fields.joined(separator: ",") + "]" }
+            return "{\"contact\":" + contact + "}}"
+        }
+        let columns = endpoint.send == .customers ? Exporter.customerColumns : Exporter.fanColumns
+        return "{\"store_id\":" + JSONText.quoted(storeName) + ",\"email\":" + JSONText.quoted(row["email"]?.string ?? "")
+            + "," + columns.map { JSONText.quoted($0.key == "email" ? "email_display" : $0.key) + ":" + formatter.json(row, $0.column) }
+                .joined(separator: ",") + "}"
+    }
+
+    // MARK: Plan
+
+    /// Counts what `apply` would send, with up to `samples` example payloads.
+    public func plan(samples: Int = 2) throws -> PushPlan {
+        var plan = PushPlan(endpoint: endpoint.name)
+        let state = try db.prepare("SELECT content_hash FROM push_state WHERE endpoint = ? AND store = ? AND record_key = ?")
+        let dead = try Set(db.prepare("SELECT record_key FROM push_dead WHERE endpoint = ? AND store = ?")
+            .rows([.text(endpoint.name), .text(storeName)]).compactMap { $0.first?.string })
+        let inFlight = try outboxKeys()
+        plan.inFlightBatches = try db.prepare("SELECT count(*) FROM push_outbox WHERE endpoint = ? AND store = ?")
+            .rows([.text(endpoint.name), .text(storeName)]).first?.first?.int.map(Int.init) ?? 0
+        plan.dead = dead.count
+        try forEachRecord { record in
+            if dead.contains(record.key) || inFlight.contains(record.key) { return }
+            let previous = try state.rows([.text(endpoint.name), .text(storeName), .text(record.key)]).first?.first?.string
+            if previous == record.hash { plan.unchanged += 1; return }
+            if previous == nil { plan.create += 1 } else { plan.update += 1 }
+            if plan.samples.count < samples { plan.samples.append(body(for: [record])) }
+        }
+        return plan
+    }
+
+    func outboxKeys() throws -> Set<String> {
+        var keys = Set<String>()
+        for row in try db.prepare("SELECT records FROM push_outbox WHERE endpoint = ? AND store = ?")
+            .rows([.text(endpoint.name), .text(storeName)]) {
+            for record in Self.decode(row.first?.string ?? "[]") { keys.insert(record.key) }
+        }
+        return keys
+    }
+
+    // MARK: Payloads
+
+    /// The request body for a batch, by profile.
+    func body(for records: [PushRecord]) -> String {
+        switch endpoint.profile {
+        case .jsonBatch: return "{\"records\":[" + records.map(\.json).joined(separator: ",") + "]}"
+        case .postgrest: return "[" + records.map(\.json).joined(separator: ",") + "]"
+        case .activecampaign: return records.first?.json ?? "{}"
+        }
+    }
+
+    var requestURL: String {
+        switch endpoint.profile {
+        case .jsonBatch: return endpoint.url
+        case .postgrest:
+            return endpoint.url.contains("on_conflict=") ? endpoint.url
+                : endpoint.url + (endpoint.url.contains("?") ? "&" : "?") + "on_conflict=store_id,email"
+        case .activecampaign:
+            let base = endpoint.url.hasSuffix("/") ? String(endpoint.url.dropLast()) : endpoint.url
+            return base.hasSuffix("/api/3/contact/sync") ? base : base + "/api/3/contact/sync"
+        }
+    }
+
+    func headers(token: String?, idempotencyKey: String) -> [(String, String)] {
+        var headers: [(String, String)] = [("Content-Type", "application/json"), ("Accept", "application/json"),
+                                           ("Idempotency-Key", idempotencyKey)]
+        if endpoint.profile == .postgrest { headers.append(("Prefer", "resolution=merge-duplicates,return=minimal")) }
+        if let token {
+            headers.append(endpoint.profile == .activecampaign ? ("Api-Token", token) : ("Authorization", "Bearer " + token))
+        }
+        for (name, value) in endpoint.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
+        return headers
+    }
+
+    static func encode(_ records: [PushRecord]) -> String {
+        "[" + records.map { "{\"key\":" + JSONText.quoted($0.key) + ",\"hash\":" + JSONText.quoted($0.hash) + ",\"json\":"
+            + JSONText.quoted($0.json) + "}" }.joined(separator: ",") + "]"
+    }
+
+    static func decode(_ text: String) -> [PushRecord] {
+        guard let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: String]] else { return [] }
+        return list.compactMap { item in
+            guard let key = item["key"], let hash = item["hash"], let json = item["json"] else { return nil }
+            return PushRecord(key: key, json: json, hash: hash)
+        }
+    }
+
+    // MARK: Apply
+
+    struct Batch {
+        var key: String
+        var records: [PushRecord]
+        var attempts: Int
+        var notBefore: Date
+    }
+
+    /// Sends what changed and records what the endpoint acknowledged.
+    public func apply() throws -> PushSummary {
+        let started = Date()
+        var summary = PushSummary(endpoint: endpoint.name)
+        var token: String?
+        if let variable = endpoint.tokenEnv {
+            guard let value = environment[variable], !value.isEmpty else {
+                throw PushError(message: "endpoint '\(endpoint.name)': the environment variable \(variable) is not set. Export the token as \(variable) and run again.")
+            }
+            token = value
+        }
+        try db.prepare("INSERT INTO push_runs (endpoint, store, started_at) VALUES (?, ?, ?)")
+            .run([.text(endpoint.name), .text(storeName), .integer(Int64(started.timeIntervalSince1970))])
+        let runID = try db.prepare("SELECT last_insert_rowid()").rows().first?.first?.int ?? 0
+
+        // Batches an interrupted run left in the outbox go first, with their original keys.
+        var queue: [Batch] = try db.prepare("""
+            SELECT idempotency_key, records, attempts FROM push_outbox WHERE endpoint = ? AND store = ? ORDER BY created_at, idempotency_key
+            """).rows([.text(endpoint.name), .text(storeName)]).map {
+                Batch(key: $0[0].string ?? UUID().uuidString, records: Self.decode($0[1].string ?? "[]"),
+                      attempts: Int($0[2].int ?? 0), notBefore: .distantPast)
+            }
+        let inFlight = try outboxKeys()
+        let dead = try Set(db.prepare("SELECT record_key FROM push_dead WHERE endpoint = ? AND store = ?")
+            .rows([.text(endpoint.name), .text(storeName)]).compactMap { $0.first?.string })
+
+        // What changed, decided once up front (keys and hashes only), so acknowledgements
+        // written during the run cannot move the cursor.
+        try db.execute("CREATE TEMP TABLE IF NOT EXISTS push_todo (record_key TEXT PRIMARY KEY, json TEXT NOT NULL, content_hash TEXT NOT NULL)")
+        try db.execute("DELETE FROM push_todo")
+        let state = try db.prepare("SELECT content_hash FROM push_state WHERE endpoint = ? AND store = ? AND record_key = ?")
+        let todo = try db.prepare("INSERT INTO push_todo (record_key, json, content_hash) VALUES (?, ?, ?)")
+        try db.transaction {
+            try forEachRecord { record in
+                if dead.contains(record.key) || inFlight.contains(record.key) { return }
+                if try state.rows([.text(endpoint.name), .text(storeName), .text(record.key)]).first?.first?.string == record.hash {
+                    summary.unchanged += 1
+                    return
+                }
+                try todo.run([.text(record.key), .text(record.json), .text(record.hash)])
+            }
+        }
+        let pendingRows = try db.prepare("SELECT record_key, json, content_hash FROM push_todo ORDER BY record_key")
+        var todoDone = false
+
+        let insertOutbox = try db.prepare("""
+            INSERT INTO push_outbox (idempotency_key, endpoint, store, records, body, attempts, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)
+            """)
+        func enqueue(_ records: [PushRecord]) throws -> Batch {
+            let key = UUID().uuidString.lowercased()
+            try insertOutbox.run([.text(key), .text(endpoint.name), .text(storeName), .text(Self.encode(records)),
+                                  .text(body(for: records)), .integer(Int64(Date().timeIntervalSince1970))])
+            return Batch(key: key, records: records, attempts: 0, notBefore: .distantPast)
+        }
+        func nextFreshBatch() throws -> Batch? {
+            guard !todoDone else { return nil }
+            var records: [PushRecord] = []
+            while records.count < endpoint.effectiveBatchSize {
+                guard try pendingRows.step() else { todoDone = true; break }
+                records.append(PushRecord(key: pendingRows.text(0) ?? "", json: pendingRows.text(1) ?? "", hash: pendingRows.text(2) ?? ""))
+            }
+            if todoDone { pendingRows.reset() }
+            return records.isEmpty ? nil : try enqueue(records)
+        }
+
+        let client = HTTPClient(userAgent: "fansync/\(fanSyncVersion)")
+        let interval = 1.0 / max(0.01, endpoint.rate)
+        var nextSlot = Date()
+        var budget = endpoint.retryBudget
+        var requestID = 0
+        var batchesByRequest: [Int: Batch] = [:]
+        var failure: Error?
+
+        let ackState = try db.prepare("""
+            INSERT INTO push_state (endpoint, store, record_key, content_hash, acknowledged_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (endpoint, store, record_key) DO UPDATE SET content_hash = excluded.content_hash,
+              acknowledged_at = excluded.acknowledged_at
+            """)
+        let deleteOutbox = try db.prepare("DELETE FROM push_outbox WHERE idempotency_key = ?")
+        let bumpOutbox = try db.prepare("UPDATE push_outbox SET attempts = attempts + 1 WHERE idempotency_key = ?")
+        let addDead = try db.prepare("""
+            INSERT INTO push_dead (endpoint, store, record_key, content_hash, status, response, body, failed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (endpoint, store, record_key) DO UPDATE SET content_hash = excluded.content_hash,
+              status = excluded.status, response = excluded.response, body = excluded.body, failed_at = excluded.failed_at
+            """)
+
+        client.run(concurrency: endpoint.concurrency, next: {
+            if failure != nil { return .done }
+            let now = Date()
+            if nextSlot > now { return .wait(until: nextSlot) }
+            // A batch whose backoff has passed, else the next fresh one.
+            var batch: Batch?
+            if let index = queue.firstIndex(where: { $0.notBefore <= now }) {
+                batch = queue.remove(at: index)
+            } else {
+                do { batch = try nextFreshBatch() } catch { failure = error; return .done }
+                if batch == nil {
+                    if let soonest = queue.map(\.notBefore).min() { return .wait(until: soonest) }
+                    return batchesByRequest.isEmpty ? .done : .wait(until: now.addingTimeInterval(0.05))
+                }
+            }
+            guard let chosen = batch else { return .done }
+            requestID += 1
+            batchesByRequest[requestID] = chosen
+            nextSlot = max(now, nextSlot).addingTimeInterval(interval)
+            summary.requests += 1
+            summary.sent += chosen.records.count
+            return .send(HTTPRequest(id: requestID, method: endpoint.method, url: requestURL,
+                                     headers: headers(token: token, idempotencyKey: chosen.key),
+                                     body: Data(body(for: chosen.records).utf8), connectTimeout: endpoint.connectTimeout,
+                                     timeout: endpoint.timeout, caBundle: endpoint.caBundle))
+        }, completed: { request, result in
+            guard var batch = batchesByRequest.removeValue(forKey: request.id) else { return }
+            do {
+                if result.failure == nil, (200..<300).contains(result.status) {
+                    let now = Int64(Date().timeIntervalSince1970)
+                    try db.transaction {
+                        for record in batch.records {
+                            try ackState.run([.text(endpoint.name), .text(storeName), .text(record.key), .text(record.hash), .integer(now)])
+                        }
+                        try deleteOutbox.run([.text(batch.key)])
+                    }
+                    summary.acknowledged += batch.records.count
+                    onProgress?("\(endpoint.name): \(summary.acknowledged) acknowledged")
+                } else if Self.isRetriable(result) {
+                    try bumpOutbox.run([.text(batch.key)])
+                    batch.attempts += 1
+                    if batch.attempts >= endpoint.maxAttempts || budget <= 0 {
+                        summary.pending += batch.records.count  // stays in the outbox for the next run
+                    } else {
+                        budget -= 1
+                        summary.retried += 1
+                        let exponential = min(backoffCap, backoffBase * pow(2, Double(batch.attempts - 1)))
+                        let jitter = Double.random(in: 0...exponential, using: &random)
+                        let delay = max(result.retryAfter ?? 0, jitter)
+                        batch.notBefore = Date().addingTimeInterval(delay)
+                        queue.append(batch)
+                    }
+                } else if batch.records.count > 1 {
+                    // A permanent rejection of a batch: split it to find the bad record(s).
+                    let middle = batch.records.count / 2
+                    try db.transaction {
+                        try deleteOutbox.run([.text(batch.key)])
+                        queue.append(try enqueue(Array(batch.records[..<middle])))
+                        queue.append(try enqueue(Array(batch.records[middle...])))
+                    }
+                } else if let record = batch.records.first {
+                    let snippet = String(decoding: result.body.prefix(500), as: UTF8.self)
+                    try db.transaction {
+                        try addDead.run([.text(endpoint.name), .text(storeName), .text(record.key), .text(record.hash),
+                                         .integer(Int64(result.status)), .text(snippet), .text(body(for: [record])),
+                                         .integer(Int64(Date().timeIntervalSince1970))])
+                        try deleteOutbox.run([.text(batch.key)])
+                    }
+                    summary.deadLettered += 1
+                    onProgress?("\(endpoint.name): \(record.key) rejected with HTTP \(result.status): \(snippet.prefix(120))")
+                }
+            } catch {
+                failure = error
+            }
+        })
+        if let failure { throw failure }
+        summary.elapsed = Date().timeIntervalSince(started)
+        try db.prepare("""
+            UPDATE push_runs SET finished_at = ?, sent = ?, acknowledged = ?, unchanged = ?, retried = ?, dead = ?, pending = ? WHERE id = ?
+            """).run([.integer(Int64(Date().timeIntervalSince1970)), .integer(Int64(summary.sent)), .integer(Int64(summary.acknowledged)),
+                      .integer(Int64(summary.unchanged)), .integer(Int64(summary.retried)), .integer(Int64(summary.deadLettered)),
+                      .integer(Int64(summary.pending)), .integer(runID)])
+        return summary
+    }
+
+    /// 429, 5xx, timeouts and dropped connections are worth another try.
+    static func isRetriable(_ result: HTTPResult) -> Bool {
+        switch result.failure {
+        case .timeout?, .connection?: return true
+        case .other?: return false
+        case nil: return result.status == 429 || result.status == 408 || result.status >= 500
+        }
+    }
+
+    /// Moves dead letters back so the next `apply` sends them again (after a fix).
+    @discardableResult
+    public func reviveDead() throws -> Int {
+        try db.transaction {
+            let count = try db.prepare("SELECT count(*) FROM push_dead WHERE endpoint = ? AND store = ?")
+                .rows([.text(endpoint.name), .text(storeName)]).first?.first?.int ?? 0
+            try db.prepare("DELETE FROM push_dead WHERE endpoint = ? AND store = ?").run([.text(endpoint.name), .text(storeName)])
+            return Int(count)
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import Testing
+
+/// The loopback endpoint the push tests talk to (Tests/Support/fake_endpoint.py).
+final class FakeEndpoint {
+    let process = Process()
+    let folder: String
+    let port: Int
+
+    init(faults: [Any?] = [], reject: [String] = [], token: String? = "s3cr3t-token") throws {
+        folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
+        let faultFile = folder + "/faults.json"
+        try JSONSerialization.data(withJSONObject: faults.map { $0 ?? NSNull() }).write(to: URL(fileURLWithPath: faultFile))
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repositoryRoot.appendingPathComponent("Tests/Support/fake_endpoint.py").path,
+                             "--port-file", folder + "/port", "--state", folder + "/state.json", "--faults", faultFile,
+                             "--lifetime", "90"] + (token.map { ["--token", $0] } ?? []) + (reject.isEmpty ? [] : ["--reject"] + reject)
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        var found: Int?
+        while Date() < deadline, found == nil {
+            found = (try? String(contentsOfFile: folder + "/port", encoding: .utf8)).flatMap { Int($0) }
+            if found == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        port = found ?? 0
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    var state: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/state.json")))) as? [String: Any] ?? [:]
+    }
+    var records: [String: [String: Any]] { state["records"] as? [String: [String: Any]] ?? [:] }
+    var applied: [String: Int] { state["applied"] as? [String: Int] ?? [:] }
+    var requests: [[String: Any]] { state["requests"] as? [[String: Any]] ?? [] }
+}
+
+func endpointsFile(port: Int, profile: String = "json-batch", extra: String = "") throws -> String {
+    let yaml = """
+        endpoints:
+          - name: crm
+            url: http://127.0.0.1:\(port)/ingest
+            profile: \(profile)
+            send: customers
+            token_env: FAKE_TOKEN
+            batch_size: 4
+            concurrency: 2
+            rate: 40
+            timeout: 1
+            connect_timeout: 1
+        \(extra)
+        """
+    return try temporaryFile(Array(yaml.utf8), name: "endpoints.yml")
+}
+
+func pushEnvironment() -> [String: String] {
+    ProcessInfo.processInfo.environment.merging(["FAKE_TOKEN": "s3cr3t-token"]) { $1 }
+}
+
+func fansyncWithEnvironment(_ arguments: [String], environment: [String: String]) throws -> Run {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = repositoryRoot
+    process.environment = environment
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+               stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+func freshSampleStore() throws -> String {
+    let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
+    let db = folder + "/store.db"
+    _ = try fansync(["import", "--quiet", "--db", db, "--rejects", folder + "/rejects", "samples/activecampaign/contacts.csv",
+                     "samples/stripe/unified_payments.csv", "samples/stripe/customers.csv", "samples/stripe/subscriptions.csv"])
+    return db
+}
+
+func customerEmails(_ db: String) throws -> Set<String> {
+    Set(try sqlite(db, "SELECT email FROM customers ORDER BY email").split(separator: "\n").map(String.init))
+}
+
+@Suite(.serialized) struct PushCommand {
+    @Test func faultsAreRetriedTheBadRecordIsDeadLetteredAndNothingAppliesTwice() throws {
+        let db = try freshSampleStore()
+        let server = try FakeEndpoint(faults: [["status": 429, "retry_after": "1"], ["status": 503], ["status": 500],
+                                               ["sleep": 2], ["drop": true]], reject: ["dara@example.net"])
+        let endpoints = try endpointsFile(port: server.port)
+        let plan = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        #expect(plan.status == 0)
+        #expect(plan.stdout.contains("crm (json-batch, customers → http://127.0.0.1:\(server.port)/ingest): 10 to create, 0 to update, 0 unchanged"))
+        #expect(!plan.stdout.contains("s3cr3t-token"))
+
+        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
+                                             environment: pushEnvironment())
+        #expect(run.status == 2)  // one record dead-lettered
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(summary?["acknowledged"] as? Int == 9)
+        #expect(summary?["dead_lettered"] as? Int == 1)
+        #expect((summary?["retried"] as? Int ?? 0) >= 4)
+        #expect(server.requests.filter { $0["fault"] is [String: Any] }.count == 5)  // every fault was met
+
+        // The server holds exactly the store's customers (less the rejected one), each applied once.
+        var expected = try customerEmails(db)
+        expected.remove("dara@example.net")
+        #expect(Set(server.records.keys) == expected)
+        #expect(server.applied.values.allSatisfy { $0 == 1 })
+        let ana = server.records["ana.silva@example.com"]
+        #expect(ana?["type"] as? String == "subscription")
+        #expect(ana?["total_spent"] as? String == "148.00")
+        #expect(ana?["store_id"] as? String == "default")
+        // A batch sent again after a timeout carries the same idempotency key and is not applied again.
+        let duplicates = server.requests.filter { $0["duplicate"] as? Bool == true }
+        #expect(!duplicates.isEmpty)
+        for duplicate in duplicates {
+            let key = duplicate["key"] as? String
+            #expect(server.requests.contains { $0["key"] as? String == key && $0["duplicate"] as? Bool == false })
+        }
+        #expect(server.requests.allSatisfy { ($0["user_agent"] as? String)?.hasPrefix("fansync/") == true })
+        // The dead letter holds exactly the bad record, with the status and the answer.
+        #expect(try sqlite(db, "SELECT record_key, status FROM push_dead") == "dara@example.net|400")
+        #expect(try sqlite(db, "SELECT response FROM push_dead").contains("invalid record dara@example.net"))
+        #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")
+        // The token is nowhere in the store.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: db))
+        #expect(bytes.range(of: Data("s3cr3t-token".utf8)) == nil)
+
+        // Nothing changed: a second run sends nothing.
+        let again = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
+                                               environment: pushEnvironment())
+        #expect(again.status == 0)
+        let second = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
+        #expect(second?["sent"] as? Int == 0)
+        #expect(second?["unchanged"] as? Int == 9)
+    }
+
+    @Test func retryDeadSendsTheRecordAgainAfterAFix() throws {
+        let db = try freshSampleStore()
+        let strict = try FakeEndpoint(reject: ["dara@example.net"])
+        _ = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", try endpointsFile(port: strict.port)],
+                                       environment: pushEnvironment())
+        #expect(try sqlite(db, "SELECT count(*) FROM push_dead") == "1")
+        let fixed = try FakeEndpoint()
+        let run = try fansyncWithEnvironment(["push", "retry-dead", "--db", db, "--endpoints", try endpointsFile(port: fixed.port)],
+                                             environment: pushEnvironment())
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("crm: 1 dead letter(s) retried; 1 acknowledged, 0 dead-lettered again"))
+        #expect(Set(fixed.records.keys) == ["dara@example.net"])
+        #expect(try sqlite(db, "SELECT count(*) FROM push_dead") == "0")
+    }
+
+    @Test func onlyChangesAreSentAndPostgrestGetsItsUpsert() throws {
+        let db = try freshSampleStore()
+        let server = try FakeEndpoint()
+        let endpoints = try endpointsFile(port: server.port, profile: "postgrest")
+        #expect(try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment()).status == 0)
+        let first = server.requests.count
+        #expect(server.requests.allSatisfy { ($0["path"] as? String) == "/ingest?on_conflict=store_id,email" })
+        #expect(server.requests.allSatisfy { ($0["prefer"] as? String)?.contains("resolution=merge-duplicates") == true })
+        // The older payments export adds Farid's 2023 purchases: only he changes (Grace's row in it is
+        // the same payment, same content).
+        _ = try fansync(["import", "--quiet", "--db", db, "--rejects", server.folder, "samples/stripe/payments_2023.csv"])
+        let plan = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        #expect(plan.stdout.contains("0 to create, 1 to update, 9 unchanged"))
+        #expect(try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment()).status == 0)
+        let later = server.requests.dropFirst(first).flatMap { $0["emails"] as? [String] ?? [] }
+        #expect(Set(later) == ["farid@example.com"])
+        #expect(server.records["farid@example.com"]?["purchases"] as? Int == 3)
+    }
+
+    @Test func aKilledPushResumesWithoutLossOrDoubles() throws {
+        let db = try freshSampleStore()
+        // Slow answers keep the push busy long enough to kill it halfway.
+        let server = try FakeEndpoint(faults: [["sleep": 0.8], ["sleep": 0.8], ["sleep": 0.8], ["sleep": 0.8]])
+        let endpoints = try endpointsFile(port: server.port)
+        let yaml = try String(contentsOfFile: endpoints, encoding: .utf8)
+            .replacingOccurrences(of: "concurrency: 2", with: "concurrency: 1")
+            .replacingOccurrences(of: "timeout: 1\n", with: "timeout: 5\n")
+        try yaml.write(toFile: endpoints, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["push", "apply", "--db", db, "--endpoints", endpoints]
+        process.environment = pushEnvironment()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, server.requests.count < 2 { Thread.sleep(forTimeInterval: 0.05) }
+        Thread.sleep(forTimeInterval: 0.3)  // the second batch is applied, its answer not yet back
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(try Int(sqlite(db, "SELECT count(*) FROM push_outbox")) ?? 0 >= 1)  // a batch in flight was kept
+
+        let rerun = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        #expect(rerun.status == 0)
+        #expect(Set(server.records.keys) == (try customerEmails(db)))
+        #expect(server.applied.values.allSatisfy { $0 == 1 })
+        #expect(server.requests.contains { $0["duplicate"] as? Bool == true })  // the in-flight batch, resent with its key
+        #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")
+    }
+
+    @Test func endpointFilesAreValidatedWithPositions() throws {
+        let yaml = """
+            endpoints:
+              - name: crm
+                url: https://${FANSYNC_TEST_UNSET_HOST}/ingest
+                profile: json-batch
+                batchsize: 10
+                headers:
+                  Authorization: Bearer abc
+            """
+        let file = try temporaryFile(Array(yaml.utf8), name: "bad.yml")
+        let run = try fansync(["push", "plan", "--db", try freshSampleStore(), "--endpoints", file])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("bad.yml:3:10: environment variable 'FANSYNC_TEST_UNSET_HOST' is not set"))
+        #expect(run.stderr.contains("bad.yml:5:5: unknown key 'batchsize' (did you mean 'batch_size'?)"))
+        #expect(run.stderr.contains("bad.yml:7:7: put secrets in the environment and name the variable in token_env"))
+    }
+
+    @Test func aMissingTokenIsAClearError() throws {
+        let server = try FakeEndpoint()
+        var environment = ProcessInfo.processInfo.environment
+        environment["FAKE_TOKEN"] = nil
+        let run = try fansyncWithEnvironment(["push", "apply", "--db", try freshSampleStore(), "--endpoints",
+                                              try endpointsFile(port: server.port)], environment: environment)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("the environment variable FAKE_TOKEN is not set"))
+    }
+}
