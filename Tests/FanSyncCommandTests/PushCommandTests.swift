@@ -236,3 +236,39 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(run.stderr.contains("the environment variable FAKE_TOKEN is not set"))
     }
 }
+
+@Suite(.serialized) struct ActiveCampaignPush {
+    @Test func contactsSyncOneByOneWithFieldsAndTags() throws {
+        let db = try freshSampleStore()
+        let server = try FakeEndpoint(faults: [["status": 503]])  // ActiveCampaign throttles with 503
+        let yaml = """
+            endpoints:
+              - name: ac
+                url: http://127.0.0.1:\(server.port)
+                profile: activecampaign
+                send: fans
+                token_env: FAKE_TOKEN
+                rate: 50
+                concurrency: 2
+                field_ids: { daw: "3", genre: "4" }
+            """
+        let endpoints = try temporaryFile(Array(yaml.utf8), name: "ac.yml")
+        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        #expect(run.status == 0)
+        let syncs = server.requests.filter { ($0["path"] as? String) == "/api/3/contact/sync" }
+        #expect(syncs.allSatisfy { ($0["emails"] as? [String])?.count == 1 })  // one contact per request
+        let fans = Set(try sqlite(db, "SELECT email FROM fans").split(separator: "\n").map(String.init))
+        #expect(Set(server.records.keys) == fans)
+        let ana = server.records["ana.silva@example.com"]
+        #expect(ana?["firstName"] as? String == "Ana")
+        #expect(ana?["lastName"] as? String == "Silva-Costa")
+        let fields = ana?["fieldValues"] as? [[String: String]] ?? []
+        #expect(fields.contains { $0["field"] == "3" && $0["value"] == "Ableton Live" })
+        // Tags went through the tags and contactTags endpoints.
+        let tags = server.state["contact_tags"] as? [String: [String]] ?? [:]
+        // (ActiveCampaign matches tag names case-insensitively: "Ableton" may link the existing "ableton".)
+        #expect(Set((tags["ana.silva@example.com"] ?? []).map { $0.lowercased() }) == ["vip", "ableton", "customer"])
+        #expect(Set((tags["bo.chen@example.com"] ?? []).map { $0.lowercased() }) == ["fl studio", "webinar 2024", "newsletter", "customer"])
+        #expect(server.applied.values.allSatisfy { $0 == 1 })
+    }
+}

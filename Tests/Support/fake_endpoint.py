@@ -20,7 +20,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
-state = {"records": {}, "applied": {}, "requests": []}
+state = {"records": {}, "applied": {}, "requests": [], "contact_tags": {}}
+ac_contacts = {}   # email -> id
+ac_tags = {}       # tag name -> id
 done_keys = {}
 faults = []
 args = None
@@ -48,6 +50,43 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def do_GET(self):
+        # ActiveCampaign: GET /api/3/tags?search=NAME
+        from urllib.parse import urlparse, parse_qs
+        url = urlparse(self.path)
+        with lock:
+            state["requests"].append({"key": None, "emails": [], "path": self.path, "method": "GET",
+                                      "user_agent": self.headers.get("User-Agent"), "fault": None, "duplicate": False})
+            save()
+        if url.path != "/api/3/tags":
+            return self.reply(404, {"error": "not found"})
+        search = parse_qs(url.query).get("search", [""])[0]
+        with lock:
+            tags = [{"id": str(i), "tag": name} for name, i in ac_tags.items() if search.lower() in name.lower()]
+        return self.reply(200, {"tags": tags})
+
+    def ac_post(self, payload):
+        """ActiveCampaign's tags and contactTags endpoints."""
+        with lock:
+            if self.path == "/api/3/tags":
+                name = payload["tag"]["tag"]
+                ac_tags.setdefault(name, len(ac_tags) + 1)
+                save()
+                return 201, {"tag": {"id": str(ac_tags[name]), "tag": name}}
+            if self.path == "/api/3/contactTags":
+                contact, tag = payload["contactTag"]["contact"], payload["contactTag"]["tag"]
+                email = next((e for e, i in ac_contacts.items() if str(i) == contact), None)
+                name = next((n for n, i in ac_tags.items() if str(i) == tag), None)
+                if email is None or name is None:
+                    return 404, {"error": "no such contact or tag"}
+                linked = state["contact_tags"].setdefault(email, [])
+                if name in linked:
+                    return 422, {"errors": [{"title": "duplicate"}]}
+                linked.append(name)
+                save()
+                return 201, {"contactTag": {"contact": contact, "tag": tag}}
+        return 404, {"error": "not found"}
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
@@ -85,6 +124,9 @@ class Handler(BaseHTTPRequestHandler):
         bad = [e for e in emails if e in args.reject]
         if bad:
             return self.reply(400, {"error": "invalid record " + bad[0]})
+        if self.path in ("/api/3/tags", "/api/3/contactTags"):
+            status, body = self.ac_post(payload)
+            return self.reply(status, body)
         with lock:
             if key in done_keys:
                 response = done_keys[key]
@@ -94,6 +136,10 @@ class Handler(BaseHTTPRequestHandler):
                     state["records"][email] = record
                     state["applied"][email] = state["applied"].get(email, 0) + 1
                 response = {"ok": True, "received": len(records)}
+                if self.path == "/api/3/contact/sync" and records:
+                    email = records[0].get("email")
+                    ac_contacts.setdefault(email, len(ac_contacts) + 100)
+                    response = {"contact": {"id": str(ac_contacts[email]), "email": email}}
                 if key:
                     done_keys[key] = response
             save()

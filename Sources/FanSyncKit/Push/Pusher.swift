@@ -103,7 +103,9 @@ public final class Pusher {
                 return "{\"field\":" + JSONText.quoted(id) + ",\"value\":" + JSONText.quoted(value) + "}"
             }
             if !fields.isEmpty { contact += ",\"fieldValues\":[" + fields.joined(separator: ",") + "]" }
-            return "{\"contact\":" + contact + "}}"
+            // Tags go through the tags and contactTags endpoints after the contact is synced.
+            let tags = ValueFormatter.tags(row["tags"]?.string).map(JSONText.quoted).joined(separator: ",")
+            return "{\"contact\":" + contact + "},\"tags\":[" + tags + "]}"
         }
         let columns = endpoint.send == .customers ? Exporter.customerColumns : Exporter.fanColumns
         return "{\"store_id\":" + JSONText.quoted(storeName) + ",\"email\":" + JSONText.quoted(row["email"]?.string ?? "")
@@ -149,7 +151,11 @@ public final class Pusher {
         switch endpoint.profile {
         case .jsonBatch: return "{\"records\":[" + records.map(\.json).joined(separator: ",") + "]}"
         case .postgrest: return "[" + records.map(\.json).joined(separator: ",") + "]"
-        case .activecampaign: return records.first?.json ?? "{}"
+        case .activecampaign:
+            // contact/sync takes the contact alone.
+            guard let json = records.first?.json, let object = Self.object(json), let contact = object["contact"],
+                  let data = try? JSONSerialization.data(withJSONObject: ["contact": contact], options: [.sortedKeys]) else { return "{}" }
+            return String(decoding: data, as: UTF8.self)
         }
     }
 
@@ -176,6 +182,17 @@ public final class Pusher {
         return headers
     }
 
+    static func object(_ json: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
+    }
+
+    /// ActiveCampaign's API root, from the endpoint URL.
+    var activeCampaignBase: String {
+        var base = endpoint.url.hasSuffix("/") ? String(endpoint.url.dropLast()) : endpoint.url
+        if base.hasSuffix("/api/3/contact/sync") { base.removeLast("/api/3/contact/sync".count) }
+        return base
+    }
+
     static func encode(_ records: [PushRecord]) -> String {
         "[" + records.map { "{\"key\":" + JSONText.quoted($0.key) + ",\"hash\":" + JSONText.quoted($0.hash) + ",\"json\":"
             + JSONText.quoted($0.json) + "}" }.joined(separator: ",") + "]"
@@ -196,6 +213,21 @@ public final class Pusher {
         var records: [PushRecord]
         var attempts: Int
         var notBefore: Date
+        /// Where an ActiveCampaign record is in its steps: the sync, then per tag a
+        /// lookup, a create when missing, and the link.
+        var step: Step = .main
+        var contactID: String?
+        var tags: [String] = []
+    }
+
+    enum Step: Equatable {
+        case main
+        case findTag(Int)
+        case createTag(Int)
+        case linkTag(Int, tagID: String)
+
+        /// ActiveCampaign answers 422 when a contact already has the tag: that is success.
+        var isLink: Bool { if case .linkTag = self { return true } else { return false } }
     }
 
     /// Sends what changed and records what the endpoint acknowledged.
@@ -306,14 +338,23 @@ public final class Pusher {
             nextSlot = max(now, nextSlot).addingTimeInterval(interval)
             summary.requests += 1
             summary.sent += chosen.records.count
-            return .send(HTTPRequest(id: requestID, method: endpoint.method, url: requestURL,
-                                     headers: headers(token: token, idempotencyKey: chosen.key),
-                                     body: Data(body(for: chosen.records).utf8), connectTimeout: endpoint.connectTimeout,
+            if chosen.step != .main { summary.sent -= chosen.records.count }  // a tag step, not a new send
+            let (method, url, payload, suffix) = request(for: chosen)
+            return .send(HTTPRequest(id: requestID, method: method, url: url,
+                                     headers: headers(token: token, idempotencyKey: chosen.key + suffix),
+                                     body: Data(payload.utf8), connectTimeout: endpoint.connectTimeout,
                                      timeout: endpoint.timeout, caBundle: endpoint.caBundle))
         }, completed: { request, result in
             guard var batch = batchesByRequest.removeValue(forKey: request.id) else { return }
             do {
-                if result.failure == nil, (200..<300).contains(result.status) {
+                if result.failure == nil, (200..<300).contains(result.status) || (batch.step.isLink && result.status == 422),
+                   endpoint.profile == .activecampaign, let next = advance(&batch, response: result.body) {
+                    // More ActiveCampaign steps for this record (tags).
+                    batch.step = next
+                    batch.attempts = 0
+                    batch.notBefore = .distantPast
+                    queue.insert(batch, at: 0)
+                } else if result.failure == nil, (200..<300).contains(result.status) || (batch.step.isLink && result.status == 422) {
                     let now = Int64(Date().timeIntervalSince1970)
                     try db.transaction {
                         for record in batch.records {
@@ -368,6 +409,46 @@ public final class Pusher {
                       .integer(Int64(summary.unchanged)), .integer(Int64(summary.retried)), .integer(Int64(summary.deadLettered)),
                       .integer(Int64(summary.pending)), .integer(runID)])
         return summary
+    }
+
+    /// The request for a batch's current step.
+    func request(for batch: Batch) -> (method: String, url: String, body: String, keySuffix: String) {
+        switch batch.step {
+        case .main:
+            return (endpoint.method, requestURL, body(for: batch.records), "")
+        case .findTag(let index):
+            let name = batch.tags[index].addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            return ("GET", activeCampaignBase + "/api/3/tags?search=" + name, "", "-tag-\(index)-find")
+        case .createTag(let index):
+            let body = "{\"tag\":{\"tag\":" + JSONText.quoted(batch.tags[index]) + ",\"tagType\":\"contact\",\"description\":\"\"}}"
+            return ("POST", activeCampaignBase + "/api/3/tags", body, "-tag-\(index)-create")
+        case .linkTag(let index, let tagID):
+            let body = "{\"contactTag\":{\"contact\":" + JSONText.quoted(batch.contactID ?? "") + ",\"tag\":" + JSONText.quoted(tagID) + "}}"
+            return ("POST", activeCampaignBase + "/api/3/contactTags", body, "-tag-\(index)-link")
+        }
+    }
+
+    /// After a successful ActiveCampaign step, the next one (nil when the record is done).
+    func advance(_ batch: inout Batch, response: Data) -> Step? {
+        let answer = (try? JSONSerialization.jsonObject(with: response)) as? [String: Any]
+        switch batch.step {
+        case .main:
+            batch.contactID = ((answer?["contact"] as? [String: Any])?["id"]).map { "\($0)" }
+            batch.tags = (batch.records.first.flatMap { Self.object($0.json)?["tags"] as? [String] }) ?? []
+            guard batch.contactID != nil, !batch.tags.isEmpty else { return nil }
+            return .findTag(0)
+        case .findTag(let index):
+            let found = (answer?["tags"] as? [[String: Any]])?.first {
+                ($0["tag"] as? String)?.lowercased() == batch.tags[index].lowercased()
+            }
+            if let id = found?["id"] { return .linkTag(index, tagID: "\(id)") }
+            return .createTag(index)
+        case .createTag(let index):
+            guard let id = (answer?["tag"] as? [String: Any])?["id"] else { return .findTag(index) }
+            return .linkTag(index, tagID: "\(id)")
+        case .linkTag(let index, _):
+            return index + 1 < batch.tags.count ? .findTag(index + 1) : nil
+        }
     }
 
     /// 429, 5xx, timeouts and dropped connections are worth another try.
