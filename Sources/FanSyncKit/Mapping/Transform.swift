@@ -200,6 +200,8 @@ public struct MappingSettings: Sendable {
     /// Whether phone numbers go through libphonenumber (about 14 µs each
     /// here); when false they are kept as written and marked unchecked.
     public var normalizePhones = true
+    /// The currency of amounts whose currency field is empty (a job's `currency` option).
+    public var defaultCurrency: String?
 
     public init(region: String = "US", zone: TimeZone? = nil, normalizePhones: Bool = true) {
         self.region = region
@@ -248,7 +250,8 @@ extension Transform {
                 if let fixedExponent {
                     exponent = fixedExponent
                 } else {
-                    guard let code = row.text(at: currencySlot), let found = Currency.exponent(of: code) ?? Currency.exponent(of: code.uppercased()) else {
+                    guard let code = row.text(at: currencySlot) ?? settings.defaultCurrency,
+                          let found = Currency.exponent(of: code) ?? Currency.exponent(of: code.uppercased()) else {
                         return .failure("no valid currency for this amount")
                     }
                     exponent = found

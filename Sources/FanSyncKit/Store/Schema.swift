@@ -248,6 +248,32 @@ enum Schema {
           pending INTEGER NOT NULL DEFAULT 0
         );
         """,
+        // 3: job runs.
+        """
+        CREATE TABLE runs (
+          id INTEGER PRIMARY KEY,
+          job TEXT NOT NULL,
+          store TEXT NOT NULL,
+          started_at INTEGER NOT NULL,
+          finished_at INTEGER,
+          outcome TEXT NOT NULL,
+          files INTEGER NOT NULL DEFAULT 0,
+          skipped INTEGER NOT NULL DEFAULT 0,
+          rows_read INTEGER NOT NULL DEFAULT 0,
+          rows_accepted INTEGER NOT NULL DEFAULT 0,
+          rows_rejected INTEGER NOT NULL DEFAULT 0,
+          people_new INTEGER NOT NULL DEFAULT 0,
+          people_updated INTEGER NOT NULL DEFAULT 0,
+          sent INTEGER NOT NULL DEFAULT 0,
+          acknowledged INTEGER NOT NULL DEFAULT 0,
+          dead INTEGER NOT NULL DEFAULT 0,
+          pending INTEGER NOT NULL DEFAULT 0,
+          customers INTEGER NOT NULL DEFAULT 0,
+          fans INTEGER NOT NULL DEFAULT 0,
+          failures TEXT,
+          drift TEXT
+        );
+        """,
     ]
 
     /// Brings `db` up to the latest schema, one migration per transaction.

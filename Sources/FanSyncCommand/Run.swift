@@ -1,0 +1,113 @@
+import ArgumentParser
+import FanSyncKit
+import Foundation
+
+extension FanSync {
+    struct RunJob: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Run a job file: import every source, refresh people, push what changed.",
+            discussion: """
+                Made for cron and systemd timers. A lock on the store keeps overlapping runs apart: a second \
+                run waits up to --wait seconds, then exits 1 with a clear message. Files already imported \
+                with the same content are skipped quickly; an interrupted run (even kill -9) leaves the store \
+                and the endpoints consistent, and the next run finishes the work.
+
+                Exit status: 0 clean, 2 finished with rejected rows or dead letters, 1 failed.
+                """)
+
+        @Argument(help: "The job file (YAML; see README.md, Jobs).", completion: .file(extensions: ["yml", "yaml"]))
+        var job: String
+
+        @Flag(help: "Import into a scratch copy of the store and show the push plan without sending.")
+        var dryRun = false
+
+        @Option(help: "Seconds to wait for another run's lock.")
+        var wait: Double = 0
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func run() throws {
+            let loaded = try JobFile.load(path: job)
+            let runner = JobRunner(job: loaded, dryRun: dryRun, wait: wait)
+            if isatty(STDERR_FILENO) == 1 && !json { runner.onProgress = { printError($0) } }
+            let report = try runner.run()
+            if json {
+                printLine(Self.json(report))
+            } else {
+                for item in report.imports {
+                    let file = item.file
+                    printLine(item.alreadyImported
+                        ? "\(file.file): already imported, skipped"
+                        : "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted (\(item.people.new) new people, \(item.people.updated) updated), \(file.rejected) rejected"
+                          + (file.rejectsPath.map { " → \($0)" } ?? ""))
+                }
+                for plan in report.plans {
+                    printLine("\(plan.endpoint): would create \(plan.create), update \(plan.update), leave \(plan.unchanged) unchanged (dry run: nothing sent)")
+                    for sample in plan.samples { printLine("  " + sample) }
+                }
+                for push in report.pushes {
+                    printLine("\(push.endpoint): \(push.sent) sent, \(push.acknowledged) acknowledged, \(push.unchanged) unchanged, "
+                              + "\(push.retried) retried, \(push.deadLettered) dead-lettered" + (push.pending > 0 ? ", \(push.pending) pending" : ""))
+                }
+                for failure in report.failures { printError("Error: \(failure)") }
+                if let drift = report.drift { printError("warning: \(drift)") }
+                printLine("run \(report.runID.map(String.init) ?? "?")\(report.dryRun ? " (dry run)" : ""): \(report.outcome.rawValue), "
+                          + "\(report.customers) customers, \(report.fans) fans, " + String(format: "%.1f s", report.elapsed))
+            }
+            switch report.outcome {
+            case .ok: return
+            case .rejects: throw ExitCode.completedWithRejects
+            case .failed: throw ExitCode.failure
+            }
+        }
+
+        static func json(_ report: JobReport) -> String {
+            let files = report.imports.map { item in
+                "{\"file\":\(JSONText.quoted(item.file.file)),\"mapping\":\(JSONText.quoted(item.file.mapping)),"
+                    + "\"skipped\":\(item.alreadyImported),\"read\":\(item.file.read),\"accepted\":\(item.file.accepted),"
+                    + "\"rejected\":\(item.file.rejected),\"people_new\":\(item.people.new),\"people_updated\":\(item.people.updated)}"
+            }
+            let pushes = report.pushes.map { push in
+                "{\"endpoint\":\(JSONText.quoted(push.endpoint)),\"sent\":\(push.sent),\"acknowledged\":\(push.acknowledged),"
+                    + "\"unchanged\":\(push.unchanged),\"retried\":\(push.retried),\"dead_lettered\":\(push.deadLettered),\"pending\":\(push.pending)}"
+            }
+            let plans = report.plans.map { plan in
+                "{\"endpoint\":\(JSONText.quoted(plan.endpoint)),\"create\":\(plan.create),\"update\":\(plan.update),\"unchanged\":\(plan.unchanged)}"
+            }
+            return "{\"run\":\(report.runID.map(String.init) ?? "null"),\"dry_run\":\(report.dryRun),\"outcome\":\"\(report.outcome.rawValue)\","
+                + "\"files\":[" + files.joined(separator: ",") + "],\"pushes\":[" + pushes.joined(separator: ",") + "],"
+                + "\"plans\":[" + plans.joined(separator: ",") + "],\"customers\":\(report.customers),\"fans\":\(report.fans),"
+                + "\"failures\":[" + report.failures.map(JSONText.quoted).joined(separator: ",") + "],"
+                + "\"drift\":" + (report.drift.map(JSONText.quoted) ?? "null") + ",\"elapsed\":" + String(format: "%.3f", report.elapsed) + "}"
+        }
+    }
+
+    struct Runs: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List past job runs with their counts and outcome.")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "How many of the latest runs to show.")
+        var limit = 20
+
+        func run() throws {
+            let store = try storeOptions.open()
+            let rows = try Queries(db: store.db).named("""
+                SELECT id, started_at, finished_at, outcome, files, skipped, rows_read, rows_accepted, rows_rejected,
+                       people_new, people_updated, sent, acknowledged, dead, customers, fans, drift
+                FROM runs ORDER BY id DESC LIMIT ?
+                """, [.integer(Int64(limit))])
+            let columns: [ListingColumn] = [
+                .init("id", .integer), .init("started_at", .timestamp), .init("finished_at", .timestamp), .init("outcome"),
+                .init("files", .integer), .init("skipped", .integer), .init("rows_read", .integer), .init("rows_accepted", .integer),
+                .init("rows_rejected", .integer), .init("people_new", .integer), .init("people_updated", .integer),
+                .init("sent", .integer), .init("acknowledged", .integer), .init("dead", .integer), .init("customers", .integer),
+                .init("fans", .integer), .init("drift"),
+            ]
+            output.print(Listing(columns: columns, rows: rows, total: rows.count), noun: "runs", offset: 0)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import FanSyncSQLite
+import Foundation
+
+/// What a job run did.
+public struct JobReport: Sendable {
+    public enum Outcome: String, Sendable { case ok, rejects, failed }
+
+    public var runID: Int64?
+    public var dryRun: Bool
+    public var imports: [ImportReport] = []
+    public var failures: [String] = []
+    public var plans: [PushPlan] = []
+    public var pushes: [PushSummary] = []
+    public var customers = 0
+    public var fans = 0
+    /// A warning when the counts moved sharply from the previous run.
+    public var drift: String?
+    public var elapsed = 0.0
+
+    public var outcome: Outcome {
+        if !failures.isEmpty { return .failed }
+        let rejected = imports.contains { !$0.alreadyImported && $0.file.rejected > 0 }
+        let undelivered = pushes.contains { $0.deadLettered > 0 || $0.pending > 0 }
+        return rejected || undelivered ? .rejects : .ok
+    }
+}
+
+/// Why a run could not start.
+public struct JobError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Runs a job: imports every source, refreshes people, pushes what changed —
+/// under a lock so overlapping runs (cron firing while the last run is slow)
+/// never interleave.
+public final class JobRunner {
+    public let job: Job
+    public let dryRun: Bool
+    /// Seconds to wait for another run's lock.
+    public let wait: Double
+    public var onProgress: ((String) -> Void)?
+
+    public init(job: Job, dryRun: Bool = false, wait: Double = 0) {
+        self.job = job
+        self.dryRun = dryRun
+        self.wait = wait
+    }
+
+    public func run() throws -> JobReport {
+        let started = Date()
+        let lock = try DatabaseLock(path: job.db + ".lock", wait: wait, database: job.db)
+        defer { lock.release() }
+        var report = JobReport(dryRun: dryRun)
+
+        var path = job.db
+        var scratch: String?
+        if dryRun {
+            // The dry run imports into a copy; the real store is only read.
+            let copy = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-dry-run-\(UUID().uuidString).db").path
+            if FileManager.default.fileExists(atPath: job.db) {
+                try Database(path: job.db).execute("VACUUM INTO '\(copy.replacingOccurrences(of: "'", with: "''"))'")
+            }
+            scratch = copy
+            path = copy
+        }
+        defer {
+            if let scratch {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
+            }
+        }
+        let store = try Store(path: path)
+        let db = store.db
+        // Holding the lock, any run still marked running was interrupted.
+        try db.execute("UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'")
+        try db.prepare("INSERT INTO runs (job, store, started_at, outcome) VALUES (?, ?, ?, 'running')")
+            .run([.text(job.file), .text(job.store), .integer(Int64(started.timeIntervalSince1970))])
+        report.runID = try db.prepare("SELECT last_insert_rowid()").rows().first?.first?.int
+
+        let library = MappingLibrary(directories: MappingLibrary.defaultDirectories(extra: job.mappingFolders))
+        let importer = Importer(store: store, storeName: job.store, library: library)
+        let files = job.files()
+        if files.isEmpty { report.failures.append("\(job.file): the sources match no files") }
+        for (file, source) in files {
+            var options = MapOptions(mapping: source.mapping, read: CSVReaderOptions(encoding: job.encoding),
+                                     format: source.format, settings: job.settings, rejectsDirectory: job.rejects)
+            options.issueSampleLimit = 100
+            do {
+                let result = try importer.importFile(file, options: options)
+                report.imports.append(result)
+                onProgress?("\(file): " + (result.alreadyImported ? "already imported" : "\(result.file.accepted) accepted, \(result.file.rejected) rejected"))
+            } catch {
+                report.failures.append("\(error)")
+            }
+        }
+
+        for endpoint in job.endpoints {
+            let pusher = Pusher(store: store, storeName: job.store, endpoint: endpoint)
+            do {
+                if dryRun {
+                    report.plans.append(try pusher.plan())
+                } else {
+                    pusher.onProgress = onProgress
+                    report.pushes.append(try pusher.apply())
+                }
+            } catch {
+                report.failures.append("endpoint '\(endpoint.name)': \(error)")
+            }
+        }
+
+        report.customers = Int(try db.prepare("SELECT count(*) FROM customers WHERE store = ?").rows([.text(job.store)]).first?.first?.int ?? 0)
+        report.fans = Int(try db.prepare("SELECT count(*) FROM fans WHERE store = ?").rows([.text(job.store)]).first?.first?.int ?? 0)
+        let previous = try db.prepare("""
+            SELECT customers, fans FROM runs WHERE store = ? AND outcome IN ('ok', 'rejects') AND id < ? ORDER BY id DESC LIMIT 1
+            """).rows([.text(job.store), .integer(report.runID ?? 0)]).first
+        if let previous, let before = previous[0].int, before > 0 {
+            let change = Double(report.customers - Int(before)) / Double(before)
+            if change <= -job.driftThreshold {
+                report.drift = String(format: "customers fell from %d to %d (%.0f%%) since the previous run; check that every export is complete",
+                                      before, report.customers, change * 100)
+            }
+        }
+        report.elapsed = Date().timeIntervalSince(started)
+        let sum = { (value: (ImportReport) -> Int) in report.imports.reduce(0) { $0 + value($1) } }
+        try db.prepare("""
+            UPDATE runs SET finished_at = ?, outcome = ?, files = ?, skipped = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?,
+              people_new = ?, people_updated = ?, sent = ?, acknowledged = ?, dead = ?, pending = ?, customers = ?, fans = ?,
+              failures = ?, drift = ? WHERE id = ?
+            """).run([
+                .integer(Int64(Date().timeIntervalSince1970)), .text(report.outcome.rawValue), .integer(Int64(report.imports.count)),
+                .integer(Int64(sum { $0.alreadyImported ? 1 : 0 })), .integer(Int64(sum { $0.file.read })),
+                .integer(Int64(sum { $0.file.accepted })), .integer(Int64(sum { $0.file.rejected })),
+                .integer(Int64(sum { $0.people.new })), .integer(Int64(sum { $0.people.updated })),
+                .integer(Int64(report.pushes.reduce(0) { $0 + $1.sent })), .integer(Int64(report.pushes.reduce(0) { $0 + $1.acknowledged })),
+                .integer(Int64(report.pushes.reduce(0) { $0 + $1.deadLettered })), .integer(Int64(report.pushes.reduce(0) { $0 + $1.pending })),
+                .integer(Int64(report.customers)), .integer(Int64(report.fans)),
+                report.failures.isEmpty ? .null : .text(report.failures.joined(separator: "\n")),
+                report.drift.map(SQLValue.text) ?? .null, .integer(report.runID ?? 0),
+            ])
+        return report
+    }
+}
+
+/// An exclusive lock on a store for the length of a run (`flock` on `<db>.lock`;
+/// the kernel releases it if the process dies, so a crash never leaves it stuck).
+final class DatabaseLock {
+    private let descriptor: Int32
+
+    init(path: String, wait: Double, database: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        descriptor = open(path, O_RDWR | O_CREAT, 0o644)
+        guard descriptor >= 0 else {
+            throw JobError(message: "\(path): cannot create the lock file: \(String(cString: strerror(errno)))")
+        }
+        let deadline = Date().addingTimeInterval(max(0, wait))
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            if Date() >= deadline {
+                var holder = [UInt8](repeating: 0, count: 32)
+                let count = pread(descriptor, &holder, holder.count, 0)
+                let pid = count > 0 ? String(decoding: holder.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+                close(descriptor)
+                throw JobError(message: "\(database) is in use by another fansync run (pid \(pid)); waited \(Int(wait)) s. "
+                               + "Run again later, or pass --wait SECONDS to wait longer.")
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        ftruncate(descriptor, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
