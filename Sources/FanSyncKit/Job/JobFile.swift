@@ -67,23 +67,7 @@ public enum JobFile {
         func fail(_ message: String, _ node: Node?) {
             errors.append(MappingError(file: path, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message))
         }
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw MappingErrors(errors: [MappingError(file: path, line: 0, column: 0, message: "cannot read the job file")])
-        }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw MappingErrors(errors: [MappingError(file: path, line: 0, column: 0, message: "the job file is empty")])
-            }
-            root = node
-        } catch let error as MappingErrors {
-            throw error
-        } catch let error as YamlError {
-            throw MappingErrors(errors: [MappingParser.locate(error, file: path)])
-        } catch {
-            throw MappingErrors(errors: [MappingError(file: path, line: 0, column: 0, message: "not valid YAML: \(error)")])
-        }
+        let root = try YAMLFile.load(path: path, what: "job file")
         guard let top = root.mapping else {
             throw MappingErrors(errors: [MappingError(file: path, line: 1, column: 1, message: "a job file is a mapping with store, db, sources, endpoints, options")])
         }

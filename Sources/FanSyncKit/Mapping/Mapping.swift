@@ -74,20 +74,18 @@ extension Mapping {
     /// Loads and checks the mapping in `path`.
     /// - Throws: ``MappingErrors`` listing every problem found, each with `file:line:column`.
     public static func load(path: String) throws(MappingErrors) -> Mapping {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw MappingErrors(errors: [MappingError(file: path, line: 0, column: 0,
-                                                      message: "cannot read the mapping file: \(error.localizedDescription)")])
+        var parser = MappingParser(file: path)
+        let mapping = parser.parse(root: try YAMLFile.load(path: path, what: "mapping file"))
+        guard parser.errors.isEmpty, let mapping else {
+            throw MappingErrors(errors: parser.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
         }
-        return try parse(yaml: text, file: path)
+        return mapping
     }
 
     /// Parses and checks a mapping from YAML text.
     public static func parse(yaml: String, file: String) throws(MappingErrors) -> Mapping {
         var parser = MappingParser(file: file)
-        let mapping = parser.parse(yaml)
+        let mapping = parser.parse(root: try YAMLFile.parse(yaml, file: file, what: "mapping file"))
         guard parser.errors.isEmpty, let mapping else {
             throw MappingErrors(errors: parser.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
         }
@@ -110,21 +108,7 @@ struct MappingParser {
     static let topKeys = ["name", "description", "record", "format", "detect", "key", "fields"]
     static let fieldKeys = ["from", "transform", "required", "invalid", "empty"]
 
-    mutating func parse(_ yaml: String) -> Mapping? {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else {
-                fail("the file is empty; a mapping needs name, record, detect, key and fields", at: nil)
-                return nil
-            }
-            root = node
-        } catch let error as YamlError {
-            errors.append(Self.locate(error, file: file))
-            return nil
-        } catch {
-            fail("not valid YAML: \(error)", at: nil)
-            return nil
-        }
+    mutating func parse(root: Node) -> Mapping? {
         guard let top = root.mapping else {
             fail("a mapping file is a YAML mapping with name, record, detect, key and fields", at: root)
             return nil

@@ -70,23 +70,7 @@ public enum EndpointFile {
                        "field_ids"]
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(MappingErrors) -> [Endpoint] {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw MappingErrors(errors: [MappingError(file: path, line: 0, column: 0, message: "cannot read the endpoints file")])
-        }
-        let node: Node
-        do {
-            guard let parsed = try Yams.compose(yaml: text) else {
-                throw MappingErrors(errors: [MappingError(file: path, line: 0, column: 0, message: "the file is empty")])
-            }
-            node = parsed
-        } catch let error as MappingErrors {
-            throw error
-        } catch let error as YamlError {
-            throw MappingErrors(errors: [MappingParser.locate(error, file: path)])
-        } catch {
-            throw MappingErrors(errors: [MappingError(file: path, line: 0, column: 0, message: "not valid YAML: \(error)")])
-        }
+        let node = try YAMLFile.load(path: path, what: "endpoints file")
         guard let list = node.mapping?["endpoints"] ?? (node.sequence != nil ? node : nil) else {
             throw MappingErrors(errors: [MappingError(file: path, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0,
                                                       message: "expected 'endpoints:' with a list of endpoints")])
