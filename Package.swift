@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "FanSyncIOTests", dependencies: ["FanSyncIO"]),
         .testTarget(name: "FanSyncCSVTests", dependencies: ["FanSyncCSV"]),
         .testTarget(name: "FanSyncSQLiteTests", dependencies: ["FanSyncSQLite"]),
+        .testTarget(name: "FanSyncHTTPTests", dependencies: ["FanSyncHTTP"]),
         .testTarget(name: "FanSyncKitTests", dependencies: ["FanSyncKit"], exclude: ["Golden"]),
         .testTarget(name: "FanSyncCommandTests", dependencies: ["FanSyncKit"]),
     ]

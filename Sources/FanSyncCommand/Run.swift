@@ -52,7 +52,7 @@ extension FanSync {
                               + "\(push.retried) retried, \(push.deadLettered) dead-lettered" + (push.pending > 0 ? ", \(push.pending) pending" : ""))
                 }
                 for failure in report.failures { printError("Error: \(failure)") }
-                if let drift = report.drift { printError("warning: \(drift)") }
+                for warning in report.driftWarnings { printError("warning: \(warning)") }
                 printLine("run \(report.runID.map(String.init) ?? "?")\(report.dryRun ? " (dry run)" : ""): \(report.outcome.rawValue), "
                           + "\(report.customers) customers, \(report.fans) fans, " + String(format: "%.1f s", report.elapsed))
             }

@@ -173,3 +173,24 @@ func peopleDump(_ db: String) throws -> String {
         }
     }
 }
+
+@Suite(.serialized) struct JobDrift {
+    @Test func aMuchShorterExportIsFlaggedAndRecorded() throws {
+        let folder = try newFolder()
+        var lines = ["\"Contact ID\",\"Email\",\"First Name\",\"Last Name\",\"Phone\",\"Tags\",\"Date Created\",\"Date Updated\""]
+        for index in 0..<10 { lines.append("\(index),p\(index)@example.com,A,B,,,2024-01-01 10:00:00,2024-01-01 10:00:00") }
+        let export = folder + "/contacts.csv"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: export, atomically: true, encoding: .utf8)
+        let yaml = "db: store.db\nsources:\n  - contacts.csv\noptions:\n  drift_threshold: 0.2\n"
+        try yaml.write(toFile: folder + "/job.yml", atomically: true, encoding: .utf8)
+        #expect(try fansync(["run", folder + "/job.yml"]).status == 0)
+        // The next export has only 4 of the 10 rows: a truncated download, say.
+        try (lines.prefix(5).joined(separator: "\n") + "\n").write(toFile: export, atomically: true, encoding: .utf8)
+        let run = try fansync(["run", folder + "/job.yml", "--json"])
+        #expect(run.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let drift = report?["drift"] as? String ?? ""
+        #expect(drift.contains("has 4 rows, the previous import had 10 (-60%)"))
+        #expect(try sqlite(folder + "/store.db", "SELECT drift FROM runs ORDER BY id DESC LIMIT 1").contains("has 4 rows"))
+    }
+}

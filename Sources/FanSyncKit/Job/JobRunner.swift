@@ -13,8 +13,10 @@ public struct JobReport: Sendable {
     public var pushes: [PushSummary] = []
     public var customers = 0
     public var fans = 0
-    /// A warning when the counts moved sharply from the previous run.
-    public var drift: String?
+    /// Warnings when the counts moved sharply from the previous run (fewer customers, or an
+    /// export much shorter than its previous version: a truncated download, a wrong filter).
+    public var driftWarnings: [String] = []
+    public var drift: String? { driftWarnings.isEmpty ? nil : driftWarnings.joined(separator: "; ") }
     public var elapsed = 0.0
 
     public var outcome: Outcome {
@@ -81,13 +83,22 @@ public final class JobRunner {
         let importer = Importer(store: store, storeName: job.store, library: library)
         let files = job.files()
         if files.isEmpty { report.failures.append("\(job.file): the sources match no files") }
+        let previousRows = try db.prepare("""
+            SELECT rows_read FROM imports WHERE store = ? AND file = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
+            """)
         for (file, source) in files {
+            let before = try previousRows.rows([.text(job.store), .text(file)]).first?.first?.int
             var options = MapOptions(mapping: source.mapping, read: CSVReaderOptions(encoding: job.encoding),
                                      format: source.format, settings: job.settings, rejectsDirectory: job.rejects)
             options.issueSampleLimit = 100
             do {
                 let result = try importer.importFile(file, options: options)
                 report.imports.append(result)
+                if !result.alreadyImported, let before, before > 0,
+                   Double(result.file.read) < Double(before) * (1 - job.driftThreshold) {
+                    report.driftWarnings.append(String(format: "%@ has %d rows, the previous import had %lld (%.0f%%); check that the export is complete",
+                                                       file, result.file.read, before, (Double(result.file.read) / Double(before) - 1) * 100))
+                }
                 onProgress?("\(file): " + (result.alreadyImported ? "already imported" : "\(result.file.accepted) accepted, \(result.file.rejected) rejected"))
             } catch {
                 report.failures.append("\(error)")
@@ -116,8 +127,8 @@ public final class JobRunner {
         if let previous, let before = previous[0].int, before > 0 {
             let change = Double(report.customers - Int(before)) / Double(before)
             if change <= -job.driftThreshold {
-                report.drift = String(format: "customers fell from %d to %d (%.0f%%) since the previous run; check that every export is complete",
-                                      before, report.customers, change * 100)
+                report.driftWarnings.append(String(format: "customers fell from %d to %d (%.0f%%) since the previous run; check that every export is complete",
+                                      before, report.customers, change * 100))
             }
         }
         report.elapsed = Date().timeIntervalSince(started)
