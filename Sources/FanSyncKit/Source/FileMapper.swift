@@ -96,25 +96,39 @@ public enum FileMapper {
             }
             var report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
             report.notices = compiled.notices
-            var record = CSVRecord()
             let expected = header.count
-            while true {
-                do {
-                    guard try reader.read(into: &record) else { break }
-                } catch {
-                    throw FileMapError.csv(error)
-                }
-                report.read += 1
-                switch compiled.apply(record, file: display, expectedFields: expected) {
-                case .success(let fact):
-                    report.accepted += 1
-                    report.invalidPhones += fact.values.reduce(0) { count, value in
-                        if case .phone(_, .invalid)? = value { return count + 1 }
-                        return count
+            // Rows are read in batches and mapped on every core (mapping is a pure function of the
+            // row; libphonenumber alone costs ~14 µs a number), then handed on in file order.
+            let batchSize = 2048
+            var batch = [CSVRecord](repeating: CSVRecord(), count: batchSize)
+            let mapper = ParallelMapper(compiled: compiled, file: display, expectedFields: expected, capacity: batchSize)
+            var finished = false
+            while !finished {
+                var count = 0
+                while count < batchSize {
+                    do {
+                        guard try reader.read(into: &batch[count]) else { finished = true; break }
+                    } catch {
+                        throw FileMapError.csv(error)
                     }
-                    try onFact(fact)
-                case .failure(let issue):
-                    try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
+                    count += 1
+                }
+                mapper.map(batch, count: count)
+                for index in 0..<count {
+                    report.read += 1
+                    switch mapper.results[index] {
+                    case .success(let fact):
+                        report.accepted += 1
+                        report.invalidPhones += fact.values.reduce(0) { count, value in
+                            if case .phone(_, .invalid)? = value { return count + 1 }
+                            return count
+                        }
+                        try onFact(fact)
+                    case .failure(let issue):
+                        try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
+                    case nil:
+                        break
+                    }
                 }
             }
             report.notices = reader.notices + report.notices
@@ -281,4 +295,54 @@ final class RejectsFile {
         try? writer?.close()
         writer = nil
     }
+}
+
+/// Maps a batch of records on all cores. The compiled mapping is immutable and
+/// its steps are pure (libphonenumber is thread-safe), so each worker maps its
+/// own slice and writes its own slots of `results`.
+final class ParallelMapper: @unchecked Sendable {
+    let compiled: CompiledMapping
+    let file: String
+    let expectedFields: Int
+    private(set) var results: [Result<Fact, RowIssue>?]
+    let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    init(compiled: CompiledMapping, file: String, expectedFields: Int, capacity: Int) {
+        self.compiled = compiled
+        self.file = file
+        self.expectedFields = expectedFields
+        results = Array(repeating: nil, count: capacity)
+    }
+
+    func map(_ records: [CSVRecord], count: Int) {
+        guard count > 0 else { return }
+        // Small batches are not worth a thread hop.
+        if count < 64 || workers == 1 {
+            for index in 0..<count { results[index] = compiled.apply(records[index], file: file, expectedFields: expectedFields) }
+            return
+        }
+        let slices = workers
+        results.withUnsafeMutableBufferPointer { output in
+            let base = UncheckedBuffer(pointer: output)
+            records.withUnsafeBufferPointer { input in
+                let source = UncheckedInput(pointer: input)
+                DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                    let lower = count * slice / slices, upper = count * (slice + 1) / slices
+                    for index in lower..<upper {
+                        base.pointer[index] = self.compiled.apply(source.pointer[index], file: self.file,
+                                                                  expectedFields: self.expectedFields)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Buffers handed to worker threads that write disjoint slots.
+struct UncheckedBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutableBufferPointer<Result<Fact, RowIssue>?>
+}
+
+struct UncheckedInput: @unchecked Sendable {
+    let pointer: UnsafeBufferPointer<CSVRecord>
 }
