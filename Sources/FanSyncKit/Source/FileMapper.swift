@@ -137,68 +137,68 @@ public enum FileMapper {
         case .json:
             let reader: JSONStreamReader
             do { reader = try JSONStreamReader(path: path) } catch { throw FileMapError.json(error) }
-            var report: FileReport?
-            var compiled: CompiledMapping?
-            var pending: [RowIssue] = []
-            while true {
-                let element: JSONElement
+            // Elements one at a time; a malformed one is an issue, not the end.
+            func nextElement() throws -> Result<JSONElement, RowIssue>? {
                 do {
-                    guard let next = try reader.next() else { break }
-                    element = next
+                    return try reader.next().map { .success($0) }
                 } catch where error.isSkippable {
-                    let issue = RowIssue(file: display, line: error.line ?? 0, column: nil, columnName: nil, value: nil,
-                                         reason: .malformedJSON(error.description))
-                    if report != nil {
-                        report!.read += 1
-                        try reject(issue, report: &report!, rejects: rejects, limit: options.issueSampleLimit)
-                    } else {
-                        pending.append(issue)
-                    }
-                    continue
+                    var why = error.description
+                    if case .malformedElement(let reason) = error.kind { why = "element \(error.index ?? 0): \(reason)" }
+                    return .failure(RowIssue(file: display, line: error.line ?? 0, column: nil, columnName: nil, value: nil,
+                                             reason: .malformedJSON(why)))
                 } catch {
                     throw FileMapError.json(error)
                 }
-                if compiled == nil {
-                    // The first element's keys stand for the header.
-                    let keys: [String]
-                    if case .object(let members) = element.value { keys = Array(members.keys) } else { keys = [] }
-                    let mapping: Mapping
-                    do {
-                        mapping = try choose(options.mapping, header: keys, format: .json, file: display, library: library)
-                    } catch {
-                        throw FileMapError.detection(error)
-                    }
-                    guard mapping.format == .json else {
-                        throw FileMapError.formatMismatch(file: display, mapping: mapping.name, format: mapping.format)
-                    }
-                    do {
-                        compiled = try CompiledMapping(jsonMapping: mapping, settings: options.settings)
-                    } catch {
-                        throw FileMapError.binding(error)
-                    }
-                    report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
-                    for issue in pending {
-                        report!.read += 1
-                        try reject(issue, report: &report!, rejects: rejects, limit: options.issueSampleLimit)
-                    }
-                }
-                guard let mapper = compiled else { continue }
-                report!.read += 1
-                switch mapper.apply(element, file: display) {
-                case .success(let fact):
-                    report!.accepted += 1
-                    try onFact(fact)
-                case .failure(let issue):
-                    try reject(issue, report: &report!, rejects: rejects, limit: options.issueSampleLimit)
+            }
+            // The first well-formed element's keys stand for the header.
+            var pending: [RowIssue] = []
+            var first: JSONElement?
+            while first == nil, let item = try nextElement() {
+                switch item {
+                case .success(let element): first = element
+                case .failure(let issue): pending.append(issue)
                 }
             }
-            var final = report ?? FileReport(file: display, mapping: options.mapping ?? "-", mappingDetected: false)
-            if report == nil {
-                for issue in pending {
-                    final.read += 1
-                    try reject(issue, report: &final, rejects: rejects, limit: options.issueSampleLimit)
+            var compiled: CompiledMapping?
+            var report = FileReport(file: display, mapping: options.mapping ?? "-", mappingDetected: false)
+            if let first {
+                let keys: [String]
+                if case .object(let members) = first.value { keys = Array(members.keys) } else { keys = [] }
+                let mapping: Mapping
+                do {
+                    mapping = try choose(options.mapping, header: keys, format: .json, file: display, library: library)
+                } catch {
+                    throw FileMapError.detection(error)
+                }
+                guard mapping.format == .json else {
+                    throw FileMapError.formatMismatch(file: display, mapping: mapping.name, format: mapping.format)
+                }
+                do {
+                    compiled = try CompiledMapping(jsonMapping: mapping, settings: options.settings)
+                } catch {
+                    throw FileMapError.binding(error)
+                }
+                report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
+            }
+            for issue in pending {
+                report.read += 1
+                try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
+            }
+            if let compiled, let first {
+                var item: Result<JSONElement, RowIssue>? = .success(first)
+                while let current = item {
+                    report.read += 1
+                    switch current.flatMap({ compiled.apply($0, file: display) }) {
+                    case .success(let fact):
+                        report.accepted += 1
+                        try onFact(fact)
+                    case .failure(let issue):
+                        try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
+                    }
+                    item = try nextElement()
                 }
             }
+            var final = report
             final.rejectsPath = rejects.path
             return final
         }
