@@ -77,7 +77,7 @@ public final class JobRunner {
         try db.execute("UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'")
         try db.prepare("INSERT INTO runs (job, store, started_at, outcome) VALUES (?, ?, ?, 'running')")
             .run([.text(job.file), .text(job.store), .integer(Int64(started.timeIntervalSince1970))])
-        report.runID = try db.prepare("SELECT last_insert_rowid()").rows().first?.first?.int
+        report.runID = db.lastInsertRowID
 
         let library = MappingLibrary(directories: MappingLibrary.defaultDirectories(extra: job.mappingFolders))
         let importer = Importer(store: store, storeName: job.store, library: library)

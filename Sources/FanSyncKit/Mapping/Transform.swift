@@ -43,9 +43,8 @@ public enum Transform: Sendable, Equatable {
     /// What the step takes and gives (text in, typed value out).
     var signature: (input: FieldType, output: FieldType) {
         switch self {
-        case .trim, .lowercase, .currency, .split, .join, .map, .defaultValue, .nullIf:
-            if case .split = self { return (.text, .list) }
-            return (.text, .text)
+        case .trim, .lowercase, .currency, .join, .map, .defaultValue, .nullIf: return (.text, .text)
+        case .split: return (.text, .list)
         case .email: return (.text, .email)
         case .phone: return (.text, .phone)
         case .money: return (.text, .money)

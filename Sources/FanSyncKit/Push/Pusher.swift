@@ -71,24 +71,43 @@ public final class Pusher {
 
     // MARK: Records
 
-    /// Every record the endpoint should hold, in key order, through `body`.
-    func forEachRecord(_ body: (PushRecord) throws -> Void) throws {
+    /// How a record differs from what the endpoint last acknowledged.
+    enum Change { case create, update, unchanged }
+
+    /// Every record the endpoint should hold, in key order, with how it differs from what the
+    /// endpoint acknowledged. Records in the dead letter (sent again only by `retry-dead`) and
+    /// in the outbox (resent with their own keys) are skipped. `plan` and `apply` both walk
+    /// this, so the plan is the real code path minus the HTTP call.
+    func forEachChange(_ body: (PushRecord, Change) throws -> Void) throws {
         var filter = PeopleFilter(store: storeName)
         filter.types = endpoint.types
         filter.segment = endpoint.segment
         let (conditions, values) = Queries(db: db).whereClause(filter, customersOnly: endpoint.send == .customers)
-        let statement = try db.prepare("SELECT * FROM people p WHERE \(conditions) ORDER BY p.email")
-        try statement.bind(values)
+        // The acknowledged hash comes with each row (one query, not one per record).
+        let statement = try db.prepare("""
+            SELECT p.*, s.content_hash AS acknowledged_hash FROM people p
+            LEFT JOIN push_state s ON s.endpoint = ? AND s.store = p.store AND s.record_key = p.email
+            WHERE \(conditions)
+              AND NOT EXISTS (SELECT 1 FROM push_dead d WHERE d.endpoint = ? AND d.store = p.store AND d.record_key = p.email)
+            ORDER BY p.email
+            """)
+        try statement.bind([.text(endpoint.name)] + values + [.text(endpoint.name)])
         defer { statement.reset() }
+        let inFlight = try outboxKeys()
         let names = (0..<statement.columnCount).map(statement.columnName)
         let formatter = ValueFormatter()
         while try statement.step() {
             var row: [String: SQLValue] = [:]
             for (index, name) in names.enumerated() { row[name] = statement.value(Int32(index)) }
+            let key = row["email"]?.string ?? ""
+            if inFlight.contains(key) { continue }
             let json = record(row, formatter: formatter)
             var hasher = StableHasher()
             hasher.combine(json)
-            try body(PushRecord(key: row["email"]?.string ?? "", json: json, hash: hasher.hexDigest))
+            let hash = hasher.hexDigest
+            let acknowledged = row["acknowledged_hash"]?.string
+            try body(PushRecord(key: key, json: json, hash: hash),
+                     acknowledged == nil ? .create : acknowledged == hash ? .unchanged : .update)
         }
     }
 
@@ -118,18 +137,17 @@ public final class Pusher {
     /// Counts what `apply` would send, with up to `samples` example payloads.
     public func plan(samples: Int = 2) throws -> PushPlan {
         var plan = PushPlan(endpoint: endpoint.name)
-        let state = try db.prepare("SELECT content_hash FROM push_state WHERE endpoint = ? AND store = ? AND record_key = ?")
-        let dead = try Set(db.prepare("SELECT record_key FROM push_dead WHERE endpoint = ? AND store = ?")
-            .rows([.text(endpoint.name), .text(storeName)]).compactMap { $0.first?.string })
-        let inFlight = try outboxKeys()
-        plan.inFlightBatches = try db.prepare("SELECT count(*) FROM push_outbox WHERE endpoint = ? AND store = ?")
-            .rows([.text(endpoint.name), .text(storeName)]).first?.first?.int.map(Int.init) ?? 0
-        plan.dead = dead.count
-        try forEachRecord { record in
-            if dead.contains(record.key) || inFlight.contains(record.key) { return }
-            let previous = try state.rows([.text(endpoint.name), .text(storeName), .text(record.key)]).first?.first?.string
-            if previous == record.hash { plan.unchanged += 1; return }
-            if previous == nil { plan.create += 1 } else { plan.update += 1 }
+        let key: [SQLValue] = [.text(endpoint.name), .text(storeName)]
+        plan.inFlightBatches = Int(try db.prepare("SELECT count(*) FROM push_outbox WHERE endpoint = ? AND store = ?")
+            .rows(key).first?.first?.int ?? 0)
+        plan.dead = Int(try db.prepare("SELECT count(*) FROM push_dead WHERE endpoint = ? AND store = ?")
+            .rows(key).first?.first?.int ?? 0)
+        try forEachChange { record, change in
+            switch change {
+            case .unchanged: plan.unchanged += 1; return
+            case .create: plan.create += 1
+            case .update: plan.update += 1
+            }
             if plan.samples.count < samples { plan.samples.append(body(for: [record])) }
         }
         return plan
@@ -243,7 +261,7 @@ public final class Pusher {
         }
         try db.prepare("INSERT INTO push_runs (endpoint, store, started_at) VALUES (?, ?, ?)")
             .run([.text(endpoint.name), .text(storeName), .integer(Int64(started.timeIntervalSince1970))])
-        let runID = try db.prepare("SELECT last_insert_rowid()").rows().first?.first?.int ?? 0
+        let runID = db.lastInsertRowID
 
         // Batches an interrupted run left in the outbox go first, with their original keys.
         var queue: [Batch] = try db.prepare("""
@@ -252,23 +270,14 @@ public final class Pusher {
                 Batch(key: $0[0].string ?? UUID().uuidString, records: Self.decode($0[1].string ?? "[]"),
                       attempts: Int($0[2].int ?? 0), notBefore: .distantPast)
             }
-        let inFlight = try outboxKeys()
-        let dead = try Set(db.prepare("SELECT record_key FROM push_dead WHERE endpoint = ? AND store = ?")
-            .rows([.text(endpoint.name), .text(storeName)]).compactMap { $0.first?.string })
-
-        // What changed, decided once up front (keys and hashes only), so acknowledgements
+        // What changed, decided once up front into a scratch table, so acknowledgements
         // written during the run cannot move the cursor.
         try db.execute("CREATE TEMP TABLE IF NOT EXISTS push_todo (record_key TEXT PRIMARY KEY, json TEXT NOT NULL, content_hash TEXT NOT NULL)")
         try db.execute("DELETE FROM push_todo")
-        let state = try db.prepare("SELECT content_hash FROM push_state WHERE endpoint = ? AND store = ? AND record_key = ?")
         let todo = try db.prepare("INSERT INTO push_todo (record_key, json, content_hash) VALUES (?, ?, ?)")
         try db.transaction {
-            try forEachRecord { record in
-                if dead.contains(record.key) || inFlight.contains(record.key) { return }
-                if try state.rows([.text(endpoint.name), .text(storeName), .text(record.key)]).first?.first?.string == record.hash {
-                    summary.unchanged += 1
-                    return
-                }
+            try forEachChange { record, change in
+                if change == .unchanged { summary.unchanged += 1; return }
                 try todo.run([.text(record.key), .text(record.json), .text(record.hash)])
             }
         }

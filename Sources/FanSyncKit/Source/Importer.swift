@@ -20,8 +20,7 @@ public final class Importer {
     public let store: Store
     public let storeName: String
     public let library: MappingLibrary
-    /// Rows written per statement batch are one transaction per file; this is
-    /// how often (in rows) progress is reported.
+    /// How often (in rows landed) progress is reported.
     public var progressEvery = 100_000
     public var onProgress: ((String, Int) -> Void)?
 
@@ -68,9 +67,7 @@ public final class Importer {
                 INSERT INTO imports (store, file, content_hash, mapping, started_at) VALUES (?, ?, ?, '', ?)
                 """)
             try insert.run([.text(storeName), .text(display), .text(fingerprint), .integer(started)])
-            guard let importID = try db.prepare("SELECT last_insert_rowid()").rows().first?.first?.int else {
-                throw CocoaError(.coderInvalidValue)
-            }
+            let importID = db.lastInsertRowID
             var landed = 0
             let landStart = Date()
             var fileReport = try FileMapper.map(path: source, options: options, library: library) { fact in
