@@ -37,11 +37,14 @@ public final class Database {
     public let path: String
     let handle: OpaquePointer
     private var statementCache: [String: Statement] = [:]
+    /// Process-wide settings, applied once before the first connection.
+    private static let configured: Void = csqlite_disable_memstatus()
 
     /// Opens (creating if needed) the database at `path`, with extended result
     /// codes, a busy timeout, foreign keys on and WAL journaling.
     public init(path: String, busyTimeout: TimeInterval = 5) throws(DatabaseError) {
         self.path = path
+        _ = Database.configured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &db, flags, nil)
@@ -161,6 +164,11 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
+    /// Rewinds, keeping the bindings (for a loop that rebinds every parameter).
+    public func rewind() {
+        sqlite3_reset(handle)
+    }
+
     /// Clears bindings and rewinds, ready to run again.
     public func reset() {
         sqlite3_reset(handle)
@@ -236,6 +244,20 @@ public final class Statement {
         }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    /// Whether column `index` holds exactly `text` (compared as bytes, no String made).
+    public func textEquals(_ index: Int32, _ text: String) -> Bool {
+        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {
+            return false
+        }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        var text = text
+        return text.withUTF8 { utf8 in
+            guard utf8.count == count else { return false }
+            guard count > 0, let base = utf8.baseAddress else { return true }
+            return memcmp(base, bytes, count) == 0
+        }
     }
 
     public func int(_ index: Int32) -> Int64? {

@@ -167,3 +167,70 @@ struct SeededRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite(.serialized) struct BulkLoads {
+    /// The indexes a store must have after any import.
+    func indexes(_ store: Store) throws -> [String] {
+        try store.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").rows()
+            .compactMap { $0.first?.string }
+    }
+
+    @Test func theBulkPathGivesTheSameStoreAndKeepsEveryIndex() throws {
+        let rowByRow = try freshStore()
+        try importAll(allSamples, into: rowByRow)
+        let bulk = try freshStore()
+        bulk.bulkMinimum = 1  // every file and every refresh goes the bulk way
+        try importAll(allSamples, into: bulk)
+        #expect(try dump(bulk) == dump(rowByRow))
+        #expect(try indexes(bulk) == indexes(rowByRow))
+        #expect(try indexes(bulk).contains("payments_email"))
+        #expect(try indexes(bulk).contains("people_spent"))
+        // And again, both ways: nothing changes.
+        try importAll(allSamples.reversed(), into: bulk)
+        #expect(try dump(bulk) == dump(rowByRow))
+    }
+
+    @Test func aFailedBulkImportLeavesTheIndexes() throws {
+        let store = try freshStore()
+        store.bulkMinimum = 1
+        let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
+        let broken = try temporaryDirectory() + "/payments.csv"
+        // A valid header and rows, then an unclosed quote: the reader fails mid-file, the transaction rolls back.
+        try (String(contentsOfFile: repositoryRoot + "/samples/stripe/unified_payments.csv", encoding: .utf8) + "\"ch_x,\n")
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try importer.importFile(broken, options: MapOptions(rejectsDirectory: nil)) }
+        #expect(try indexes(store).contains("payments_email"))
+        try importAll(allSamples, into: store)
+        #expect(try indexes(store).contains("payments_email"))
+        #expect(try store.db.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0 > 0)
+    }
+}
+
+@Suite struct Migrations {
+    /// A store written by the previous schema (version 3: a peaks row for every
+    /// ledger row) keeps its data, and its history keeps only what the ledger no longer shows.
+    @Test func version3StoresMoveToSparsePeaks() throws {
+        let path = try temporaryDirectory() + "/v3.db"
+        let db = try Database(path: path)
+        for (index, sql) in Schema.migrations.prefix(3).enumerated() {
+            try db.execute(sql)
+            try db.execute("PRAGMA user_version = \(index + 1)")
+        }
+        try db.execute("""
+            INSERT INTO payments (store, source, source_id, email, email_display, status, rank, version, content_hash, file, line, import_id)
+            VALUES ('default', 'stripe.payments', 'ch_1', 'b@example.com', 'b@example.com', 'failed', 1, 1, 'x', 'p.csv', 2, 1);
+            INSERT INTO peaks (store, source, source_id, email, rank) VALUES
+              ('default', 'stripe.payments', 'ch_1', 'a@example.com', 2),
+              ('default', 'stripe.payments', 'ch_1', 'b@example.com', 1);
+            """)
+        try Schema.migrate(db)
+        #expect(try db.prepare("PRAGMA user_version").rows().first?.first?.int == Int64(Schema.migrations.count))
+        #expect(try db.prepare("SELECT source_id, email, status FROM payments").rows()
+                == [[.text("ch_1"), .text("b@example.com"), .text("failed")]])
+        // b's row is still in the ledger at the same rank: no history needed. a's is history.
+        #expect(try db.prepare("SELECT email, rank FROM peak_history").rows() == [[.text("a@example.com"), .integer(2)]])
+        let store = try Store(path: path)
+        #expect(try store.peak(store: "default", email: "a@example.com")?.type == .paying)
+        #expect(try store.peak(store: "default", email: "b@example.com")?.type == .lead)
+    }
+}

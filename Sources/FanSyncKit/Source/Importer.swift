@@ -61,6 +61,19 @@ public final class Importer {
         var options = options
         options.mapping = mapping.file  // resolved once: the rows go through exactly this mapping
 
+        do {
+            return try importRows(source: source, display: display, fingerprint: fingerprint, mapping: mapping,
+                                  detected: detected, options: options)
+        } catch {
+            store.forgetLanded()
+            throw error
+        }
+    }
+
+    /// Lands one file's rows and recomputes its people, in one transaction.
+    private func importRows(source: String, display: String, fingerprint: String, mapping: Mapping, detected: Bool,
+                            options: MapOptions) throws -> ImportReport {
+        let db = store.db
         return try db.transaction {
             let started = Int64(Date().timeIntervalSince1970)
             let insert = try db.prepare("""

@@ -41,6 +41,96 @@ enum Schema {
         Column(name: "import_id", type: "INTEGER NOT NULL"),
     ]
 
+    /// A kind's ledger table as migration 4 leaves it: a rowid table (rows are
+    /// wide, so appending them beats keeping them in key order), the source's id
+    /// unique, an index by email for the merge, and a trigger that keeps in
+    /// `peak_history` what a replaced row was evidence for when the new version
+    /// moves it to another address or ranks it lower.
+    static func createLedgerV4(_ kind: RecordKind, table: String) -> String {
+        let body = (columns(of: kind) + bookkeeping).map { "  \($0.name) \($0.type)" }.joined(separator: ",\n")
+        return """
+            CREATE TABLE \(table) (
+              store TEXT NOT NULL,
+              source TEXT NOT NULL,
+              source_id TEXT NOT NULL,
+            \(body),
+              UNIQUE (store, source, source_id)
+            );
+            """
+    }
+
+    /// A secondary index a bulk load may set aside and rebuild.
+    struct Index {
+        var name: String
+        var create: String
+    }
+
+    static func ledgerEmailIndex(_ kind: RecordKind) -> Index {
+        Index(name: "\(kind.table)_email", create: "CREATE INDEX \(kind.table)_email ON \(kind.table) (store, email)")
+    }
+
+    /// The listings' indexes on people (see migration 1).
+    static let peopleIndexes = [
+        Index(name: "people_spent", create: "CREATE INDEX people_spent ON people (store, settlement_net)"),
+        Index(name: "people_first_seen", create: "CREATE INDEX people_first_seen ON people (store, first_seen_at)"),
+    ]
+
+    static func ledgerIndexesV4(_ kind: RecordKind) -> String {
+        let t = kind.table
+        return """
+            \(ledgerEmailIndex(kind).create);
+            CREATE TRIGGER \(t)_replaced AFTER UPDATE OF email, rank ON \(t)
+            WHEN old.email IS NOT NULL AND (old.email IS NOT new.email OR old.rank > new.rank)
+            BEGIN
+              INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+              VALUES (old.store, old.source, old.source_id, old.email, old.rank, new.import_id)
+              ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+                rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END,
+                import_id = excluded.import_id;
+            END;
+            """
+    }
+
+    /// Migration 4: ledgers become rowid tables without the import-id index, and
+    /// the per-row `peaks` table becomes `peak_history`, which only holds what
+    /// the ledger no longer shows (a row's former address, or a higher former
+    /// rank). A person's peak is the maximum over both. Landing a row used to
+    /// write five B-trees; it now writes two.
+    static var migration4: String {
+        var sql = """
+            CREATE TABLE peak_history (
+              store TEXT NOT NULL,
+              source TEXT NOT NULL,
+              source_id TEXT NOT NULL,
+              email TEXT NOT NULL,
+              rank INTEGER NOT NULL,
+              import_id INTEGER NOT NULL,
+              PRIMARY KEY (store, source, source_id, email)
+            ) WITHOUT ROWID;
+            CREATE INDEX peak_history_email ON peak_history (store, email);
+            INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+              SELECT store, source, source_id, email, rank, 0 FROM peaks;
+
+            """
+        for kind in RecordKind.allCases {
+            let t = kind.table
+            let names = (["store", "source", "source_id"] + (columns(of: kind) + bookkeeping).map(\.name))
+                .joined(separator: ", ")
+            sql += """
+                DELETE FROM peak_history WHERE EXISTS (
+                  SELECT 1 FROM \(t) l WHERE l.store = peak_history.store AND l.source = peak_history.source
+                    AND l.source_id = peak_history.source_id AND l.email = peak_history.email AND l.rank >= peak_history.rank);
+                \(createLedgerV4(kind, table: t + "_v4"))
+                INSERT INTO \(t)_v4 (\(names)) SELECT \(names) FROM \(t) ORDER BY import_id;
+                DROP TABLE \(t);
+                ALTER TABLE \(t)_v4 RENAME TO \(t);
+                \(ledgerIndexesV4(kind))
+
+                """
+        }
+        return sql + "DROP TABLE peaks;\n"
+    }
+
     static func createLedger(_ kind: RecordKind) -> String {
         let body = (columns(of: kind) + bookkeeping).map { "  \($0.name) \($0.type)" }.joined(separator: ",\n")
         return """
@@ -76,6 +166,7 @@ enum Schema {
         }
         return "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
             + "ON CONFLICT (store, source, source_id) DO UPDATE SET " + assignments.joined(separator: ", ")
+            + " RETURNING email, rank"
     }
 
     static let migrations: [String] = [
@@ -273,6 +364,8 @@ enum Schema {
           drift TEXT
         );
         """,
+        // 4: slimmer ledgers and sparse peaks (see `migration4`).
+        migration4,
     ]
 
     /// Brings `db` up to the latest schema, one migration per transaction.

@@ -20,9 +20,20 @@ public struct PeopleCounts: Sendable, Equatable {
 public final class Store {
     public let db: Database
     private var upserts: [RecordKind: Statement] = [:]
-    private var raisePeak: Statement?
-    /// Imports whose rows were landed since the last refresh.
-    private var landedImports = Set<Int64>()
+    private var recordLoser: Statement?
+    /// Which ledgers each import wrote since the last refresh.
+    private struct Landed: Hashable {
+        var importID: Int64
+        var kind: RecordKind
+    }
+    private var landed = Set<Landed>()
+    private var lastLanded: Landed?
+    private var landedRows: [RecordKind: Int] = [:]
+    private var bulkThresholds: [RecordKind: Int] = [:]
+    private var setAsideIndexes: [Schema.Index] = []
+    /// The fewest rows (landed, or people touched) that make a load a bulk load
+    /// (lowered by tests, so the bulk path runs on the samples).
+    var bulkMinimum = 50_000
 
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
@@ -39,7 +50,7 @@ public final class Store {
     // MARK: Landing facts
 
     /// Writes `fact` into its ledger table (an upsert keyed by the source's own
-    /// id) and raises its email's peak type. Call inside a transaction;
+    /// id; what a losing version was evidence for goes to `peak_history`). Call inside a transaction;
     /// ``refreshTouched()`` then recomputes the people it touched.
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
         let statement: Statement
@@ -81,26 +92,104 @@ public final class Store {
             case (_, .phone(let number, _)?): try bind(.text(number))
             }
         }
-        try bind(.integer(Int64(EvidenceRules.type(of: fact).rawValue)))
+        let rank = Int64(EvidenceRules.type(of: fact).rawValue)
+        try bind(.integer(rank))
         try bind(EvidenceRules.seenAt(fact).map(SQLValue.integer) ?? .null)
         try bind(.integer(EvidenceRules.version(of: fact)))
-        try bind(.text(CompiledMapping.hash(fact.values)))
+        try bind(.text(Self.contentHash(fact.values)))
         try bind(.text(fact.file))
         try bind(.integer(Int64(fact.line)))
         try bind(.integer(importID))
-        try statement.run()
-        if let email = fact.email {
-            if raisePeak == nil {
-                raisePeak = try db.prepare("""
-                    INSERT INTO peaks (store, source, source_id, email, rank) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (store, source, source_id, email)
-                    DO UPDATE SET rank = CASE WHEN excluded.rank > peaks.rank THEN excluded.rank ELSE peaks.rank END
+        // The upsert returns the row as it now stands. When an older version lost
+        // (another address, or a higher rank than the stored row), what it was
+        // evidence for goes to the history, so the type cannot depend on import order.
+        // (A replaced row's former state is kept by the ledger's trigger.)
+        guard try statement.step() else { statement.rewind(); return }
+        let email = fact.email
+        let lost = email.map { !statement.textEquals(0, $0) || (statement.int(1) ?? 0) < rank } ?? false
+        statement.rewind()
+        if lost, let email {
+            if recordLoser == nil {
+                recordLoser = try db.prepare("""
+                    INSERT INTO peak_history (store, source, source_id, email, rank, import_id) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+                      rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END,
+                      import_id = excluded.import_id
                     """)
             }
-            try raisePeak?.run([.text(storeName), .text(fact.source), .text(fact.sourceID), .text(email),
-                                .integer(Int64(EvidenceRules.type(of: fact).rawValue))])
+            try recordLoser?.run([.text(storeName), .text(fact.source), .text(fact.sourceID), .text(email),
+                                  .integer(rank), .integer(importID)])
         }
-        landedImports.insert(importID)
+        let current = Landed(importID: importID, kind: fact.kind)
+        if current != lastLanded {
+            landed.insert(current)
+            lastLanded = current
+        }
+        landedRows[fact.kind, default: 0] += 1
+        if try landedRows[fact.kind] == bulkThreshold(fact.kind) {
+            try setAside(Schema.ledgerEmailIndex(fact.kind))
+        }
+    }
+
+    /// A fingerprint of a fact's values, for the ledger's tie-break between two
+    /// versions of a row with the same version number. (Not an id: ids of sources
+    /// without one come from ``CompiledMapping/hash(_:)``, which must never change.)
+    static func contentHash(_ values: [FieldValue?]) -> String {
+        var hasher = StableHasher()
+        for value in values {
+            switch value {
+            case nil: hasher.combine(UInt8(0))
+            case .text(let text)?: hasher.combine(UInt8(1)); hasher.combine(text)
+            case .email(let normalized, let original)?: hasher.combine(UInt8(2)); hasher.combine(normalized); hasher.combine(original)
+            case .phone(let number, let status)?: hasher.combine(UInt8(3)); hasher.combine(number); hasher.combine(status.rawValue)
+            case .money(let number)?, .integer(let number)?, .timestamp(let number)?:
+                hasher.combine(UInt8(4)); hasher.combine(word: UInt64(bitPattern: number))
+            case .percent(let number)?: hasher.combine(UInt8(5)); hasher.combine(word: number.bitPattern)
+            case .bool(let flag)?: hasher.combine(UInt8(flag ? 7 : 6))
+            case .list(let labels)?:
+                hasher.combine(UInt8(8))
+                for label in labels { hasher.combine(label) }
+            }
+        }
+        return hasher.hexDigest
+    }
+
+    /// Forgets what was landed since the last refresh, after the caller's transaction
+    /// rolled back (the rollback also brought back any index set aside).
+    public func forgetLanded() {
+        landed.removeAll()
+        lastLanded = nil
+        landedRows.removeAll()
+        bulkThresholds.removeAll()
+        setAsideIndexes.removeAll()
+    }
+
+    // MARK: Bulk loads
+
+    /// Rows of one kind after which landing continues without the ledger's email
+    /// index (rebuilt in one sort before the merge reads it): a file that large
+    /// relative to its ledger is cheaper to index afterwards than row by row.
+    private func bulkThreshold(_ kind: RecordKind) throws -> Int {
+        if let known = bulkThresholds[kind] { return known }
+        let existing = try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int
+        let threshold = max(bulkMinimum, Int(existing ?? 0) / 4)
+        bulkThresholds[kind] = threshold
+        return threshold
+    }
+
+    /// Drops a secondary index until ``restoreIndexes()``, inside the caller's transaction
+    /// (a crash rolls the drop back with everything else).
+    private func setAside(_ index: Schema.Index) throws {
+        guard !setAsideIndexes.contains(where: { $0.name == index.name }) else { return }
+        try db.execute("DROP INDEX IF EXISTS \(index.name)")
+        setAsideIndexes.append(index)
+    }
+
+    /// Rebuilds every index set aside.
+    private func restoreIndexes() throws {
+        // IF NOT EXISTS: after a failed import rolled the drop back, the index is there.
+        for index in setAsideIndexes { try db.execute(index.create.replacingOccurrences(of: "CREATE INDEX", with: "CREATE INDEX IF NOT EXISTS")) }
+        setAsideIndexes.removeAll()
     }
 
     // MARK: Deriving people
@@ -109,67 +198,86 @@ public final class Store {
     /// last refresh, from the ledger; returns how many are new, changed or the same.
     public func refreshTouched() throws -> PeopleCounts {
         var counts = PeopleCounts()
-        // Touched: every address any row that won in these imports was ever about,
-        // found set-wise (the ledger row's import id follows the winning version).
-        for importID in landedImports.sorted() {
-            for kind in RecordKind.allCases {
-                try db.prepare("""
-                    INSERT INTO touched (store, email)
-                    SELECT DISTINCT p.store, p.email FROM \(kind.table) l
-                    JOIN peaks p ON p.store = l.store AND p.source = l.source AND p.source_id = l.source_id
-                    WHERE l.import_id = ?
-                    ON CONFLICT DO NOTHING
-                    """).run([.integer(importID)])
-            }
+        try restoreIndexes()
+        landedRows.removeAll()
+        bulkThresholds.removeAll()
+        lastLanded = nil
+        // Touched: the addresses of the rows these imports wrote, and the former
+        // addresses they moved away from (kept in the history under the import's id).
+        // One pass over each ledger an import wrote: cheaper than an import-id index
+        // that every row landed would have to maintain.
+        let imports = Set(landed.map(\.importID))
+        for item in landed.sorted(by: { ($0.importID, $0.kind.table) < ($1.importID, $1.kind.table) }) {
+            try db.prepare("""
+                INSERT INTO touched (store, email)
+                SELECT DISTINCT store, email FROM \(item.kind.table) WHERE import_id = ? AND email IS NOT NULL
+                ON CONFLICT DO NOTHING
+                """).run([.integer(item.importID)])
         }
-        landedImports.removeAll()
+        for importID in imports.sorted() {
+            try db.prepare("""
+                INSERT INTO touched (store, email)
+                SELECT DISTINCT store, email FROM peak_history WHERE import_id = ?
+                ON CONFLICT DO NOTHING
+                """).run([.integer(importID)])
+        }
+        landed.removeAll()
+        // Writing most of the people: their listing indexes are rebuilt after, in one sort each.
+        let touchedCount = try db.prepare("SELECT count(*) FROM touched").rows().first?.first?.int ?? 0
+        if touchedCount >= bulkMinimum {
+            let people = try db.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0
+            if touchedCount >= people / 4 { for index in Schema.peopleIndexes { try setAside(index) } }
+        }
+        defer { try? restoreIndexes() }
         let cursors = try RecordKind.allCases.map { kind in
             try LedgerCursor(db: db, kind: kind,
                              sql: "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email")
         }
         var heads = try cursors.map { try $0.next() }
-        // One row per touched person: the peak type, and what was written for them last time.
-        let peaks = try db.prepare("""
-            SELECT p.store, p.email, max(p.rank), min(p.source), max(f.content_hash) FROM peaks p
-            JOIN touched t ON t.store = p.store AND t.email = p.email
-            LEFT JOIN people f ON f.store = p.store AND f.email = p.email
-            GROUP BY p.store, p.email ORDER BY p.store, p.email
+        // One row per touched person, in the cursors' order: the highest type the history
+        // keeps for them, and what was written for them last time.
+        let people = try db.prepare("""
+            SELECT t.store, t.email,
+              (SELECT max(h.rank) FROM peak_history h WHERE h.store = t.store AND h.email = t.email),
+              (SELECT min(h.source) FROM peak_history h WHERE h.store = t.store AND h.email = t.email),
+              f.content_hash
+            FROM touched t LEFT JOIN people f ON f.store = t.store AND f.email = t.email
+            ORDER BY t.store, t.email
             """)
-        var peak = try peaks.step() ? PeakRow(peaks) : nil
         let writer = try PeopleWriter(db: db)
-        while true {
-            // The smallest (store, email) among the cursors' heads is the next person.
-            var keys = heads.compactMap { $0.map { ($0.store, $0.email) } }
-            if let peak { keys.append((peak.store, peak.email)) }
-            guard let key = keys.min(by: { $0 < $1 }) else { break }
-            var evidence: [Evidence] = []
+        var evidence: [Evidence] = []
+        while try people.step() {
+            guard let store = people.text(0), let email = people.text(1) else { continue }
+            let history = people.int(2).flatMap { PersonType(rawValue: Int($0)) }
+            let historySource = people.text(3)
+            let written = people.text(4)
+            evidence.removeAll(keepingCapacity: true)
             for index in cursors.indices {
-                while let head = heads[index], head.store == key.0, head.email == key.1 {
+                while let head = heads[index], head.store == store, head.email == email {
                     evidence.append(head.evidence)
                     heads[index] = try cursors[index].next()
                 }
             }
-            var history: PeakRow?
-            if let current = peak, current.store == key.0, current.email == key.1 {
-                history = current
-                peak = try peaks.step() ? PeakRow(peaks) : nil
-            }
-            let person = PersonMerge.merge(store: key.0, email: key.1, evidence: evidence, peak: history?.type,
-                                           peakSource: history?.source)
-            switch try writer.write(person, previous: history?.writtenHash) {
+            // Nothing in the ledger and no history: nothing to say about this address.
+            if evidence.isEmpty && history == nil { continue }
+            let person = PersonMerge.merge(store: store, email: email, evidence: evidence, peak: history,
+                                           peakSource: historySource)
+            switch try writer.write(person, previous: written) {
             case .new: counts.new += 1
             case .updated: counts.updated += 1
             case .unchanged: counts.unchanged += 1
             }
         }
         try db.execute("DELETE FROM touched")
+        try restoreIndexes()
         return counts
     }
 
-    /// The highest type `email` was ever evidence for, from the peaks table.
+    /// The highest type `email` was ever evidence for: its ledger rows now, and the history.
     public func peak(store: String, email: String) throws -> (type: PersonType, source: String)? {
-        let rows = try db.prepare("SELECT max(rank), min(source) FROM peaks WHERE store = ? AND email = ?")
-            .rows([.text(store), .text(email)])
+        let all = (["peak_history"] + RecordKind.allCases.map(\.table))
+            .map { "SELECT rank, source FROM \($0) WHERE store = ?1 AND email = ?2" }.joined(separator: " UNION ALL ")
+        let rows = try db.prepare("SELECT max(rank), min(source) FROM (\(all))").rows([.text(store), .text(email)])
         guard let row = rows.first, let rank = row[0].int, let type = PersonType(rawValue: Int(rank)) else { return nil }
         return (type, row[1].string ?? "")
     }
@@ -195,26 +303,6 @@ public final class Store {
     }
 }
 
-/// One row of the peaks summary: the highest type an email was ever evidence for.
-struct PeakRow {
-    var store: String
-    var email: String
-    var type: PersonType
-    var source: String
-    /// The content hash last written for this person, if any.
-    var writtenHash: String?
-
-    init?(_ statement: Statement) {
-        guard let store = statement.text(0), let email = statement.text(1), let rank = statement.int(2),
-              let type = PersonType(rawValue: Int(rank)) else { return nil }
-        self.store = store
-        self.email = email
-        self.type = type
-        source = statement.text(3) ?? ""
-        writtenHash = statement.text(4)
-    }
-}
-
 /// Reads ledger rows of one kind as evidence, one at a time.
 final class LedgerCursor {
     struct Row {
@@ -225,63 +313,83 @@ final class LedgerCursor {
 
     let kind: RecordKind
     let statement: Statement
-    private var columns: [String: Int32] = [:]
+    /// Each column the merge reads, by position in the result (-1 when the kind has none),
+    /// looked up once instead of by name for every row.
+    private let store, email, source, sourceID, file, line, rank, seenAt, emailDisplay, firstName, lastName, name,
+        phone, phoneStatus, tags, daw, genre, level, goals, imageURL, status, currency, createdAt, enrolledAt, amount,
+        amountRefunded, convertedAmount, convertedRefunded, convertedCurrency, product, description, refundedAt,
+        canceledAt, endedAt, price, course, progress: Int32
 
     init(db: Database, kind: RecordKind, sql: String, bindings: [SQLValue] = []) throws {
         self.kind = kind
         statement = try db.prepare(sql)
         if !bindings.isEmpty { try statement.bind(bindings) }
+        var columns: [String: Int32] = [:]
         for index in 0..<statement.columnCount { columns[statement.columnName(index)] = index }
+        func at(_ name: String) -> Int32 { columns[name] ?? -1 }
+        store = at("store"); email = at("email"); source = at("source"); sourceID = at("source_id"); file = at("file")
+        line = at("line"); rank = at("rank"); seenAt = at("seen_at"); emailDisplay = at("email_display")
+        firstName = at("first_name"); lastName = at("last_name"); name = at("name"); phone = at("phone")
+        phoneStatus = at("phone_status"); tags = at("tags"); daw = at("daw"); genre = at("genre"); level = at("level")
+        goals = at("goals"); imageURL = at("image_url"); status = at("status"); currency = at("currency")
+        createdAt = at("created_at"); enrolledAt = at("enrolled_at"); amount = at("amount")
+        amountRefunded = at("amount_refunded"); convertedAmount = at("converted_amount")
+        convertedRefunded = at("converted_amount_refunded"); convertedCurrency = at("converted_currency")
+        product = at("product"); description = at("description"); refundedAt = at("refunded_at")
+        canceledAt = at("canceled_at"); endedAt = at("ended_at"); price = at("price"); course = at("course")
+        progress = at("progress")
     }
 
     func next() throws -> Row? {
-        guard try statement.step() else { return nil }
-        func text(_ name: String) -> String? { columns[name].flatMap(statement.text) }
-        func int(_ name: String) -> Int64? { columns[name].flatMap(statement.int) }
-        guard let store = text("store"), let email = text("email") else { return try next() }
-        var item = Evidence(kind: kind, source: text("source") ?? "", sourceID: text("source_id") ?? "",
-                            file: text("file") ?? "", line: Int(int("line") ?? 0),
-                            peak: PersonType(rawValue: Int(int("rank") ?? 1)) ?? .lead, seenAt: int("seen_at"))
-        item.emailDisplay = text("email_display")
-        item.firstName = text("first_name")
-        item.lastName = text("last_name")
-        item.name = text("name")
-        item.phone = text("phone")
-        item.phoneStatus = text("phone_status").flatMap(PhoneStatus.init(rawValue:))
-        item.tags = text("tags")?.split(separator: "\u{1F}").map(String.init) ?? []
-        item.daw = text("daw")
-        item.genre = text("genre")
-        item.level = text("level")
-        item.goals = text("goals")
-        item.imageURL = text("image_url")
-        item.status = text("status")
-        item.currency = text("currency")
-        item.createdAt = int("created_at") ?? int("enrolled_at")
-        switch kind {
-        case .payment:
-            item.amount = int("amount")
-            item.amountRefunded = int("amount_refunded")
-            item.convertedAmount = int("converted_amount")
-            item.convertedRefunded = int("converted_amount_refunded")
-            item.convertedCurrency = text("converted_currency")
-            item.product = text("product") ?? text("description")
-            item.endedAt = int("refunded_at")
-        case .subscription:
-            item.amount = int("amount")
-            item.product = text("product")
-            let ends = [int("canceled_at"), int("ended_at")].compactMap { $0 }
-            item.endedAt = ends.max()
-        case .enrollment:
-            item.amount = int("price")
-            item.product = text("course")
-            item.createdAt = int("enrolled_at")
-            item.progress = columns["progress"].flatMap(statement.double)
-        case .stripeCustomer:
-            item.name = text("name")
-        default:
-            break
+        while try statement.step() {
+            func text(_ index: Int32) -> String? { index < 0 ? nil : statement.text(index) }
+            func int(_ index: Int32) -> Int64? { index < 0 ? nil : statement.int(index) }
+            guard let store = text(store), let email = text(email) else { continue }
+            var item = Evidence(kind: kind, source: text(source) ?? "", sourceID: text(sourceID) ?? "",
+                                file: text(file) ?? "", line: Int(int(line) ?? 0),
+                                peak: PersonType(rawValue: Int(int(rank) ?? 1)) ?? .lead, seenAt: int(seenAt))
+            item.emailDisplay = text(emailDisplay)
+            item.firstName = text(firstName)
+            item.lastName = text(lastName)
+            item.name = text(name)
+            item.phone = text(phone)
+            item.phoneStatus = text(phoneStatus).flatMap(PhoneStatus.init(rawValue:))
+            item.tags = text(tags)?.split(separator: "\u{1F}").map(String.init) ?? []
+            item.daw = text(daw)
+            item.genre = text(genre)
+            item.level = text(level)
+            item.goals = text(goals)
+            item.imageURL = text(imageURL)
+            item.status = text(status)
+            item.currency = text(currency)
+            item.createdAt = int(createdAt) ?? int(enrolledAt)
+            switch kind {
+            case .payment:
+                item.amount = int(amount)
+                item.amountRefunded = int(amountRefunded)
+                item.convertedAmount = int(convertedAmount)
+                item.convertedRefunded = int(convertedRefunded)
+                item.convertedCurrency = text(convertedCurrency)
+                item.product = text(product) ?? text(description)
+                item.endedAt = int(refundedAt)
+            case .subscription:
+                item.amount = int(amount)
+                item.product = text(product)
+                let ends = [int(canceledAt), int(endedAt)].compactMap { $0 }
+                item.endedAt = ends.max()
+            case .enrollment:
+                item.amount = int(price)
+                item.product = text(course)
+                item.createdAt = int(enrolledAt)
+                item.progress = progress < 0 ? nil : statement.double(progress)
+            case .stripeCustomer:
+                item.name = text(name)
+            default:
+                break
+            }
+            return Row(store: store, email: email, evidence: item)
         }
-        return Row(store: store, email: email, evidence: item)
+        return nil
     }
 }
 
@@ -383,7 +491,11 @@ struct StableHasher {
 
     mutating func combine(_ text: String) {
         for byte in text.utf8 { combine(byte) }
-        combine(0x1F)
+        combine(UInt8(0x1F))
+    }
+
+    mutating func combine(word number: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { combine(UInt8(truncatingIfNeeded: number >> UInt64(shift))) }
     }
 
     mutating func combine(_ byte: UInt8) {
@@ -391,8 +503,18 @@ struct StableHasher {
         b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 &+ 0x9E37_79B9
     }
 
+    /// 32 lower-case hex digits.
     var hexDigest: String {
-        let left = String(a, radix: 16), right = String(b, radix: 16)
-        return String(repeating: "0", count: 16 - left.count) + left + String(repeating: "0", count: 16 - right.count) + right
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            digits.withUTF8Buffer { hex in
+                for (offset, lane) in [a, b].enumerated() {
+                    for index in 0..<16 {
+                        buffer[offset * 16 + index] = hex[Int(truncatingIfNeeded: lane >> UInt64(60 - index * 4)) & 0xF]
+                    }
+                }
+            }
+            return 32
+        }
     }
 }
