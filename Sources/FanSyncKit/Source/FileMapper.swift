@@ -97,26 +97,16 @@ public enum FileMapper {
             var report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
             report.notices = compiled.notices
             let expected = header.count
-            // Rows are read in batches and mapped on every core (mapping is a pure function of the
-            // row; libphonenumber alone costs ~14 µs a number), then handed on in file order.
-            let batchSize = 2048
-            var batch = [CSVRecord](repeating: CSVRecord(), count: batchSize)
-            let mapper = ParallelMapper(compiled: compiled, file: display, expectedFields: expected, capacity: batchSize)
-            var finished = false
-            while !finished {
-                var count = 0
-                while count < batchSize {
-                    do {
-                        guard try reader.read(into: &batch[count]) else { finished = true; break }
-                    } catch {
-                        throw FileMapError.csv(error)
-                    }
-                    count += 1
-                }
-                mapper.map(batch, count: count)
-                for index in 0..<count {
+            // Three stages overlap: one thread reads batches of records, another maps them on every
+            // core (mapping is a pure function of the row; libphonenumber alone costs ~14 µs a
+            // number), and this thread hands the facts on in file order while the next batches are
+            // read and mapped.
+            let pipeline = MappingPipeline(reader: reader, compiled: compiled, file: display, expectedFields: expected)
+            defer { pipeline.stop() }
+            while let batch = try nextBatch(pipeline) {
+                for index in 0..<batch.count {
                     report.read += 1
-                    switch mapper.results[index] {
+                    switch batch.results[index] {
                     case .success(let fact):
                         report.accepted += 1
                         report.invalidPhones += fact.values.reduce(0) { count, value in
@@ -130,7 +120,9 @@ public enum FileMapper {
                         break
                     }
                 }
+                pipeline.recycle(batch)
             }
+            pipeline.stop()
             report.notices = reader.notices + report.notices
             report.rejectsPath = rejects.path
             return report
@@ -202,6 +194,10 @@ public enum FileMapper {
             final.rejectsPath = rejects.path
             return final
         }
+    }
+
+    private static func nextBatch(_ pipeline: MappingPipeline) throws -> MappingPipeline.Batch? {
+        do { return try pipeline.next() } catch { throw FileMapError.csv(error) }
     }
 
     /// The mapping `map` would use for `path`, found from the header (or the
@@ -304,27 +300,29 @@ final class ParallelMapper: @unchecked Sendable {
     let compiled: CompiledMapping
     let file: String
     let expectedFields: Int
-    private(set) var results: [Result<Fact, RowIssue>?]
     let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     init(compiled: CompiledMapping, file: String, expectedFields: Int, capacity: Int) {
         self.compiled = compiled
         self.file = file
         self.expectedFields = expectedFields
-        results = Array(repeating: nil, count: capacity)
     }
 
-    func map(_ records: [CSVRecord], count: Int) {
+    /// Maps `batch.records[0..<batch.count]` into `batch.results`.
+    func map(_ batch: MappingPipeline.Batch) {
+        let count = batch.count
         guard count > 0 else { return }
         // Small batches are not worth a thread hop.
         if count < 64 || workers == 1 {
-            for index in 0..<count { results[index] = compiled.apply(records[index], file: file, expectedFields: expectedFields) }
+            for index in 0..<count {
+                batch.results[index] = compiled.apply(batch.records[index], file: file, expectedFields: expectedFields)
+            }
             return
         }
         let slices = workers
-        results.withUnsafeMutableBufferPointer { output in
+        batch.results.withUnsafeMutableBufferPointer { output in
             let base = UncheckedBuffer(pointer: output)
-            records.withUnsafeBufferPointer { input in
+            batch.records.withUnsafeBufferPointer { input in
                 let source = UncheckedInput(pointer: input)
                 DispatchQueue.concurrentPerform(iterations: slices) { slice in
                     let lower = count * slice / slices, upper = count * (slice + 1) / slices
@@ -345,4 +343,154 @@ struct UncheckedBuffer: @unchecked Sendable {
 
 struct UncheckedInput: @unchecked Sendable {
     let pointer: UnsafeBufferPointer<CSVRecord>
+}
+
+/// Reads, maps and hands on batches of CSV records in three overlapping stages,
+/// each batch passing from stage to stage through a queue of one, so
+/// memory stays at a few batches whatever the file's size.
+final class MappingPipeline: @unchecked Sendable {
+    /// One batch of mapped rows, in file order.
+    final class Batch: @unchecked Sendable {
+        var records: [CSVRecord]
+        var results: [Result<Fact, RowIssue>?]
+        var count = 0
+
+        init(capacity: Int) {
+            records = Array(repeating: CSVRecord(), count: capacity)
+            results = Array(repeating: nil, count: capacity)
+        }
+    }
+
+    enum Item {
+        case batch(Batch)
+        case failed(CSVError)
+    }
+
+    static let batchSize = 1024
+    private let read = BoundedQueue<Item>(capacity: 1)
+    private let mapped = BoundedQueue<Item>(capacity: 1)
+    /// Batches handed back for reuse (never more than the five a full pipeline holds, so puts never wait).
+    private let spare = BoundedQueue<Batch>(capacity: 16)
+    /// Signalled once by each stage's thread when it ends.
+    private let finished = DispatchSemaphore(value: 0)
+    private var stopped = false
+
+    init(reader: CSVReader, compiled: CompiledMapping, file: String, expectedFields: Int) {
+        let reader = UncheckedReader(reader: reader)
+        let mapper = ParallelMapper(compiled: compiled, file: file, expectedFields: expectedFields, capacity: 0)
+        let (read, mapped, spare) = (read, mapped, spare)
+        let finished = finished
+        // Dedicated threads: the stages block on their queues, which must not starve the
+        // dispatch pool that maps each batch on every core.
+        Thread.detachNewThread {
+            defer { read.close(); finished.signal() }
+            while true {
+                let batch = spare.tryTake() ?? Batch(capacity: Self.batchSize)
+                batch.count = 0
+                do throws(CSVError) {
+                    while batch.count < Self.batchSize, try reader.reader.read(into: &batch.records[batch.count]) {
+                        batch.count += 1
+                    }
+                } catch {
+                    _ = read.put(.failed(error))
+                    return
+                }
+                if batch.count == 0 || !read.put(.batch(batch)) { return }
+                if batch.count < Self.batchSize { return }
+            }
+        }
+        Thread.detachNewThread {
+            defer { mapped.close(); finished.signal() }
+            while let item = read.take() {
+                if case .batch(let batch) = item { mapper.map(batch) }
+                if !mapped.put(item) { return }
+            }
+        }
+    }
+
+    /// The next mapped batch; nil at the end of the file.
+    /// - Throws: the reader's error, where the file stopped being readable.
+    func next() throws(CSVError) -> Batch? {
+        switch mapped.take() {
+        case .batch(let batch)?: return batch
+        case .failed(let error)?: throw error
+        case nil: return nil
+        }
+    }
+
+    /// Hands a batch back once its facts are used, for the reader to fill again.
+    func recycle(_ batch: Batch) {
+        for index in 0..<batch.count { batch.results[index] = nil }
+        _ = spare.put(batch)
+    }
+
+    /// Stops the stages (when the consumer gives up early) and waits for them.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        read.close()
+        mapped.close()
+        spare.close()
+        finished.wait()
+        finished.wait()
+    }
+}
+
+/// The reader, handed to the reading thread (which alone uses it until the pipeline stops).
+struct UncheckedReader: @unchecked Sendable {
+    let reader: CSVReader
+}
+
+/// A first-in first-out queue of at most `capacity` items between two threads.
+final class BoundedQueue<Element>: @unchecked Sendable {
+    private var items: [Element] = []
+    private var head = 0
+    private let capacity: Int
+    private var closed = false
+    private let condition = NSCondition()
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room; false when the queue was closed (the item is dropped).
+    func put(_ item: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count - head >= capacity && !closed { condition.wait() }
+        if closed { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// Waits for an item; nil once the queue is closed and empty.
+    func take() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count == head && !closed { condition.wait() }
+        return pop()
+    }
+
+    /// An item if one is waiting, without waiting.
+    func tryTake() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        return pop()
+    }
+
+    private func pop() -> Element? {
+        guard head < items.count else { return nil }
+        let item = items[head]
+        head += 1
+        if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
+        condition.broadcast()
+        return item
+    }
+
+    /// Wakes every waiter; later puts are refused, takes drain what is left.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
 }
