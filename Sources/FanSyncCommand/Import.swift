@@ -58,6 +58,12 @@ extension FanSync {
                     printError("Error: \(error)")
                 }
             }
+            do {
+                try importer.finish()
+            } catch {
+                failed = true
+                printError("Error: \(error)")
+            }
             let read = reports.reduce(0) { $0 + $1.file.read }
             let accepted = reports.reduce(0) { $0 + $1.file.accepted }
             let rejected = reports.reduce(0) { $0 + $1.file.rejected }

@@ -105,6 +105,12 @@ public final class JobRunner {
             }
         }
 
+        do {
+            try importer.finish()
+        } catch {
+            report.failures.append("\(error)")
+        }
+
         for endpoint in job.endpoints {
             let pusher = Pusher(store: store, storeName: job.store, endpoint: endpoint)
             do {

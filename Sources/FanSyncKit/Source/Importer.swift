@@ -23,6 +23,7 @@ public final class Importer {
     /// How often (in rows landed) progress is reported.
     public var progressEvery = 100_000
     public var onProgress: ((String, Int) -> Void)?
+    private var summaryStale = false
 
     public init(store: Store, storeName: String, library: MappingLibrary) {
         self.store = store
@@ -93,7 +94,10 @@ public final class Importer {
             fileReport.mappingDetected = detected
             let refreshStart = Date()
             let people = try store.refreshTouched()
-            try Queries(db: db).refreshSummary(store: storeName)
+            // The kept stats are stale now; ``finish()`` recomputes them once after the last file
+            // (until then, and after a crash in between, `stats` computes them live).
+            try db.prepare("DELETE FROM summaries WHERE store = ?").run([.text(storeName)])
+            summaryStale = true
             let refreshSeconds = Date().timeIntervalSince(refreshStart)
             let landSeconds = refreshStart.timeIntervalSince(landStart)
             let rejectInsert = try db.prepare("""
@@ -116,6 +120,14 @@ public final class Importer {
             return ImportReport(file: fileReport, people: people, importID: importID, landSeconds: landSeconds,
                                 refreshSeconds: refreshSeconds)
         }
+    }
+
+    /// Recomputes the store's kept stats after the files imported (one pass over the
+    /// store for the whole batch instead of one per file). Call after the last file.
+    public func finish() throws {
+        guard summaryStale else { return }
+        try store.db.transaction { try Queries(db: store.db).refreshSummary(store: storeName) }
+        summaryStale = false
     }
 
     /// A fingerprint of a file's bytes (128-bit FNV-1a plus the size).

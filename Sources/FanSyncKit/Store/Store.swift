@@ -439,15 +439,24 @@ final class PeopleWriter {
         }
         tags += "]"
         let main = person.settlement.count == 1 ? person.settlement.first : nil
-        try upsertPerson.run(key + [
-            .text(person.emailDisplay), text(person.name), text(person.firstName), text(person.lastName),
-            text(person.phone), .text(person.type.name), .integer(Int64(person.type.rawValue)),
-            text(person.subscriptionStatus), .integer(Int64(person.purchases)), int(person.firstPurchaseAt),
-            int(person.lastPurchaseAt), .integer(person.isRepeat ? 1 : 0), text(main?.currency), int(main?.net),
-            .text(person.firstSource), text(person.firstProduct), int(person.firstSeenAt), int(person.lastActivityAt),
-            .text(person.sources.joined(separator: ",")), .text(tags), .integer(person.score), text(person.daw),
-            text(person.genre), text(person.level), text(person.goals), text(person.imageURL), .text(hash),
-        ])
+        // Bound one by one: no array of values built per person.
+        var index: Int32 = 0
+        func bind(_ statement: Statement, _ value: SQLValue) throws {
+            index += 1
+            try statement.bind(index, value)
+        }
+        for value in [SQLValue.text(person.store), .text(person.email), .text(person.emailDisplay), text(person.name),
+                      text(person.firstName), text(person.lastName), text(person.phone), .text(person.type.name),
+                      .integer(Int64(person.type.rawValue)), text(person.subscriptionStatus),
+                      .integer(Int64(person.purchases)), int(person.firstPurchaseAt), int(person.lastPurchaseAt),
+                      .integer(person.isRepeat ? 1 : 0), text(main?.currency), int(main?.net), .text(person.firstSource),
+                      text(person.firstProduct), int(person.firstSeenAt), int(person.lastActivityAt),
+                      .text(person.sources.joined(separator: ",")), .text(tags), .integer(person.score), text(person.daw),
+                      text(person.genre), text(person.level), text(person.goals), text(person.imageURL), .text(hash)] {
+            try bind(upsertPerson, value)
+        }
+        try upsertPerson.step()
+        upsertPerson.rewind()
         if previous != nil { try deleteTotals.run(key) }
         for (kind, totals) in [("charge", person.totals), ("settlement", person.settlement)] {
             for total in totals {
