@@ -43,7 +43,7 @@ enum Schema {
 
     /// A kind's ledger table as migration 4 leaves it: a rowid table (rows are
     /// wide, so appending them beats keeping them in key order), the source's id
-    /// unique, an index by email for the merge, and a trigger that keeps in
+    /// unique, indexes by email (for the merge) and by import, and a trigger that keeps in
     /// `peak_history` what a replaced row was evidence for when the new version
     /// moves it to another address or ranks it lower.
     static func createLedgerV4(_ kind: RecordKind, table: String) -> String {
@@ -69,6 +69,12 @@ enum Schema {
         Index(name: "\(kind.table)_email", create: "CREATE INDEX \(kind.table)_email ON \(kind.table) (store, email)")
     }
 
+    /// Finds the rows an import wrote, for the people it touched. (Cheap to keep: an
+    /// import's entries all go at the end of the index.)
+    static func ledgerImportIndex(_ kind: RecordKind) -> Index {
+        Index(name: "\(kind.table)_import", create: "CREATE INDEX \(kind.table)_import ON \(kind.table) (import_id)")
+    }
+
     /// The listings' indexes on people (see migration 1).
     static let peopleIndexes = [
         Index(name: "people_spent", create: "CREATE INDEX people_spent ON people (store, settlement_net)"),
@@ -79,6 +85,7 @@ enum Schema {
         let t = kind.table
         return """
             \(ledgerEmailIndex(kind).create);
+            \(ledgerImportIndex(kind).create);
             CREATE TRIGGER \(t)_replaced AFTER UPDATE OF email, rank ON \(t)
             WHEN old.email IS NOT NULL AND (old.email IS NOT new.email OR old.rank > new.rank)
             BEGIN
@@ -91,11 +98,12 @@ enum Schema {
             """
     }
 
-    /// Migration 4: ledgers become rowid tables without the import-id index, and
+    /// Migration 4: ledgers become rowid tables (wide rows append instead of keeping key order), and
     /// the per-row `peaks` table becomes `peak_history`, which only holds what
     /// the ledger no longer shows (a row's former address, or a higher former
     /// rank). A person's peak is the maximum over both. Landing a row used to
-    /// write five B-trees; it now writes two.
+    /// write five B-trees in key order; it now appends to two (the table and the
+    /// import index) and writes two (its source id and its email).
     static var migration4: String {
         var sql = """
             CREATE TABLE peak_history (

@@ -128,6 +128,7 @@ public final class Store {
         landedRows[fact.kind, default: 0] += 1
         if try landedRows[fact.kind] == bulkThreshold(fact.kind) {
             try setAside(Schema.ledgerEmailIndex(fact.kind))
+            try setAside(Schema.ledgerImportIndex(fact.kind))
         }
     }
 
@@ -204,8 +205,6 @@ public final class Store {
         lastLanded = nil
         // Touched: the addresses of the rows these imports wrote, and the former
         // addresses they moved away from (kept in the history under the import's id).
-        // One pass over each ledger an import wrote: cheaper than an import-id index
-        // that every row landed would have to maintain.
         let imports = Set(landed.map(\.importID))
         for item in landed.sorted(by: { ($0.importID, $0.kind.table) < ($1.importID, $1.kind.table) }) {
             try db.prepare("""
