@@ -180,6 +180,7 @@ struct SeededRandom: RandomNumberGenerator {
         try importAll(allSamples, into: rowByRow)
         let bulk = try freshStore()
         bulk.bulkMinimum = 1  // every file and every refresh goes the bulk way
+        bulk.mergeChunk = 2  // and people are merged two by two while the previous two are written
         try importAll(allSamples, into: bulk)
         #expect(try dump(bulk) == dump(rowByRow))
         #expect(try indexes(bulk) == indexes(rowByRow))

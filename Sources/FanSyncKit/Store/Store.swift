@@ -34,6 +34,8 @@ public final class Store {
     /// The fewest rows (landed, or people touched) that make a load a bulk load
     /// (lowered by tests, so the bulk path runs on the samples).
     var bulkMinimum = 50_000
+    /// People merged per chunk handed to the worker (lowered by tests, so runs span chunks).
+    var mergeChunk = 512
 
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
@@ -244,28 +246,54 @@ public final class Store {
             ORDER BY t.store, t.email
             """)
         let writer = try PeopleWriter(db: db)
-        var evidence: [Evidence] = []
-        while try people.step() {
-            guard let store = people.text(0), let email = people.text(1) else { continue }
-            let history = people.int(2).flatMap { PersonType(rawValue: Int($0)) }
-            let historySource = people.text(3)
-            let written = people.text(4)
-            evidence.removeAll(keepingCapacity: true)
-            for index in cursors.indices {
-                while let head = heads[index], head.store == store, head.email == email {
-                    evidence.append(head.evidence)
-                    heads[index] = try cursors[index].next()
+        // People go in chunks: while a worker merges one chunk (pure Swift), this thread
+        // writes the chunk before it and reads the next one (SQLite, one connection).
+        var exhausted = false  // stepping a finished statement would start it over
+        func readChunk() throws -> [MergeInput] {
+            var chunk: [MergeInput] = []
+            chunk.reserveCapacity(mergeChunk)
+            while chunk.count < mergeChunk, !exhausted {
+                guard try people.step() else { exhausted = true; break }
+                guard let store = people.text(0), let email = people.text(1) else { continue }
+                var input = MergeInput(store: store, email: email,
+                                       history: people.int(2).flatMap { PersonType(rawValue: Int($0)) },
+                                       historySource: people.text(3), written: people.text(4))
+                for index in cursors.indices {
+                    while let head = heads[index], head.store == store, head.email == email {
+                        input.evidence.append(head.evidence)
+                        heads[index] = try cursors[index].next()
+                    }
+                }
+                // Nothing in the ledger and no history: nothing to say about this address.
+                if input.evidence.isEmpty && input.history == nil { continue }
+                chunk.append(input)
+            }
+            return chunk
+        }
+        var merging: (done: DispatchSemaphore, result: MergedChunk)?
+        while true {
+            let inputs = try readChunk()
+            var next: (done: DispatchSemaphore, result: MergedChunk)?
+            if !inputs.isEmpty {
+                let done = DispatchSemaphore(value: 0), result = MergedChunk()
+                DispatchQueue.global().async {
+                    result.people = inputs.map(PeopleWriter.prepare)
+                    done.signal()
+                }
+                next = (done, result)
+            }
+            if let (done, result) = merging {
+                done.wait()
+                for prepared in result.people {
+                    switch try writer.write(prepared) {
+                    case .new: counts.new += 1
+                    case .updated: counts.updated += 1
+                    case .unchanged: counts.unchanged += 1
+                    }
                 }
             }
-            // Nothing in the ledger and no history: nothing to say about this address.
-            if evidence.isEmpty && history == nil { continue }
-            let person = PersonMerge.merge(store: store, email: email, evidence: evidence, peak: history,
-                                           peakSource: historySource)
-            switch try writer.write(person, previous: written) {
-            case .new: counts.new += 1
-            case .updated: counts.updated += 1
-            case .unchanged: counts.unchanged += 1
-            }
+            guard let next else { break }
+            merging = next
         }
         try db.execute("DELETE FROM touched")
         try restoreIndexes()
@@ -300,6 +328,31 @@ public final class Store {
         if rows.isEmpty && history == nil { return nil }
         return PersonMerge.merge(store: store, email: email, evidence: rows, peak: history?.type, peakSource: history?.source)
     }
+}
+
+/// One touched person as read from the store: what the merge needs.
+struct MergeInput: Sendable {
+    var store: String
+    var email: String
+    /// The highest type the history keeps for them, and a source that knew them.
+    var history: PersonType?
+    var historySource: String?
+    /// The content hash written for them last time (nil for someone new).
+    var written: String?
+    var evidence: [Evidence] = []
+}
+
+/// A merged person with what writing it needs, computed off the writing thread.
+struct PreparedPerson: Sendable {
+    var person: Person
+    var hash: String
+    var tagsJSON: String
+    var written: String?
+}
+
+/// A chunk of people merged by a worker, read by the writer after the worker signals.
+final class MergedChunk: @unchecked Sendable {
+    var people: [PreparedPerson] = []
 }
 
 /// Reads ledger rows of one kind as evidence, one at a time.
@@ -424,19 +477,26 @@ final class PeopleWriter {
             """)
     }
 
-    /// Writes `person`; `previous` is the hash written last time (nil for a new person).
-    func write(_ person: Person, previous: String?) throws -> Outcome {
-        let hash = PeopleWriter.hash(person)
-        let key: [SQLValue] = [.text(person.store), .text(person.email)]
-        if previous == hash { return .unchanged }
-        func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
-        func int(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
+    /// Merges one person and computes what writing them needs (pure: runs on any thread).
+    static func prepare(_ input: MergeInput) -> PreparedPerson {
+        let person = PersonMerge.merge(store: input.store, email: input.email, evidence: input.evidence,
+                                       peak: input.history, peakSource: input.historySource)
         var tags = "["
         for (index, tag) in person.tags.enumerated() {
             if index > 0 { tags += "," }
             JSONText.appendQuoted(tag, to: &tags)
         }
         tags += "]"
+        return PreparedPerson(person: person, hash: hash(person), tagsJSON: tags, written: input.written)
+    }
+
+    /// Writes a prepared person, unless their content is what was written last time.
+    func write(_ prepared: PreparedPerson) throws -> Outcome {
+        let person = prepared.person, hash = prepared.hash, tags = prepared.tagsJSON, previous = prepared.written
+        let key: [SQLValue] = [.text(person.store), .text(person.email)]
+        if previous == hash { return .unchanged }
+        func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
+        func int(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
         let main = person.settlement.count == 1 ? person.settlement.first : nil
         // Bound one by one: no array of values built per person.
         var index: Int32 = 0
