@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The keyed-ledger floor: what SQLite alone takes to write both synthetic files
+# into fansync's ledger tables (the keys, indexes and trigger the store needs to
+# stay idempotent and merge by email), with no parsing, mapping or people at all.
+# The rows are staged with sqlite3's .import first (not timed), then copied in one
+# INSERT … SELECT per file, in one transaction, with fansync's page cache size, the
+# way bulk loaders do it (and fansync does for big files): the email and import
+# indexes dropped first and built after, in one sort each.
+# Prints the seconds. Usage: bench/ledger_floor.sh DATA BIN
+set -euo pipefail
+DATA=$1 BIN=$2
+db="$DATA/ledger-floor.db"
+rm -f "$db" "$db-wal" "$db-shm"
+"$BIN" stats --db "$db" >/dev/null  # an empty store: fansync's own schema
+sqlite3 "$db" ".mode csv" ".import $DATA/contacts.csv raw_contacts" ".import $DATA/payments.csv raw_payments" 2>/dev/null
+start=$EPOCHREALTIME
+sqlite3 "$db" "PRAGMA cache_size = -32768" "BEGIN" \
+  "DROP INDEX contacts_email" "DROP INDEX contacts_import" "DROP INDEX payments_email" "DROP INDEX payments_import" "
+INSERT INTO contacts (store, source, source_id, email, email_display, first_name, last_name, phone, phone_status, tags,
+  created_at, updated_at, daw, genre, level, goals, rank, seen_at, version, content_hash, file, line, import_id)
+SELECT 'default', 'activecampaign.contacts', \"Contact ID\", lower(trim(Email)), trim(Email), \"First Name\", \"Last Name\",
+  Phone, 'unchecked', Tags, 1700000000, 1700000000, DAW, Genre, Level, Goals, 1, 1700000000, 1700000000,
+  printf('%032x', rowid), 'contacts.csv', rowid + 1, 1 FROM raw_contacts;" "
+INSERT INTO payments (store, source, source_id, email, email_display, customer_id, name, amount, amount_refunded, currency,
+  converted_amount, converted_amount_refunded, converted_currency, status, description, created_at, rank, seen_at, version,
+  content_hash, file, line, import_id)
+SELECT 'default', 'stripe.payments', id, lower(trim(\"Customer Email\")), trim(\"Customer Email\"), \"Customer ID\",
+  \"Customer Description\", CAST(Amount * 100 AS INTEGER), CAST(\"Amount Refunded\" * 100 AS INTEGER), upper(Currency),
+  CAST(\"Converted Amount\" * 100 AS INTEGER), CAST(\"Converted Amount Refunded\" * 100 AS INTEGER),
+  upper(\"Converted Currency\"), Status, Description, 1700000000, 2, 1700000000, 2, printf('%032x', rowid), 'payments.csv',
+  rowid + 1, 2 FROM raw_payments WHERE true
+ON CONFLICT (store, source, source_id) DO NOTHING;" \
+  "CREATE INDEX contacts_email ON contacts (store, email)" "CREATE INDEX contacts_import ON contacts (import_id)" \
+  "CREATE INDEX payments_email ON payments (store, email)" "CREATE INDEX payments_import ON payments (import_id)" "COMMIT"
+awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.3f\n", b - a}'
+rm -f "$db" "$db-wal" "$db-shm"
