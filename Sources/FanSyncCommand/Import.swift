@@ -42,6 +42,9 @@ extension FanSync {
             let importer = Importer(store: store, storeName: storeOptions.store, library: mappingOptions.library())
             if isatty(STDERR_FILENO) == 1 && !quiet {
                 importer.onProgress = { file, rows in printError("\(file): \(rows) rows…") }
+                importer.onPeopleProgress = { file, done, touched in
+                    printError("\(file): \(done) of \(touched) people recomputed…")
+                }
             }
             var options = MapOptions(mapping: mapping, read: read.csvOptions, format: format,
                                      settings: mappingOptions.settings, rejectsDirectory: rejects)

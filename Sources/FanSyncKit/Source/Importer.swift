@@ -23,6 +23,8 @@ public final class Importer {
     /// How often (in rows landed) progress is reported.
     public var progressEvery = 100_000
     public var onProgress: ((String, Int) -> Void)?
+    /// Called while a file's people are recomputed: file, people done, people touched.
+    public var onPeopleProgress: ((String, Int, Int) -> Void)?
     private var summaryStale = false
 
     public init(store: Store, storeName: String, library: MappingLibrary) {
@@ -93,6 +95,8 @@ public final class Importer {
             fileReport.mapping = mapping.name
             fileReport.mappingDetected = detected
             let refreshStart = Date()
+            if let onPeopleProgress { store.onPeopleProgress = { onPeopleProgress(display, $0, $1) } }
+            defer { store.onPeopleProgress = nil }
             let people = try store.refreshTouched()
             // The kept stats are stale now; ``finish()`` recomputes them once after the last file
             // (until then, and after a crash in between, `stats` computes them live).

@@ -34,6 +34,8 @@ public final class Store {
     /// The fewest rows (landed, or people touched) that make a load a bulk load
     /// (lowered by tests, so the bulk path runs on the samples).
     var bulkMinimum = 50_000
+    /// Called as people are recomputed: how many are written, of how many touched.
+    public var onPeopleProgress: ((Int, Int) -> Void)?
     /// People merged per chunk handed to the worker (lowered by tests, so runs span chunks).
     var mergeChunk = 512
 
@@ -271,6 +273,7 @@ public final class Store {
             return chunk
         }
         var merging: (done: DispatchSemaphore, result: MergedChunk)?
+        var written = 0
         while true {
             let inputs = try readChunk()
             var next: (done: DispatchSemaphore, result: MergedChunk)?
@@ -284,6 +287,10 @@ public final class Store {
             }
             if let (done, result) = merging {
                 done.wait()
+                if let onPeopleProgress, (written + result.people.count) / 100_000 > written / 100_000 {
+                    onPeopleProgress(written + result.people.count, Int(touchedCount))
+                }
+                written += result.people.count
                 for prepared in result.people {
                     switch try writer.write(prepared) {
                     case .new: counts.new += 1
