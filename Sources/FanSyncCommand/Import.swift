@@ -94,8 +94,8 @@ extension FanSync {
             printLine(line)
             for notice in file.notices { printError("  notice: \(notice)") }
             if ProcessInfo.processInfo.environment["FANSYNC_TIMING"] == "1" {
-                printError(String(format: "  timing: %.2f s reading and landing rows, %.2f s recomputing people",
-                                  report.landSeconds, report.refreshSeconds))
+                printError(String(format: "  timing: %.2f s reading and landing rows, %.2f s recomputing people, %.2f s committing",
+                                  report.landSeconds, report.refreshSeconds, report.commitSeconds))
             }
             if file.invalidPhones > 0 {
                 printError("  notice: \(file.invalidPhones) phone number(s) are not valid; kept as written and flagged")

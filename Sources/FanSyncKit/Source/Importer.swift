@@ -11,6 +11,10 @@ public struct ImportReport: Sendable {
     /// Seconds spent reading, mapping and landing rows; and recomputing people.
     public var landSeconds = 0.0
     public var refreshSeconds = 0.0
+    /// When the work inside the file's transaction ended (the commit follows).
+    var finishedWorkAt = Date.distantPast
+    /// Seconds the commit took (SQLite writing the transaction's pages and checkpointing).
+    public var commitSeconds = 0.0
 }
 
 /// Imports files into a store: each file streams through its mapping into the
@@ -65,8 +69,10 @@ public final class Importer {
         options.mapping = mapping.file  // resolved once: the rows go through exactly this mapping
 
         do {
-            return try importRows(source: source, display: display, fingerprint: fingerprint, mapping: mapping,
-                                  detected: detected, options: options)
+            var report = try importRows(source: source, display: display, fingerprint: fingerprint, mapping: mapping,
+                                        detected: detected, options: options)
+            report.commitSeconds = Date().timeIntervalSince(report.finishedWorkAt)
+            return report
         } catch {
             store.forgetLanded()
             throw error
@@ -121,8 +127,10 @@ public final class Importer {
                           .integer(Int64(fileReport.rejected)), .integer(Int64(people.new)),
                           .integer(Int64(people.updated)), .integer(Int64(people.unchanged)),
                           fileReport.rejectsPath.map(SQLValue.text) ?? .null, .integer(importID)])
-            return ImportReport(file: fileReport, people: people, importID: importID, landSeconds: landSeconds,
-                                refreshSeconds: refreshSeconds)
+            var report = ImportReport(file: fileReport, people: people, importID: importID, landSeconds: landSeconds,
+                                      refreshSeconds: refreshSeconds)
+            report.finishedWorkAt = Date()
+            return report
         }
     }
 
