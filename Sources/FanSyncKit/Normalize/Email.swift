@@ -15,12 +15,25 @@ public enum Email {
     public static func normalize(_ raw: String) -> Result<(normalized: String, original: String), Failure> {
         let original = raw.trimmed
         guard !original.isEmpty else { return .failure(.empty) }
-        if original.isASCII {
-            // The common case, checked on bytes: ASCII is already NFC.
-            var bytes = Array(original.utf8)
-            for index in bytes.indices where bytes[index] >= 0x41 && bytes[index] <= 0x5A { bytes[index] |= 0x20 }
-            guard asciiShapeIsValid(bytes) else { return .failure(.invalid(original)) }
-            return .success((String(decoding: bytes, as: UTF8.self), original))
+        // The common case, on bytes in one pass: ASCII is already NFC, so lower-casing is
+        // byte arithmetic, and the shape is checked on the lower-cased bytes.
+        var source = original
+        let ascii = source.withUTF8 { bytes -> (lowered: String, valid: Bool)? in
+            var valid = false
+            let lowered = String(unsafeUninitializedCapacity: bytes.count) { output in
+                for index in bytes.indices {
+                    let byte = bytes[index]
+                    if byte >= 0x80 { return 0 }
+                    output[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                }
+                valid = asciiShapeIsValid(UnsafeBufferPointer(rebasing: output[..<bytes.count]))
+                return bytes.count
+            }
+            return lowered.utf8.count == bytes.count ? (lowered, valid) : nil
+        }
+        if let ascii {
+            guard ascii.valid else { return .failure(.invalid(original)) }
+            return .success((ascii.lowered, original))
         }
         let normalized = original.precomposedStringWithCanonicalMapping.lowercased()
         guard shapeIsValid(normalized) else { return .failure(.invalid(original)) }
@@ -29,6 +42,11 @@ public enum Email {
 
     /// The shape check for lower-cased ASCII bytes.
     static func asciiShapeIsValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer(asciiShapeIsValid)
+    }
+
+    /// The shape check for lower-cased ASCII bytes.
+    static func asciiShapeIsValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let at = bytes.firstIndex(of: UInt8(ascii: "@")), at > 0, at <= 64,
               bytes[(at + 1)...].firstIndex(of: UInt8(ascii: "@")) == nil else { return false }
         let local = bytes[..<at], domain = bytes[(at + 1)...]

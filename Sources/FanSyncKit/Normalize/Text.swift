@@ -14,6 +14,22 @@ extension String {
         return String(scalars[start..<end])
     }
 
+    /// Upper-cased: byte arithmetic for ASCII text (currency codes), Unicode rules otherwise.
+    var asciiUppercased: String {
+        var source = self
+        let mapped = source.withUTF8 { bytes -> String? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count) { output in
+                for index in bytes.indices {
+                    let byte = bytes[index]
+                    output[index] = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+                }
+                return bytes.count
+            }
+        }
+        return mapped ?? uppercased()
+    }
+
     /// True when every byte is ASCII.
     var isASCII: Bool { utf8.allSatisfy { $0 < 0x80 } }
 }
