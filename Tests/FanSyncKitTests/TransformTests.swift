@@ -113,6 +113,12 @@ import Testing
                 == .list(["ableton", "Newsletter", "fl studio"]))
         #expect(run(.split("|"), "a|b").value == .list(["a", "b"]))
         #expect(run(.split(","), " , ,").isEmpty)
+        // Separators of several bytes, at the ends, or repeated; non-ASCII duplicates.
+        #expect(run(.split(" | "), " | Hip-Hop | Lo-fi |  | hip-hop | ").value == .list(["Hip-Hop", "Lo-fi"]))
+        #expect(run(.split("; "), "Émile; ÉMILE; émile; Zoë").value == .list(["Émile", "Zoë"]))
+        #expect(run(.split("·"), "a·b··A").value == .list(["a", "b"]))
+        #expect(run(.split(","), "solo").value == .list(["solo"]))
+        #expect(run(.split(","), ",").isEmpty)
     }
 
     @Test func mapDefaultNullIfBooleanIntegerPercent() {

@@ -30,6 +30,22 @@ extension String {
         return mapped ?? uppercased()
     }
 
+    /// Lower-cased: byte arithmetic for ASCII text (tags), Unicode rules otherwise.
+    var asciiLowercased: String {
+        var source = self
+        let mapped = source.withUTF8 { bytes -> String? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count) { output in
+                for index in bytes.indices {
+                    let byte = bytes[index]
+                    output[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                }
+                return bytes.count
+            }
+        }
+        return mapped ?? lowercased()
+    }
+
     /// True when every byte is ASCII.
     var isASCII: Bool { utf8.allSatisfy { $0 < 0x80 } }
 }
