@@ -29,7 +29,28 @@ func run(_ transform: Transform, _ input: String, settings: MappingSettings = Ma
     return transform.compile(settings: settings, slots: slots)(.text(input), context)
 }
 
+/// Runs the byte form of a transform on one value (nil: it asks for the String form).
+func runBytes(_ transform: Transform, _ input: String, settings: MappingSettings = MappingSettings(),
+              row: [String: FieldValue] = [:]) -> StepResult? {
+    let names = Array(row.keys)
+    var slots: [String: Int] = [:]
+    for (index, name) in names.enumerated() { slots[name] = index }
+    let context = RowContext(values: names.map { row[$0] })
+    guard let step = transform.compileBytes(settings: settings, slots: slots) else { return nil }
+    var input = input
+    return input.withUTF8 { step($0, context) }
+}
+
 extension StepResult {
+    /// A comparable rendering, for checking two forms of a step agree.
+    var shown: String {
+        switch self {
+        case .value(let value): return "value \(value)"
+        case .empty: return "empty"
+        case .failure(let why): return "failure \(why)"
+        }
+    }
+
     var value: FieldValue? { if case .value(let value) = self { return value } else { return nil } }
     var isEmpty: Bool { if case .empty = self { return true } else { return false } }
     var failure: String? { if case .failure(let why) = self { return why } else { return nil } }

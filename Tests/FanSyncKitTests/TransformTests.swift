@@ -121,6 +121,32 @@ import Testing
         #expect(run(.split(","), ",").isEmpty)
     }
 
+    /// Money and dates read CSV bytes directly; on ASCII input they must say exactly
+    /// what the String form says, and hand anything else back to it.
+    @Test func byteFormsAgreeWithStringForms() {
+        let money = Transform.money(currencyField: "currency", currency: nil, minor: false)
+        let row: [String: FieldValue] = ["currency": .text("JPY")]
+        for input in ["12.50", " 12.50 ", "-3", "1,000.00", "12.345", "abc", "", "  ", "+7.1", "1e3", "0.00"] {
+            for currency in ["USD", "JPY", "KWD", "usd", "XXX"] {
+                let row: [String: FieldValue] = ["currency": .text(currency)]
+                #expect(runBytes(money, input, row: row)?.shown == run(money, input, row: row).shown, "\(input) \(currency)")
+            }
+        }
+        #expect(runBytes(.money(currencyField: nil, currency: "EUR", minor: true), "1250", row: row)?.shown
+                == run(.money(currencyField: nil, currency: "EUR", minor: true), "1250", row: row).shown)
+        for order in [UTCTime.SlashOrder.monthFirst, .dayFirst] {
+            let datetime = Transform.datetime(zone: "Europe/Berlin", order: order)
+            for input in ["2025-03-01 10:00:00", " 2025-03-01 10:00 ", "3/1/2025 9:05", "2025-03-01T10:00:00+02:00",
+                          "1700000000", "1700000000000", "", " \t ", "yesterday", "2025-13-01 10:00:00"] {
+                #expect(runBytes(datetime, input)?.shown == run(datetime, input).shown, "\(input)")
+            }
+            // Outside ASCII (a no-break space): the String form decides.
+            #expect(runBytes(datetime, "\u{A0}") == nil)
+            #expect(run(datetime, "\u{A0}").isEmpty)
+        }
+        #expect(runBytes(.trim, "x") == nil)
+    }
+
     @Test func mapDefaultNullIfBooleanIntegerPercent() {
         let table = Transform.map(["paid": "succeeded", "failed": "failed", "void": ""], otherwise: nil)
         #expect(run(table, "Paid").value == .text("succeeded"))

@@ -27,14 +27,19 @@ final class CompiledField {
     /// Money fields read other fields, so they run last.
     let runsLate: Bool
 
+    /// The byte form of the field's one step, when it reads one CSV column through a
+    /// single step that has one (money, datetime).
+    let byteStep: ByteStep?
+
     init(name: String, slot: Int, reader: Reader, joinSeparator: String?,
-         steps: [(FieldValue, RowContext) -> StepResult], required: Bool, invalidLeavesEmpty: Bool,
-         allowed: Set<String>?, runsLate: Bool) {
+         steps: [(FieldValue, RowContext) -> StepResult], byteStep: ByteStep? = nil, required: Bool,
+         invalidLeavesEmpty: Bool, allowed: Set<String>?, runsLate: Bool) {
         self.name = name
         self.slot = slot
         self.reader = reader
         if case .columns(let positions, _) = reader { self.positions = positions } else { self.positions = [] }
         self.joinSeparator = joinSeparator
+        self.byteStep = positions.count == 1 && joinSeparator == nil && allowed == nil ? byteStep : nil
         self.steps = steps
         self.required = required
         self.invalidLeavesEmpty = invalidLeavesEmpty
@@ -128,7 +133,9 @@ public struct CompiledMapping {
             let runsLate = field.transforms.contains { if case .money = $0 { return true } else { return false } }
             compiled.append(CompiledField(
                 name: field.name, slot: slot, reader: try reader(field), joinSeparator: join,
-                steps: field.transforms.map { $0.compile(settings: settings, slots: slots) }, required: field.required,
+                steps: field.transforms.map { $0.compile(settings: settings, slots: slots) },
+                byteStep: field.transforms.count == 1 ? field.transforms[0].compileBytes(settings: settings, slots: slots) : nil,
+                required: field.required,
                 invalidLeavesEmpty: field.invalidLeavesEmpty,
                 allowed: mapping.record.schema[slot].allowed.map(Set.init), runsLate: runsLate))
         }
@@ -145,6 +152,29 @@ public struct CompiledMapping {
         for field in fields {
             var chosen: String?
             var column: Int?
+            if let byteStep = field.byteStep {
+                // Money and dates straight from the record's bytes (no String unless the row is rejected).
+                let position = field.positions[0]
+                let outcome = record.withField(position) { raw -> StepResult?? in
+                    raw.isEmpty ? .some(nil) : byteStep(raw.assumingMemoryBound(to: UInt8.self), context)
+                }
+                switch outcome {
+                case .some(.some(nil)), nil:
+                    // An empty column: as if no column had a value.
+                    if let issue = fill(field, raw: nil, column: position + 1, context: &context, file: file, line: line) {
+                        return .failure(issue)
+                    }
+                    continue
+                case .some(.some(.some(let result))):
+                    if let issue = settle(field, result, raw: { record[position] ?? "" }, column: position + 1,
+                                          context: &context, file: file, line: line) {
+                        return .failure(issue)
+                    }
+                    continue
+                case .some(.none):
+                    break  // outside ASCII: the String path below
+                }
+            }
             if let separator = field.joinSeparator {
                 var parts: [String] = []
                 for position in field.positions {
@@ -202,25 +232,38 @@ public struct CompiledMapping {
         }
         var value = FieldValue.text(raw)
         for step in field.steps {
-            switch step(value, context) {
-            case .value(let next):
-                value = next
-            case .empty:
-                if field.required {
-                    return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
-                                    value: raw, reason: .missingRequired(field: field.name))
-                }
-                return nil
-            case .failure(let why):
-                if field.invalidLeavesEmpty { return nil }
-                let name = field.columnName(column)
-                let shown = name.map(SensitiveColumns.isSensitive) == true ? "[redacted]" : raw
-                return RowIssue(file: file, line: line, column: column, columnName: name, value: shown,
-                                reason: .invalidValue(field: field.name, reason: why))
+            let result = step(value, context)
+            guard case .value(let next) = result else {
+                return settle(field, result, raw: { raw }, column: column, context: &context, file: file, line: line)
             }
+            value = next
+        }
+        return settle(field, .value(value), raw: { raw }, column: column, context: &context, file: file, line: line)
+    }
+
+    /// Stores a field's outcome, or says why the row is rejected; `raw` is the column's
+    /// text, made only when a rejection shows it.
+    private func settle(_ field: CompiledField, _ result: StepResult, raw: () -> String, column: Int?,
+                        context: inout RowContext, file: String, line: Int) -> RowIssue? {
+        let value: FieldValue
+        switch result {
+        case .value(let final):
+            value = final
+        case .empty:
+            if field.required {
+                return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
+                                value: raw(), reason: .missingRequired(field: field.name))
+            }
+            return nil
+        case .failure(let why):
+            if field.invalidLeavesEmpty { return nil }
+            let name = field.columnName(column)
+            let shown = name.map(SensitiveColumns.isSensitive) == true ? "[redacted]" : raw()
+            return RowIssue(file: file, line: line, column: column, columnName: name, value: shown,
+                            reason: .invalidValue(field: field.name, reason: why))
         }
         if let allowed = field.allowed, !allowed.contains(value.text) {
-            return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column), value: raw,
+            return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column), value: raw(),
                             reason: .invalidValue(field: field.name,
                                                   reason: "'\(value.text)' is not one of " + allowed.sorted().joined(separator: ", ")))
         }

@@ -209,7 +209,54 @@ public struct MappingSettings: Sendable {
     }
 }
 
+/// A step that reads a field's raw UTF-8 bytes instead of a String (money and dates,
+/// which become numbers: no String is made for them). Returns nil to ask for the
+/// String path (bytes outside ASCII, where the String rules of trimming apply).
+typealias ByteStep = (UnsafeBufferPointer<UInt8>, RowContext) -> StepResult?
+
 extension Transform {
+    /// The byte form of this step, for the steps that have one; it gives exactly what
+    /// ``compile(settings:slots:)`` gives for ASCII input.
+    func compileBytes(settings: MappingSettings, slots: [String: Int]) -> ByteStep? {
+        switch self {
+        case .money(let field, let fixed, let minor):
+            let currencySlot = field.flatMap { slots[$0] } ?? -1
+            let fixedExponent = fixed.flatMap(Currency.exponent(of:))
+            return { bytes, row in
+                let exponent: Int
+                if let fixedExponent {
+                    exponent = fixedExponent
+                } else {
+                    guard let code = row.text(at: currencySlot) ?? settings.defaultCurrency,
+                          let found = Currency.exponent(of: code) ?? Currency.exponent(of: code.uppercased()) else {
+                        return .failure("no valid currency for this amount")
+                    }
+                    exponent = found
+                }
+                switch Money.minorUnits(bytes: bytes, exponent: minor ? 0 : exponent) {
+                case .success(let amount): return .value(.money(amount))
+                case .failure(let failure): return .failure(failure.description)
+                }
+            }
+        case .datetime(let zoneName, let order):
+            let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
+            return { bytes, _ in
+                var blank = true
+                for byte in bytes {
+                    if byte >= 0x80 { return nil }
+                    if !(byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)) { blank = false }
+                }
+                if blank { return .empty }
+                guard let seconds = UTCTime.parse(bytes: bytes, zone: zone, order: order) else {
+                    return .failure("not a date and time in a supported format")
+                }
+                return .value(.timestamp(seconds))
+            }
+        default:
+            return nil
+        }
+    }
+
     /// Turns the step into a function once, so per-row work stays small.
     /// `slots` gives each field's position in the row, for steps that read another field.
     func compile(settings: MappingSettings, slots: [String: Int]) -> (FieldValue, RowContext) -> StepResult {

@@ -18,6 +18,15 @@ public enum Email {
         // The common case, on bytes in one pass: ASCII is already NFC, so lower-casing is
         // byte arithmetic, and the shape is checked on the lower-cased bytes.
         var source = original
+        // Already lower-case ASCII (most exports): the address is its own normal form, and
+        // shares the original's storage instead of allocating a copy.
+        let unchanged = source.withUTF8 { bytes -> Bool? in
+            guard bytes.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) else { return nil }
+            return asciiShapeIsValid(bytes)
+        }
+        if let unchanged {
+            return unchanged ? .success((original, original)) : .failure(.invalid(original))
+        }
         let ascii = source.withUTF8 { bytes -> (lowered: String, valid: Bool)? in
             var valid = false
             let lowered = String(unsafeUninitializedCapacity: bytes.count) { output in
