@@ -288,24 +288,12 @@ extension Transform {
                 case .invalid(let kept): return .value(.phone(kept, .invalid))
                 }
             }
-        case .money(let field, let fixed, let minor):
-            let currencySlot = field.flatMap { slots[$0] } ?? -1
-            let fixedExponent = fixed.flatMap(Currency.exponent(of:))
+        case .money:
+            // Money is read from bytes in any case: the String form runs the byte form over its UTF-8.
+            guard let bytes = compileBytes(settings: settings, slots: slots) else { return { value, _ in .value(value) } }
             return { value, row in
-                let exponent: Int
-                if let fixedExponent {
-                    exponent = fixedExponent
-                } else {
-                    guard let code = row.text(at: currencySlot) ?? settings.defaultCurrency,
-                          let found = Currency.exponent(of: code) ?? Currency.exponent(of: code.uppercased()) else {
-                        return .failure("no valid currency for this amount")
-                    }
-                    exponent = found
-                }
-                switch Money.minorUnits(value.text, exponent: minor ? 0 : exponent) {
-                case .success(let amount): return .value(.money(amount))
-                case .failure(let failure): return .failure(failure.description)
-                }
+                var text = value.text
+                return text.withUTF8 { bytes($0, row) } ?? .failure("not an amount")
             }
         case .currency:
             return { value, _ in

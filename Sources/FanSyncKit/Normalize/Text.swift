@@ -20,34 +20,25 @@ extension String {
 
     /// Upper-cased: byte arithmetic for ASCII text (currency codes), Unicode rules otherwise.
     var asciiUppercased: String {
-        var source = self
-        let mapped = source.withUTF8 { bytes -> String? in
-            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-            return String(unsafeUninitializedCapacity: bytes.count) { output in
-                for index in bytes.indices {
-                    let byte = bytes[index]
-                    output[index] = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
-                }
-                return bytes.count
-            }
-        }
-        return mapped ?? uppercased()
+        mappingASCII { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 } ?? uppercased()
     }
 
     /// Lower-cased: byte arithmetic for ASCII text (tags), Unicode rules otherwise.
     var asciiLowercased: String {
+        mappingASCII { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } ?? lowercased()
+    }
+
+    /// The string with `map` applied to each byte, or nil when it is not all ASCII.
+    @inline(__always)
+    private func mappingASCII(_ map: (UInt8) -> UInt8) -> String? {
         var source = self
-        let mapped = source.withUTF8 { bytes -> String? in
+        return source.withUTF8 { bytes -> String? in
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
             return String(unsafeUninitializedCapacity: bytes.count) { output in
-                for index in bytes.indices {
-                    let byte = bytes[index]
-                    output[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                }
+                for index in bytes.indices { output[index] = map(bytes[index]) }
                 return bytes.count
             }
         }
-        return mapped ?? lowercased()
     }
 
     /// True when every byte is ASCII.
