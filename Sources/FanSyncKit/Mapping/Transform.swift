@@ -220,24 +220,8 @@ extension Transform {
     func compileBytes(settings: MappingSettings, slots: [String: Int]) -> ByteStep? {
         switch self {
         case .money(let field, let fixed, let minor):
-            let currencySlot = field.flatMap { slots[$0] } ?? -1
-            let fixedExponent = fixed.flatMap(Currency.exponent(of:))
-            return { bytes, row in
-                let exponent: Int
-                if let fixedExponent {
-                    exponent = fixedExponent
-                } else {
-                    guard let code = row.text(at: currencySlot) ?? settings.defaultCurrency,
-                          let found = Currency.exponent(of: code) ?? Currency.exponent(of: code.uppercased()) else {
-                        return .failure("no valid currency for this amount")
-                    }
-                    exponent = found
-                }
-                switch Money.minorUnits(bytes: bytes, exponent: minor ? 0 : exponent) {
-                case .success(let amount): return .value(.money(amount))
-                case .failure(let failure): return .failure(failure.description)
-                }
-            }
+            let step = Self.money(currencyField: field, currency: fixed, minor: minor, settings: settings, slots: slots)
+            return { bytes, row in step(bytes, row) }
         case .datetime(let zoneName, let order):
             let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
             return { bytes, _ in
@@ -254,6 +238,31 @@ extension Transform {
             }
         default:
             return nil
+        }
+    }
+
+    /// The money step over UTF-8 bytes: the amount's minor units by the exponent of a
+    /// fixed currency or of the row's currency field (or the configured default).
+    private static func money(currencyField field: String?, currency fixed: String?, minor: Bool,
+                              settings: MappingSettings, slots: [String: Int])
+        -> (UnsafeBufferPointer<UInt8>, RowContext) -> StepResult {
+        let currencySlot = field.flatMap { slots[$0] } ?? -1
+        let fixedExponent = fixed.flatMap(Currency.exponent(of:))
+        return { bytes, row in
+            let exponent: Int
+            if let fixedExponent {
+                exponent = fixedExponent
+            } else {
+                guard let code = row.text(at: currencySlot) ?? settings.defaultCurrency,
+                      let found = Currency.exponent(of: code) ?? Currency.exponent(of: code.uppercased()) else {
+                    return .failure("no valid currency for this amount")
+                }
+                exponent = found
+            }
+            switch Money.minorUnits(bytes: bytes, exponent: minor ? 0 : exponent) {
+            case .success(let amount): return .value(.money(amount))
+            case .failure(let failure): return .failure(failure.description)
+            }
         }
     }
 
@@ -288,12 +297,12 @@ extension Transform {
                 case .invalid(let kept): return .value(.phone(kept, .invalid))
                 }
             }
-        case .money:
-            // Money is read from bytes in any case: the String form runs the byte form over its UTF-8.
-            guard let bytes = compileBytes(settings: settings, slots: slots) else { return { value, _ in .value(value) } }
+        case .money(let field, let fixed, let minor):
+            // One implementation, on bytes: the String form runs it over the value's UTF-8.
+            let step = Self.money(currencyField: field, currency: fixed, minor: minor, settings: settings, slots: slots)
             return { value, row in
                 var text = value.text
-                return text.withUTF8 { bytes($0, row) } ?? .failure("not an amount")
+                return text.withUTF8 { step($0, row) }
             }
         case .currency:
             return { value, _ in

@@ -303,7 +303,7 @@ final class ParallelMapper: @unchecked Sendable {
     let expectedFields: Int
     let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    init(compiled: CompiledMapping, file: String, expectedFields: Int, capacity: Int) {
+    init(compiled: CompiledMapping, file: String, expectedFields: Int) {
         self.compiled = compiled
         self.file = file
         self.expectedFields = expectedFields
@@ -378,7 +378,7 @@ final class MappingPipeline: @unchecked Sendable {
 
     init(reader: CSVReader, compiled: CompiledMapping, file: String, expectedFields: Int) {
         let reader = UncheckedReader(reader: reader)
-        let mapper = ParallelMapper(compiled: compiled, file: file, expectedFields: expectedFields, capacity: 0)
+        let mapper = ParallelMapper(compiled: compiled, file: file, expectedFields: expectedFields)
         let (read, mapped, spare) = (read, mapped, spare)
         let finished = finished
         // Dedicated threads: the stages block on their queues, which must not starve the

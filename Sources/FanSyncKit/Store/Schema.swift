@@ -81,6 +81,18 @@ enum Schema {
         Index(name: "people_first_seen", create: "CREATE INDEX people_first_seen ON people (store, first_seen_at)"),
     ]
 
+    /// Records in `peak_history` that a (row, address) pair was evidence for a rank,
+    /// keeping the higher rank when the pair is there already; `values` are the six
+    /// columns' expressions (parameters for the store, the old row for the trigger).
+    static func raisePeakHistory(values: String) -> String {
+        """
+        INSERT INTO peak_history (store, source, source_id, email, rank, import_id) VALUES (\(values))
+        ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+          rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END,
+          import_id = excluded.import_id
+        """
+    }
+
     static func ledgerIndexesV4(_ kind: RecordKind) -> String {
         let t = kind.table
         return """
@@ -89,11 +101,7 @@ enum Schema {
             CREATE TRIGGER \(t)_replaced AFTER UPDATE OF email, rank ON \(t)
             WHEN old.email IS NOT NULL AND (old.email IS NOT new.email OR old.rank > new.rank)
             BEGIN
-              INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
-              VALUES (old.store, old.source, old.source_id, old.email, old.rank, new.import_id)
-              ON CONFLICT (store, source, source_id, email) DO UPDATE SET
-                rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END,
-                import_id = excluded.import_id;
+                \(raisePeakHistory(values: "old.store, old.source, old.source_id, old.email, old.rank, new.import_id"));
             END;
             """
     }

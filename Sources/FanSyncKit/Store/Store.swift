@@ -26,9 +26,8 @@ public final class Store {
         var importID: Int64
         var kind: RecordKind
     }
-    private var landed = Set<Landed>()
-    private var lastLanded: Landed?
-    private var landedRows: [RecordKind: Int] = [:]
+    /// Rows landed per (import, kind) since the last refresh: its keys are what to refresh.
+    private var landed: [Landed: Int] = [:]
     private var bulkThresholds: [RecordKind: Int] = [:]
     private var setAsideIndexes: [Schema.Index] = []
     /// The fewest rows (landed, or people touched) that make a load a bulk load
@@ -114,23 +113,14 @@ public final class Store {
         statement.rewind()
         if lost, let email {
             if recordLoser == nil {
-                recordLoser = try db.prepare("""
-                    INSERT INTO peak_history (store, source, source_id, email, rank, import_id) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (store, source, source_id, email) DO UPDATE SET
-                      rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END,
-                      import_id = excluded.import_id
-                    """)
+                recordLoser = try db.prepare(Schema.raisePeakHistory(values: "?, ?, ?, ?, ?, ?"))
             }
             try recordLoser?.run([.text(storeName), .text(fact.source), .text(fact.sourceID), .text(email),
                                   .integer(rank), .integer(importID)])
         }
         let current = Landed(importID: importID, kind: fact.kind)
-        if current != lastLanded {
-            landed.insert(current)
-            lastLanded = current
-        }
-        landedRows[fact.kind, default: 0] += 1
-        if try landedRows[fact.kind] == bulkThreshold(fact.kind) {
+        landed[current, default: 0] += 1
+        if try landed[current] == bulkThreshold(fact.kind) {
             try setAside(Schema.ledgerEmailIndex(fact.kind))
             try setAside(Schema.ledgerImportIndex(fact.kind))
         }
@@ -163,8 +153,6 @@ public final class Store {
     /// rolled back (the rollback also brought back any index set aside).
     public func forgetLanded() {
         landed.removeAll()
-        lastLanded = nil
-        landedRows.removeAll()
         bulkThresholds.removeAll()
         setAsideIndexes.removeAll()
     }
@@ -204,13 +192,11 @@ public final class Store {
     public func refreshTouched() throws -> PeopleCounts {
         var counts = PeopleCounts()
         try restoreIndexes()
-        landedRows.removeAll()
         bulkThresholds.removeAll()
-        lastLanded = nil
         // Touched: the addresses of the rows these imports wrote, and the former
         // addresses they moved away from (kept in the history under the import's id).
-        let imports = Set(landed.map(\.importID))
-        for item in landed.sorted(by: { ($0.importID, $0.kind.table) < ($1.importID, $1.kind.table) }) {
+        let imports = Set(landed.keys.map(\.importID))
+        for item in landed.keys.sorted(by: { ($0.importID, $0.kind.table) < ($1.importID, $1.kind.table) }) {
             try db.prepare("""
                 INSERT INTO touched (store, email)
                 SELECT DISTINCT store, email FROM \(item.kind.table) WHERE import_id = ? AND email IS NOT NULL
@@ -505,24 +491,16 @@ final class PeopleWriter {
         func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
         func int(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
         let main = person.settlement.count == 1 ? person.settlement.first : nil
-        // Bound one by one: no array of values built per person.
-        var index: Int32 = 0
-        func bind(_ statement: Statement, _ value: SQLValue) throws {
-            index += 1
-            try statement.bind(index, value)
-        }
-        for value in [SQLValue.text(person.store), .text(person.email), .text(person.emailDisplay), text(person.name),
-                      text(person.firstName), text(person.lastName), text(person.phone), .text(person.type.name),
-                      .integer(Int64(person.type.rawValue)), text(person.subscriptionStatus),
-                      .integer(Int64(person.purchases)), int(person.firstPurchaseAt), int(person.lastPurchaseAt),
-                      .integer(person.isRepeat ? 1 : 0), text(main?.currency), int(main?.net), .text(person.firstSource),
-                      text(person.firstProduct), int(person.firstSeenAt), int(person.lastActivityAt),
-                      .text(person.sources.joined(separator: ",")), .text(tags), .integer(person.score), text(person.daw),
-                      text(person.genre), text(person.level), text(person.goals), text(person.imageURL), .text(hash)] {
-            try bind(upsertPerson, value)
-        }
-        try upsertPerson.step()
-        upsertPerson.rewind()
+        try upsertPerson.run([
+            .text(person.store), .text(person.email), .text(person.emailDisplay), text(person.name),
+            text(person.firstName), text(person.lastName), text(person.phone), .text(person.type.name),
+            .integer(Int64(person.type.rawValue)), text(person.subscriptionStatus), .integer(Int64(person.purchases)),
+            int(person.firstPurchaseAt), int(person.lastPurchaseAt), .integer(person.isRepeat ? 1 : 0),
+            text(main?.currency), int(main?.net), .text(person.firstSource), text(person.firstProduct),
+            int(person.firstSeenAt), int(person.lastActivityAt), .text(person.sources.joined(separator: ",")),
+            .text(tags), .integer(person.score), text(person.daw), text(person.genre), text(person.level),
+            text(person.goals), text(person.imageURL), .text(hash),
+        ])
         if previous != nil { try deleteTotals.run(key) }
         for (kind, totals) in [("charge", person.totals), ("settlement", person.settlement)] {
             for total in totals {
