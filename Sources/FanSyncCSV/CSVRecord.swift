@@ -59,6 +59,13 @@ public struct CSVRecord: Sendable, Equatable {
         return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<ends[index]])) }
     }
 
+    /// Calls `body` with the record's bytes and each field's end offset in them (field `i`
+    /// spans `ends[i - 1]..<ends[i]`, the first starting at 0): one borrow for a whole row.
+    @inlinable
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer { bytes in try ends.withUnsafeBufferPointer { try body(bytes, $0) } }
+    }
+
     /// All fields as strings.
     public var fields: [String] { (0..<count).map { self[$0] ?? "" } }
 

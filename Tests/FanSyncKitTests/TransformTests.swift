@@ -144,7 +144,65 @@ import Testing
             #expect(runBytes(datetime, "\u{A0}") == nil)
             #expect(run(datetime, "\u{A0}").isEmpty)
         }
-        #expect(runBytes(.trim, "x") == nil)
+        #expect(runBytes(.percent, "x") == nil)
+    }
+
+    /// Every chain the byte form compiles gives what the String chain gives, on inputs with the
+    /// trouble real exports carry; it may hand non-ASCII values back, but never ASCII ones.
+    @Test func byteChainsAgreeWithStringChains() {
+        let chains: [[Transform]] = [
+            [.trim], [.lowercase], [.trim, .lowercase], [.email], [.currency], [.phone(region: nil)],
+            [.datetime(zone: nil, order: .monthFirst)], [.datetime(zone: "Europe/Berlin", order: .dayFirst)],
+            [.split(",")], [.split(" | ")], [.split("")], [.trim, .split(";")],
+            [.map(["paid": "succeeded", "failed": "failed", "void": "", "k": "kelvin"], otherwise: nil)],
+            [.trim, .map(["paid": "succeeded", "pending": "pending"], otherwise: "_reject")],
+            [.map(["paid": "succeeded"], otherwise: "other"), .lowercase],
+            [.map(["paid": "Succeeded"], otherwise: nil), .trim, .map(["succeeded": "ok"], otherwise: nil)],
+            [.defaultValue("USD"), .currency], [.trim, .defaultValue("none")], [.nullIf(["N/A", "-", "K"]), .trim],
+            [.nullIf(["N/A"]), .integer], [.boolean], [.integer], [.trim, .boolean],
+            [.money(currencyField: nil, currency: "JPY", minor: false)],
+            [.money(currencyField: nil, currency: "USD", minor: true)],
+        ]
+        let inputs = ["x", "  Paid ", "PAID", "paid", "void", "Other", "Succeeded", " ", "\t\n", "N/A", " n/a ", "-", "K",
+                      "\u{212A}", "\u{A0}Paid\u{A0}", "\u{2003}x\u{3000}", "\u{85}", "Jos\u{E9}", "Jose\u{301} ",
+                      "\u{1680}", "\u{200B}x", "usd", " eur ", "USDX", "jpy", "  Ana@Example.COM ", "ana@example.com",
+                      "zo\u{EB}@ex\u{E4}mple.org", "bad@", "a,b, A ,,c", "ableton, Ableton ,ABLETON", "beats | Beats|x",
+                      "caf\u{E9}, CAF\u{C9}", "Yes", " off ", "maybe", "TRUE", "1", "+42", "-0", " 17 ", "4.2",
+                      "9223372036854775807", "9223372036854775808", "-9223372036854775808", "+", "12.50", "1,250",
+                      "2025-03-01 10:00:00", "3/1/2025 9:05", "1700000000", "2025-03-31T02:30:00", "+1 (555) 010-0000",
+                      "\u{FEFF}x", "x\u{0}"]
+        let settings = MappingSettings(normalizePhones: false)
+        var compared = 0
+        for chain in chains {
+            for input in inputs {
+                guard let bytes = runBytes(chain, input, settings: settings) else {
+                    Issue.record("\(chain) has no byte form")
+                    continue
+                }
+                let strings = runChain(chain, input, settings: settings)
+                if let bytes {
+                    #expect(bytes.shown == strings.shown, "\(chain) on \(input.debugDescription)")
+                    compared += 1
+                } else {
+                    #expect(!input.utf8.allSatisfy { $0 < 0x80 }, "\(chain) handed ASCII \(input.debugDescription) back")
+                }
+            }
+        }
+        // Non-ASCII values the byte form does decide (trimming, emails' white space, money) count too.
+        #expect(compared > chains.count * inputs.count * 3 / 4)
+        // Steps without a byte form leave the whole chain to the String path.
+        for chain: [Transform] in [[.join(" ")], [.trim, .percent], [.email, .trim]] {
+            if case .none = runBytes(chain, "x") {} else { Issue.record("\(chain) should have no byte form") }
+        }
+    }
+
+    @Test func byteTrimKnowsUnicodeWhiteSpace() {
+        for scalar in (0...0x3000).compactMap(Unicode.Scalar.init) {
+            let text = "\(scalar)x\(scalar)"
+            var input = text
+            let trimmed = input.withUTF8 { String(decoding: ByteText.trimmed($0), as: UTF8.self) }
+            #expect(trimmed == text.trimmed, "U+\(String(scalar.value, radix: 16))")
+        }
     }
 
     @Test func mapDefaultNullIfBooleanIntegerPercent() {

@@ -27,19 +27,14 @@ final class CompiledField {
     /// Money fields read other fields, so they run last.
     let runsLate: Bool
 
-    /// The byte form of the field's one step, when it reads one CSV column through a
-    /// single step that has one (money, datetime).
-    let byteStep: ByteStep?
-
     init(name: String, slot: Int, reader: Reader, joinSeparator: String?,
-         steps: [(FieldValue, RowContext) -> StepResult], byteStep: ByteStep? = nil, required: Bool,
+         steps: [(FieldValue, RowContext) -> StepResult], required: Bool,
          invalidLeavesEmpty: Bool, allowed: Set<String>?, runsLate: Bool) {
         self.name = name
         self.slot = slot
         self.reader = reader
         if case .columns(let positions, _) = reader { self.positions = positions } else { self.positions = [] }
         self.joinSeparator = joinSeparator
-        self.byteStep = positions.count == 1 && joinSeparator == nil && allowed == nil ? byteStep : nil
         self.steps = steps
         self.required = required
         self.invalidLeavesEmpty = invalidLeavesEmpty
@@ -59,6 +54,21 @@ final class CompiledField {
     }
 }
 
+/// How the CSV loop runs one field, in plain numbers: the loop walks these without
+/// touching a class or a closure (each would be retained and released per row).
+struct FieldPlan {
+    /// The field's index in ``CompiledMapping/fields`` (for the String path and issues).
+    var field: Int
+    var slot: Int
+    /// The field's columns, as a range of ``CompiledMapping/planPositions``.
+    var positions: Range<Int>
+    /// The byte chain, as a range of ``CompiledMapping/planOps``; nil when the field takes the String path.
+    var ops: Range<Int>?
+    var required: Bool
+    /// The field has a fixed set of values to check.
+    var checked: Bool
+}
+
 /// A ``Mapping`` bound to one file's header (CSV) or shape (JSON), ready to apply per row.
 public struct CompiledMapping {
     public let mapping: Mapping
@@ -69,6 +79,11 @@ public struct CompiledMapping {
     /// The slots hashed into the key when the source has no id (all when empty).
     let keySlots: [Int]
     let slotCount: Int
+    /// The CSV loop's view of `fields` (same order), their columns and their byte chains.
+    let plans: [FieldPlan]
+    let planPositions: [Int]
+    let planOps: [ByteOp]
+    let tables: ByteTables
     /// Notices from binding, such as optional columns the file lacks.
     public private(set) var notices: [String] = []
 
@@ -125,21 +140,40 @@ public struct CompiledMapping {
         for (slot, name) in names.enumerated() { slots[name] = slot }
         slotCount = names.count
         if case .hash(let fields) = mapping.key { keySlots = fields.compactMap { slots[$0] } } else { keySlots = [] }
-        var compiled: [CompiledField] = []
+        var compiled: [(field: CompiledField, ops: [ByteOp]?)] = []
+        var tables = ByteTables.Builder(settings: settings)
         for field in mapping.fields {
             guard let slot = slots[field.name] else { continue }
             var join: String?
             if case .join(let separator)? = field.transforms.first { join = separator }
             let runsLate = field.transforms.contains { if case .money = $0 { return true } else { return false } }
-            compiled.append(CompiledField(
+            let allowed = mapping.record.schema[slot].allowed.map(Set.init)
+            compiled.append((CompiledField(
                 name: field.name, slot: slot, reader: try reader(field), joinSeparator: join,
                 steps: field.transforms.map { $0.compile(settings: settings, slots: slots) },
-                byteStep: field.transforms.count == 1 ? field.transforms[0].compileBytes(settings: settings, slots: slots) : nil,
                 required: field.required,
                 invalidLeavesEmpty: field.invalidLeavesEmpty,
-                allowed: mapping.record.schema[slot].allowed.map(Set.init), runsLate: runsLate))
+                allowed: allowed, runsLate: runsLate),
+                tables.compile(field.transforms, slots: slots, slot: slot, allowed: allowed)))
         }
-        fields = compiled.filter { !$0.runsLate } + compiled.filter(\.runsLate)
+        compiled = compiled.filter { !$0.field.runsLate } + compiled.filter(\.field.runsLate)
+        fields = compiled.map(\.field)
+        var plans: [FieldPlan] = [], positions: [Int] = [], ops: [ByteOp] = []
+        for (index, (field, chain)) in compiled.enumerated() {
+            let columns = positions.count..<(positions.count + field.positions.count)
+            positions += field.positions
+            var range: Range<Int>?
+            if let chain, field.joinSeparator == nil {
+                range = ops.count..<(ops.count + chain.count)
+                ops += chain
+            }
+            plans.append(FieldPlan(field: index, slot: field.slot, positions: columns, ops: range,
+                                   required: field.required, checked: field.allowed != nil))
+        }
+        self.plans = plans
+        planPositions = positions
+        planOps = ops
+        self.tables = ByteTables(tables)
     }
 
     /// Maps one CSV record; `file` is the name used in provenance and issues.
@@ -149,54 +183,97 @@ public struct CompiledMapping {
             return .failure(RowIssue(file: file, line: line, reason: .fieldCount(expected: expectedFields, found: record.count)))
         }
         var context = RowContext(values: Self.emptyValues(slotCount))
-        for field in fields {
-            var chosen: String?
-            var column: Int?
-            if let byteStep = field.byteStep {
-                // Money and dates straight from the record's bytes (no String unless the row is rejected).
-                let position = field.positions[0]
-                let outcome = record.withField(position) { raw -> StepResult?? in
-                    raw.isEmpty ? .some(nil) : byteStep(raw.assumingMemoryBound(to: UInt8.self), context)
-                }
-                switch outcome {
-                case .some(.some(nil)), nil:
-                    // An empty column: as if no column had a value.
-                    if let issue = fill(field, raw: nil, column: position + 1, context: &context, file: file, line: line) {
-                        return .failure(issue)
-                    }
-                    continue
-                case .some(.some(.some(let result))):
-                    if let issue = settle(field, result, raw: { record[position] ?? "" }, column: position + 1,
-                                          context: &context, file: file, line: line) {
-                        return .failure(issue)
-                    }
-                    continue
-                case .some(.none):
-                    break  // outside ASCII: the String path below
-                }
+        var key: String?
+        let tables = self.tables
+        let issue = record.withBytes { bytes, ends -> RowIssue? in
+            func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]])
             }
-            if let separator = field.joinSeparator {
-                var parts: [String] = []
-                for position in field.positions {
-                    let part = (record[position] ?? "").trimmed
-                    if !part.isEmpty { parts.append(part); column = column ?? position + 1 }
-                }
-                chosen = parts.isEmpty ? nil : parts.joined(separator: separator)
-            } else {
-                for position in field.positions where record.withField(position, { !$0.isEmpty }) == true {
-                    chosen = record[position]
-                    column = position + 1
-                    break
-                }
+            if let keyPosition {
+                let raw = field(keyPosition)
+                let trimmed = ByteText.trimmed(raw)
+                key = String(decoding: trimmed, as: UTF8.self)
             }
-            if let issue = fill(field, raw: chosen, column: column ?? field.positions.first.map { $0 + 1 },
-                                context: &context, file: file, line: line) {
-                return .failure(issue)
+            return withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(slotCount, 1)) { exponents -> RowIssue? in
+                exponents.initialize(repeating: -1)
+                return plans.withUnsafeBufferPointer { plans -> RowIssue? in
+                    planOps.withUnsafeBufferPointer { ops -> RowIssue? in
+                        planPositions.withUnsafeBufferPointer { positions -> RowIssue? in
+                            for plan in plans {
+                                guard let chain = plan.ops else {
+                                    if let issue = fillFromRecord(fields[plan.field], record, context: &context, file: file, line: line) {
+                                        return issue
+                                    }
+                                    continue
+                                }
+                                // The first column with a value.
+                                var chosen = -1
+                                for position in positions[plan.positions] where ends[position] > (position == 0 ? 0 : ends[position - 1]) {
+                                    chosen = position
+                                    break
+                                }
+                                guard chosen >= 0 else {
+                                    if plan.required {
+                                        let column = plan.positions.isEmpty ? nil : positions[plan.positions.lowerBound] + 1
+                                        return fill(fields[plan.field], raw: nil, column: column, context: &context, file: file, line: line)
+                                    }
+                                    continue
+                                }
+                                let raw = field(chosen)
+                                switch tables.run(UnsafeBufferPointer(rebasing: ops[chain]), raw, exponents: exponents, row: &context) {
+                                case .interned(let text) where !plan.checked || tables.textAllowed[text]:
+                                    context.values[plan.slot] = .text(tables.texts[text])
+                                case .done(.value(let value)) where !plan.checked:
+                                    context.values[plan.slot] = value
+                                case .interned(let text):
+                                    if let issue = settle(fields[plan.field], .value(.text(tables.texts[text])),
+                                                          raw: { String(decoding: raw, as: UTF8.self) }, column: chosen + 1,
+                                                          context: &context, file: file, line: line) {
+                                        return issue
+                                    }
+                                case .done(let result):
+                                    if let issue = settle(fields[plan.field], result, raw: { String(decoding: raw, as: UTF8.self) },
+                                                          column: chosen + 1, context: &context, file: file, line: line) {
+                                        return issue
+                                    }
+                                case .useStrings:
+                                    if let issue = fill(fields[plan.field], raw: String(decoding: raw, as: UTF8.self), column: chosen + 1,
+                                                        context: &context, file: file, line: line) {
+                                        return issue
+                                    }
+                                }
+                            }
+                            return nil
+                        }
+                    }
+                }
             }
         }
-        var key: String?
-        if let keyPosition { key = record[keyPosition]?.trimmed }
+        if let issue { return .failure(issue) }
         return finish(context, key: key, file: file, line: line)
+    }
+
+    /// A field on the String path: joined columns, or a chain with a step that has no byte form.
+    private func fillFromRecord(_ field: CompiledField, _ record: CSVRecord, context: inout RowContext,
+                                file: String, line: Int) -> RowIssue? {
+        var chosen: String?
+        var column: Int?
+        if let separator = field.joinSeparator {
+            var parts: [String] = []
+            for position in field.positions {
+                let part = (record[position] ?? "").trimmed
+                if !part.isEmpty { parts.append(part); column = column ?? position + 1 }
+            }
+            chosen = parts.isEmpty ? nil : parts.joined(separator: separator)
+        } else {
+            for position in field.positions where record.withField(position, { !$0.isEmpty }) == true {
+                chosen = record[position]
+                column = position + 1
+                break
+            }
+        }
+        return fill(field, raw: chosen, column: column ?? field.positions.first.map { $0 + 1 },
+                    context: &context, file: file, line: line)
     }
 
     /// Maps one JSON element.

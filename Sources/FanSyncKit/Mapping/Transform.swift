@@ -209,38 +209,7 @@ public struct MappingSettings: Sendable {
     }
 }
 
-/// A step that reads a field's raw UTF-8 bytes instead of a String (money and dates,
-/// which become numbers: no String is made for them). Returns nil to ask for the
-/// String path (bytes outside ASCII, where the String rules of trimming apply).
-typealias ByteStep = (UnsafeBufferPointer<UInt8>, RowContext) -> StepResult?
-
 extension Transform {
-    /// The byte form of this step, for the steps that have one; it gives exactly what
-    /// ``compile(settings:slots:)`` gives for ASCII input.
-    func compileBytes(settings: MappingSettings, slots: [String: Int]) -> ByteStep? {
-        switch self {
-        case .money(let field, let fixed, let minor):
-            let step = Self.money(currencyField: field, currency: fixed, minor: minor, settings: settings, slots: slots)
-            return { bytes, row in step(bytes, row) }
-        case .datetime(let zoneName, let order):
-            let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
-            return { bytes, _ in
-                var blank = true
-                for byte in bytes {
-                    if byte >= 0x80 { return nil }
-                    if !(byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)) { blank = false }
-                }
-                if blank { return .empty }
-                guard let seconds = UTCTime.parse(bytes: bytes, zone: zone, order: order) else {
-                    return .failure("not a date and time in a supported format")
-                }
-                return .value(.timestamp(seconds))
-            }
-        default:
-            return nil
-        }
-    }
-
     /// The money step over UTF-8 bytes: the amount's minor units by the exponent of a
     /// fixed currency or of the row's currency field (or the configured default).
     private static func money(currencyField field: String?, currency fixed: String?, minor: Bool,

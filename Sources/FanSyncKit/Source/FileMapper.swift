@@ -108,7 +108,8 @@ public enum FileMapper {
             while let batch = try nextBatch(pipeline) {
                 for index in 0..<batch.count {
                     report.read += 1
-                    switch batch.results[index] {
+                    // Moved out, not copied: the fact's strings are not retained again.
+                    switch batch.results[index].take() {
                     case .success(let fact):
                         report.accepted += 1
                         for slot in phoneSlots {

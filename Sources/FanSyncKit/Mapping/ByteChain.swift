@@ -1,0 +1,471 @@
+import Foundation
+
+/// A field's transform chain compiled to run over the column's UTF-8 bytes.
+///
+/// The String chain (``Transform/compile(settings:slots:)``) calls one closure per
+/// step on a `FieldValue`, and every call retains and releases the closure, the
+/// value's storage and the row: about a hundred atomic reference-count operations a
+/// payments row, which profiling showed to be a third of mapping's time. This form
+/// keeps the value as a slice of the record's bytes while steps only narrow or pick
+/// it (trim, null_if, default, map), and makes at most one String, at the step that
+/// gives the final value. Its operations carry only numbers; the tables they read
+/// (map entries, separators, zones) live in ``ByteTables``.
+///
+/// It gives exactly what the String chain gives, or says it cannot (``ByteOutcome/useStrings``)
+/// for values where only the String rules are sure to be right (non-ASCII text that
+/// would be case-mapped or compared, `percent`): the caller then runs the String chain.
+/// `TransformTests.byteChainsAgreeWithStringChains` holds the two forms to that.
+enum ByteOp {
+    // Steps after which the value is still bytes.
+    case trim
+    /// Empty when the trimmed value is one of the table's values (index in ``ByteTables/nullIfs``).
+    case nullIf(Int)
+    /// The interned text (index in ``ByteTables/texts``) when the value is empty.
+    case defaultValue(Int)
+    /// Index in ``ByteTables/maps``.
+    case map(Int)
+
+    // Steps that give the final value (last in a chain).
+    case lowercase
+    case email
+    /// Records the code's exponent for the money fields that read this slot.
+    case currency(slot: Int)
+    /// `fixedExponent` is -1 when the exponent comes from `currencySlot`.
+    case money(currencySlot: Int, fixedExponent: Int, minor: Bool)
+    /// Index in ``ByteTables/zones``.
+    case datetime(zone: Int, order: UTCTime.SlashOrder)
+    /// Index in ``ByteTables/separators``.
+    case split(Int)
+    /// Index in ``ByteTables/regions``.
+    case phone(region: Int)
+    case boolean
+    case integer
+
+    /// Whether the value is still bytes after this step.
+    var narrows: Bool {
+        switch self {
+        case .trim, .nullIf, .defaultValue, .map: return true
+        default: return false
+        }
+    }
+}
+
+/// What a byte chain made of a value.
+enum ByteOutcome {
+    case done(StepResult)
+    /// The value is the interned text at this index in ``ByteTables/texts`` (no String made).
+    case interned(Int)
+    /// The String chain must decide (see ``ByteOp``).
+    case useStrings
+}
+
+/// The tables byte chains read: built once per compiled mapping, read-only after.
+final class ByteTables: @unchecked Sendable {
+    struct MapTable {
+        /// Lower-cased ASCII keys (a non-ASCII key can never equal an ASCII value's lower-cased form).
+        var keys: [[UInt8]]
+        /// Each key's replacement, as an index in `texts` (an empty replacement makes the value empty).
+        var values: [Int]
+        /// Unlisted values: -1 keeps them, -2 rejects them, otherwise an index in `texts`.
+        var otherwise: Int
+    }
+
+    /// Interned replacement texts (map values, defaults), and copies of their bytes that
+    /// stay put until the tables go (the chains point into them).
+    let texts: [String]
+    private let textBytes: [UnsafeMutableBufferPointer<UInt8>]
+    /// Per interned text: whether the field that interned it allows it (true when it has no fixed set).
+    let textAllowed: [Bool]
+    let maps: [MapTable]
+    /// The NFC forms of null_if values, as bytes (Swift compares Strings by canonical equivalence,
+    /// so an ASCII value equals a String exactly when it equals that String's NFC bytes).
+    let nullIfs: [[[UInt8]]]
+    let separators: [[UInt8]]
+    /// nil for UTC (no offset to look up).
+    let zones: [TimeZone?]
+    let regions: [String]
+    let normalizePhones: Bool
+    /// The configured default currency's exponent, or -1.
+    let defaultCurrencyExponent: Int
+
+    /// Collects the tables while a mapping's chains are compiled. (The tables themselves are
+    /// constants: a class's variables would be checked for exclusive access on every read.)
+    struct Builder {
+        var texts: [String] = []
+        var textAllowed: [Bool] = []
+        var maps: [MapTable] = []
+        var nullIfs: [[[UInt8]]] = []
+        var separators: [[UInt8]] = []
+        var zones: [TimeZone?] = []
+        var regions: [String] = []
+        let settings: MappingSettings
+
+        init(settings: MappingSettings) { self.settings = settings }
+
+        /// Compiles `transforms` for a field whose fixed set of values is `allowed`; nil when the
+        /// chain has a step without a byte form (`join`, `percent`) or a final step before its end.
+        mutating func compile(_ transforms: [Transform], slots: [String: Int], slot: Int,
+                              allowed: Set<String>?) -> [ByteOp]? {
+            var ops: [ByteOp] = []
+            func intern(_ text: String) -> Int {
+                texts.append(text)
+                textAllowed.append(allowed?.contains(text) ?? true)
+                return texts.count - 1
+            }
+            for transform in transforms {
+                if let last = ops.last, !last.narrows { return nil }
+                switch transform {
+                case .trim: ops.append(.trim)
+                case .lowercase: ops.append(.lowercase)
+                case .email: ops.append(.email)
+                case .currency: ops.append(.currency(slot: slot))
+                case .money(let field, let fixed, let minor):
+                    ops.append(.money(currencySlot: field.flatMap { slots[$0] } ?? -1,
+                                      fixedExponent: fixed.flatMap(Currency.exponent(of:)) ?? -1, minor: minor))
+                case .datetime(let zoneName, let order):
+                    let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
+                    zones.append(zone.identifier == "UTC" || zone.identifier == "GMT" ? nil : zone)
+                    ops.append(.datetime(zone: zones.count - 1, order: order))
+                case .split(let separator):
+                    separators.append(Array(separator.utf8))
+                    ops.append(.split(separators.count - 1))
+                case .phone(let region):
+                    regions.append(region ?? settings.region)
+                    ops.append(.phone(region: regions.count - 1))
+                case .boolean: ops.append(.boolean)
+                case .integer: ops.append(.integer)
+                case .nullIf(let values):
+                    nullIfs.append(values.map { Array($0.precomposedStringWithCanonicalMapping.utf8) })
+                    ops.append(.nullIf(nullIfs.count - 1))
+                case .defaultValue(let fallback):
+                    ops.append(.defaultValue(intern(fallback)))
+                case .map(let table, let otherwise):
+                    // Keys by their NFC form, as Swift compares Strings; one that is not ASCII then
+                    // can never equal an ASCII value (other values go to the String rules).
+                    var keys: [[UInt8]] = [], values: [Int] = []
+                    for (key, value) in table.sorted(by: { $0.key < $1.key }) {
+                        let canonical = Array(key.precomposedStringWithCanonicalMapping.utf8)
+                        guard canonical.allSatisfy({ $0 < 0x80 }) else { continue }
+                        keys.append(canonical)
+                        values.append(intern(value))
+                    }
+                    let rest = otherwise.map { $0 == "_reject" ? -2 : intern($0) } ?? -1
+                    maps.append(MapTable(keys: keys, values: values, otherwise: rest))
+                    ops.append(.map(maps.count - 1))
+                case .join, .percent:
+                    return nil
+                }
+            }
+            return ops
+        }
+    }
+
+    deinit {
+        for bytes in textBytes { bytes.deallocate() }
+    }
+
+    init(_ builder: Builder) {
+        texts = builder.texts
+        textBytes = builder.texts.map { text in
+            let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.utf8.count)
+            _ = bytes.initialize(from: text.utf8)
+            return bytes
+        }
+        textAllowed = builder.textAllowed
+        maps = builder.maps
+        nullIfs = builder.nullIfs
+        separators = builder.separators
+        zones = builder.zones
+        regions = builder.regions
+        normalizePhones = builder.settings.normalizePhones
+        defaultCurrencyExponent = builder.settings.defaultCurrency.flatMap {
+            Currency.exponent(of: $0) ?? Currency.exponent(of: $0.uppercased())
+        } ?? -1
+    }
+
+    /// Runs `ops` over `input` (a column's bytes, not empty). `exponents` holds, per slot,
+    /// the exponent a currency step found in this row (-1 where none did); `row` is the row
+    /// so far, for money whose currency came another way.
+    func run(_ ops: UnsafeBufferPointer<ByteOp>, _ input: UnsafeBufferPointer<UInt8>,
+             exponents: UnsafeMutableBufferPointer<Int8>, row: inout RowContext) -> ByteOutcome {
+        var value = input
+        /// The interned text `value` points into, or -1.
+        var interned = -1
+        for op in ops {
+            switch op {
+            case .trim:
+                let trimmed = ByteText.trimmed(value)
+                if trimmed.isEmpty { return .done(.empty) }
+                if trimmed.count != value.count { interned = -1 }
+                value = trimmed
+            case .nullIf(let table):
+                let trimmed = ByteText.trimmed(value)
+                guard ByteText.isASCII(trimmed) else { return .useStrings }
+                if nullIfs[table].contains(where: { ByteText.equal(trimmed, $0) }) { return .done(.empty) }
+            case .defaultValue(let text):
+                if value.isEmpty { (value, interned) = (bytes(ofText: text), text) }
+            case .map(let index):
+                let key = ByteText.trimmed(value)
+                guard ByteText.isASCII(key) else { return .useStrings }
+                let table = maps[index]
+                var found = -1
+                for (position, candidate) in table.keys.enumerated()
+                where candidate.count == key.count && ByteText.equalIgnoringASCIICase(key, candidate) {
+                    found = table.values[position]
+                    break
+                }
+                if found < 0 {
+                    if table.otherwise == -2 { return .done(.failure("value not in the mapping's table")) }
+                    found = table.otherwise
+                }
+                if found >= 0 {
+                    if texts[found].isEmpty { return .done(.empty) }
+                    (value, interned) = (bytes(ofText: found), found)
+                }
+            case .lowercase:
+                guard ByteText.isASCII(value) else { return .useStrings }
+                return .done(.value(.text(ByteText.string(value, mapping: ByteText.lower))))
+            case .email:
+                return email(value)
+            case .currency(let slot):
+                let code = ByteText.trimmed(value)
+                if code.isEmpty { return .done(.empty) }
+                guard ByteText.isASCII(code) else { return .useStrings }
+                let upper = ByteText.string(code, mapping: ByteText.upper)
+                guard let exponent = Currency.exponent(of: upper) else {
+                    return .done(.failure("not an ISO 4217 currency code"))
+                }
+                exponents[slot] = Int8(exponent)
+                return .done(.value(.text(upper)))
+            case .money(let currencySlot, let fixedExponent, let minor):
+                var exponent = fixedExponent
+                if exponent < 0 {
+                    exponent = currencySlot >= 0 ? Int(exponents[currencySlot]) : -1
+                    if exponent < 0, let code = row.text(at: currencySlot) {
+                        exponent = Currency.exponent(of: code) ?? Currency.exponent(of: code.uppercased()) ?? -1
+                    } else if exponent < 0 {
+                        exponent = defaultCurrencyExponent
+                    }
+                    if exponent < 0 { return .done(.failure("no valid currency for this amount")) }
+                }
+                switch Money.minorUnits(bytes: value, exponent: minor ? 0 : exponent) {
+                case .success(let amount): return .done(.value(.money(amount)))
+                case .failure(let failure): return .done(.failure(failure.description))
+                }
+            case .datetime(let zone, let order):
+                guard ByteText.isASCII(value) else { return .useStrings }
+                if ByteText.trimmed(value).isEmpty { return .done(.empty) }
+                guard let seconds = UTCTime.parse(bytes: value, zone: zones[zone], order: order) else {
+                    return .done(.failure("not a date and time in a supported format"))
+                }
+                return .done(.value(.timestamp(seconds)))
+            case .split(let index):
+                return split(value, separator: separators[index])
+            case .phone(let region):
+                let raw = ByteText.trimmed(value)
+                if raw.isEmpty { return .done(.empty) }
+                let text = String(decoding: raw, as: UTF8.self)
+                guard normalizePhones else { return .done(.value(.phone(text, .unchecked))) }
+                switch PhoneNormalizer.normalize(text, region: regions[region]) {
+                case .valid(let e164): return .done(.value(.phone(e164, .valid)))
+                case .invalid(let kept): return .done(.value(.phone(kept, .invalid)))
+                }
+            case .boolean:
+                let word = ByteText.trimmed(value)
+                if word.isEmpty { return .done(.empty) }
+                guard ByteText.isASCII(word), word.count <= 5 else {
+                    return ByteText.isASCII(word) ? .done(.failure("not a yes/no value")) : .useStrings
+                }
+                switch ByteText.string(word, mapping: ByteText.lower) {
+                case "true", "yes", "y", "1", "t", "on": return .done(.value(.bool(true)))
+                case "false", "no", "n", "0", "f", "off": return .done(.value(.bool(false)))
+                default: return .done(.failure("not a yes/no value"))
+                }
+            case .integer:
+                let digits = ByteText.trimmed(value)
+                if digits.isEmpty { return .done(.empty) }
+                guard ByteText.isASCII(digits) else { return .useStrings }
+                return .done(ByteText.integer(digits).map { .value(.integer($0)) } ?? .failure("not a whole number"))
+            }
+        }
+        if interned >= 0 { return .interned(interned) }
+        return .done(.value(.text(String(decoding: value, as: UTF8.self))))
+    }
+
+    private func bytes(ofText index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(textBytes[index])
+    }
+
+    private func email(_ value: UnsafeBufferPointer<UInt8>) -> ByteOutcome {
+        let original = ByteText.trimmed(value)
+        if original.isEmpty { return .done(.empty) }
+        var upper = false
+        for byte in original {
+            if byte >= 0x80 { return .useStrings }
+            if byte >= 0x41 && byte <= 0x5A { upper = true }
+        }
+        let display = String(decoding: original, as: UTF8.self)
+        if !upper {
+            // Already its own normal form: both share one storage.
+            guard Email.asciiShapeIsValid(original) else { return .done(.failure("not a valid email address")) }
+            return .done(.value(.email(normalized: display, original: display)))
+        }
+        var valid = false
+        let lowered = String(unsafeUninitializedCapacity: original.count) { output in
+            for index in original.indices { output[index] = ByteText.lower(original[index]) }
+            valid = Email.asciiShapeIsValid(UnsafeBufferPointer(rebasing: output[..<original.count]))
+            return original.count
+        }
+        guard valid else { return .done(.failure("not a valid email address")) }
+        return .done(.value(.email(normalized: lowered, original: display)))
+    }
+
+    /// Labels split on `separator`, trimmed, empties dropped, duplicates (ASCII case
+    /// ignored) dropped keeping the first spelling. Non-ASCII labels go to the String rules,
+    /// which compare them by Unicode lower case.
+    private func split(_ value: UnsafeBufferPointer<UInt8>, separator: [UInt8]) -> ByteOutcome {
+        var labels: [String] = []
+        func add(_ part: UnsafeBufferPointer<UInt8>) -> Bool {
+            let label = ByteText.trimmed(part)
+            if label.isEmpty { return true }
+            guard ByteText.isASCII(label) else { return false }
+            for var kept in labels where kept.utf8.count == label.count {
+                if kept.withUTF8({ ByteText.equalIgnoringASCIICase($0, label) }) { return true }
+            }
+            if labels.isEmpty { labels.reserveCapacity(4) }
+            labels.append(String(decoding: label, as: UTF8.self))
+            return true
+        }
+        if separator.isEmpty {
+            guard add(value) else { return .useStrings }
+        } else {
+            var start = 0, index = 0
+            let last = value.count - separator.count
+            while index <= last {
+                if value[index] == separator[0]
+                    && separator.indices.allSatisfy({ value[index + $0] == separator[$0] }) {
+                    guard add(UnsafeBufferPointer(rebasing: value[start..<index])) else { return .useStrings }
+                    index += separator.count
+                    start = index
+                } else {
+                    index += 1
+                }
+            }
+            guard add(UnsafeBufferPointer(rebasing: value[start...])) else { return .useStrings }
+        }
+        return .done(labels.isEmpty ? .empty : .value(.list(labels)))
+    }
+}
+
+/// Byte-level text helpers with the String rules' answers.
+enum ByteText {
+    /// Without leading and trailing Unicode `White_Space` (what `String.trimmed` removes),
+    /// recognized in UTF-8: the ASCII ones, U+0085, U+00A0, U+1680, U+2000–U+200A,
+    /// U+2028, U+2029, U+202F, U+205F and U+3000.
+    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var lower = 0, upper = bytes.count
+        while lower < upper {
+            let length = spaceLength(bytes, at: lower, limit: upper)
+            if length == 0 { break }
+            lower += length
+        }
+        while upper > lower {
+            let length = spaceLengthBefore(bytes, end: upper, limit: lower)
+            if length == 0 { break }
+            upper -= length
+        }
+        return lower == 0 && upper == bytes.count ? bytes : UnsafeBufferPointer(rebasing: bytes[lower..<upper])
+    }
+
+    /// The length of the white space starting at `index`, or 0.
+    @inline(__always)
+    private static func spaceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, limit: Int) -> Int {
+        let byte = bytes[index]
+        if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) { return 1 }
+        if byte < 0x80 { return 0 }
+        for length in 2...3 where index + length <= limit
+            && isSpace(UnsafeBufferPointer(rebasing: bytes[index..<(index + length)])) {
+            return length
+        }
+        return 0
+    }
+
+    /// The length of the white space ending at `end`, or 0.
+    @inline(__always)
+    private static func spaceLengthBefore(_ bytes: UnsafeBufferPointer<UInt8>, end: Int, limit: Int) -> Int {
+        let byte = bytes[end - 1]
+        if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) { return 1 }
+        if byte < 0x80 { return 0 }
+        for length in 2...3 where end - length >= limit
+            && isSpace(UnsafeBufferPointer(rebasing: bytes[(end - length)..<end])) {
+            return length
+        }
+        return 0
+    }
+
+    /// Whether `bytes` is exactly one non-ASCII white-space character.
+    private static func isSpace(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if bytes.count == 2 { return bytes[0] == 0xC2 && (bytes[1] == 0x85 || bytes[1] == 0xA0) }
+        switch (bytes[0], bytes[1], bytes[2]) {
+        case (0xE1, 0x9A, 0x80), (0xE3, 0x80, 0x80): return true   // U+1680, U+3000
+        case (0xE2, 0x80, let last): return last <= 0x8A || last == 0xA8 || last == 0xA9 || last == 0xAF
+        case (0xE2, 0x81, 0x9F): return true   // U+205F
+        default: return false
+        }
+    }
+
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where byte >= 0x80 { return false }
+        return true
+    }
+
+    static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+    static func upper(_ byte: UInt8) -> UInt8 { byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte }
+
+    /// A String of `bytes` with `map` applied to each (ASCII case mapping).
+    @inline(__always)
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, mapping map: (UInt8) -> UInt8) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { output in
+            for index in bytes.indices { output[index] = map(bytes[index]) }
+            return bytes.count
+        }
+    }
+
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ other: [UInt8]) -> Bool {
+        bytes.count == other.count && bytes.elementsEqual(other)
+    }
+
+    /// `bytes` lower-cased equals `lowered` (which is lower case).
+    static func equalIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowered: [UInt8]) -> Bool {
+        for index in bytes.indices where lower(bytes[index]) != lowered[index] { return false }
+        return true
+    }
+
+    static func equalIgnoringASCIICase(_ one: UnsafeBufferPointer<UInt8>, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in one.indices where lower(one[index]) != lower(other[index]) { return false }
+        return true
+    }
+
+    /// What `Int64(String)` reads: an optional sign and decimal digits, in range.
+    static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var index = 0
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            index = 1
+        }
+        guard index < bytes.count else { return nil }
+        var value: Int64 = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            let digit = Int64(byte - 0x30)
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            guard !overflow, !overflow2 else { return nil }
+            value = next
+            index += 1
+        }
+        return value
+    }
+}
