@@ -97,8 +97,8 @@ public enum FileMapper {
             var report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
             report.notices = compiled.notices
             let expected = header.count
-            // Three stages overlap: one thread reads batches of records, another maps them on every
-            // core (mapping is a pure function of the row; libphonenumber alone costs ~14 µs a
+            // Three stages overlap: one thread reads batches of records, a thread per core maps
+            // them (mapping is a pure function of the row; libphonenumber alone costs ~14 µs a
             // number), and this thread hands the facts on in file order while the next batches are
             // read and mapped.
             // Only phone fields can hold an invalid number (looking at every value cost a copy each).
@@ -108,8 +108,9 @@ public enum FileMapper {
             while let batch = try nextBatch(pipeline) {
                 for index in 0..<batch.count {
                     report.read += 1
-                    // Moved out, not copied: the fact's strings are not retained again.
-                    switch batch.results[index].take() {
+                    // Copied, not moved out: the batch keeps the fact until it is mapped again,
+                    // so a mapping thread frees it and this thread only hands it on.
+                    switch batch.results[index] {
                     case .success(let fact):
                         report.accepted += 1
                         for slot in phoneSlots {
@@ -295,71 +296,39 @@ final class RejectsFile {
     }
 }
 
-/// Maps a batch of records on all cores. The compiled mapping is immutable and
-/// its steps are pure (libphonenumber is thread-safe), so each worker maps its
-/// own slice and writes its own slots of `results`.
-final class ParallelMapper: @unchecked Sendable {
-    let compiled: CompiledMapping
-    let file: String
-    let expectedFields: Int
-    let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-
-    init(compiled: CompiledMapping, file: String, expectedFields: Int) {
-        self.compiled = compiled
-        self.file = file
-        self.expectedFields = expectedFields
-    }
-
-    /// Maps `batch.records[0..<batch.count]` into `batch.results`.
-    func map(_ batch: MappingPipeline.Batch) {
-        let count = batch.count
-        guard count > 0 else { return }
-        // Small batches are not worth a thread hop.
-        if count < 64 || workers == 1 {
-            for index in 0..<count {
-                batch.results[index] = compiled.apply(batch.records[index], file: file, expectedFields: expectedFields)
-            }
-            return
-        }
-        let slices = workers
-        batch.results.withUnsafeMutableBufferPointer { output in
-            let base = UncheckedBuffer(pointer: output)
-            batch.records.withUnsafeBufferPointer { input in
-                let source = UncheckedInput(pointer: input)
-                DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                    let lower = count * slice / slices, upper = count * (slice + 1) / slices
-                    for index in lower..<upper {
-                        base.pointer[index] = self.compiled.apply(source.pointer[index], file: self.file,
-                                                                  expectedFields: self.expectedFields)
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Buffers handed to worker threads that write disjoint slots.
-struct UncheckedBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutableBufferPointer<Result<Fact, RowIssue>?>
-}
-
-struct UncheckedInput: @unchecked Sendable {
-    let pointer: UnsafeBufferPointer<CSVRecord>
-}
-
-/// Reads, maps and hands on batches of CSV records in three overlapping stages,
-/// each batch passing from stage to stage through a queue of one, so
-/// memory stays at a few batches whatever the file's size.
+/// Reads, maps and hands on batches of CSV records in overlapping stages: one thread
+/// reads batches, one mapping thread per core maps whole batches (the compiled mapping is
+/// immutable and its steps are pure; libphonenumber is thread-safe), and the consumer
+/// takes them back in file order. A fixed number of batches circulates, so memory stays
+/// at a few batches whatever the file's size.
+///
+/// (Splitting each batch across the cores instead made every batch wait for its slowest
+/// half, and with the reader on one of two cores that half was often the one sharing it.)
 final class MappingPipeline: @unchecked Sendable {
-    /// One batch of mapped rows, in file order.
+    /// One batch of rows, in file order.
     final class Batch: @unchecked Sendable {
         var records: [CSVRecord]
+        /// The mapped rows. A batch keeps the facts it last held until it is mapped again,
+        /// so they are freed by a mapping thread, not by the consumer.
         var results: [Result<Fact, RowIssue>?]
         var count = 0
+        /// The batch's place in the file.
+        var sequence = 0
 
         init(capacity: Int) {
             records = Array(repeating: CSVRecord(), count: capacity)
             results = Array(repeating: nil, count: capacity)
+        }
+
+        /// Maps `records[0..<count]` into `results`.
+        func map(_ compiled: CompiledMapping, file: String, expectedFields: Int) {
+            records.withUnsafeBufferPointer { records in
+                results.withUnsafeMutableBufferPointer { results in
+                    for index in 0..<count {
+                        results[index] = compiled.apply(records[index], file: file, expectedFields: expectedFields)
+                    }
+                }
+            }
         }
     }
 
@@ -369,51 +338,70 @@ final class MappingPipeline: @unchecked Sendable {
     }
 
     static let batchSize = 1024
-    private let read = BoundedQueue<Item>(capacity: 1)
-    private let mapped = BoundedQueue<Item>(capacity: 1)
-    /// Batches handed back for reuse (never more than the five a full pipeline holds, so puts never wait).
-    private let spare = BoundedQueue<Batch>(capacity: 16)
+    let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    private let read: BoundedQueue<Batch>
+    /// Mapped batches by sequence, for the consumer to take in order.
+    private let mapped = ReorderBuffer<Item>()
+    /// Batches handed back for reuse; the reader waits here once all are in flight.
+    private let spare: BoundedQueue<Batch>
     /// Signalled once by each stage's thread when it ends.
     private let finished = DispatchSemaphore(value: 0)
+    private var taken = 0
     private var stopped = false
 
     init(reader: CSVReader, compiled: CompiledMapping, file: String, expectedFields: Int) {
         let reader = UncheckedReader(reader: reader)
-        let mapper = ParallelMapper(compiled: compiled, file: file, expectedFields: expectedFields)
-        let (read, mapped, spare) = (read, mapped, spare)
-        let finished = finished
-        // Dedicated threads: the stages block on their queues, which must not starve the
-        // dispatch pool that maps each batch on every core.
+        let total = 2 * workers + 2
+        read = BoundedQueue<Batch>(capacity: workers + 1)
+        spare = BoundedQueue<Batch>(capacity: total)
+        for _ in 0..<total { _ = spare.put(Batch(capacity: Self.batchSize)) }
+        let (read, mapped, spare, finished, workers) = (read, mapped, spare, finished, workers)
+        let compiled = UncheckedMapping(compiled: compiled)
+        // Dedicated threads: every stage blocks on a queue.
         Thread.detachNewThread {
             defer { read.close(); finished.signal() }
-            while true {
-                let batch = spare.tryTake() ?? Batch(capacity: Self.batchSize)
+            var sequence = 0
+            while let batch = spare.take() {
                 batch.count = 0
+                batch.sequence = sequence
                 do throws(CSVError) {
                     while batch.count < Self.batchSize, try reader.reader.read(into: &batch.records[batch.count]) {
                         batch.count += 1
                     }
                 } catch {
-                    _ = read.put(.failed(error))
+                    // Where the file stops being readable: after the batches before it.
+                    mapped.put(.failed(error), at: sequence)
+                    mapped.finish(at: sequence + 1)
                     return
                 }
-                if batch.count == 0 || !read.put(.batch(batch)) { return }
-                if batch.count < Self.batchSize { return }
+                if batch.count > 0 {
+                    if !read.put(batch) { return }
+                    sequence += 1
+                }
+                if batch.count < Self.batchSize {
+                    mapped.finish(at: sequence)
+                    return
+                }
             }
         }
-        Thread.detachNewThread {
-            defer { mapped.close(); finished.signal() }
-            while let item = read.take() {
-                if case .batch(let batch) = item { mapper.map(batch) }
-                if !mapped.put(item) { return }
+        for _ in 0..<workers {
+            Thread.detachNewThread {
+                defer { finished.signal() }
+                // The reader is the pipeline's critical path: mapping yields the core to it.
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)  // (0: this thread, on Linux)
+                while let batch = read.take() {
+                    batch.map(compiled.compiled, file: file, expectedFields: expectedFields)
+                    mapped.put(.batch(batch), at: batch.sequence)
+                }
             }
         }
     }
 
-    /// The next mapped batch; nil at the end of the file.
+    /// The next mapped batch, in file order; nil at the end of the file.
     /// - Throws: the reader's error, where the file stopped being readable.
     func next() throws(CSVError) -> Batch? {
-        switch mapped.take() {
+        defer { taken += 1 }
+        switch mapped.take(taken) {
         case .batch(let batch)?: return batch
         case .failed(let error)?: throw error
         case nil: return nil
@@ -422,7 +410,6 @@ final class MappingPipeline: @unchecked Sendable {
 
     /// Hands a batch back once its facts are used, for the reader to fill again.
     func recycle(_ batch: Batch) {
-        for index in 0..<batch.count { batch.results[index] = nil }
         _ = spare.put(batch)
     }
 
@@ -433,9 +420,56 @@ final class MappingPipeline: @unchecked Sendable {
         read.close()
         mapped.close()
         spare.close()
-        finished.wait()
-        finished.wait()
+        for _ in 0...workers { finished.wait() }
     }
+}
+
+/// Items put by several threads under sequence numbers, taken in sequence order.
+final class ReorderBuffer<Element>: @unchecked Sendable {
+    private var items: [Int: Element] = [:]
+    /// The sequence number after the last item, once known.
+    private var end: Int?
+    private var closed = false
+    private let condition = NSCondition()
+
+    func put(_ item: Element, at sequence: Int) {
+        condition.lock()
+        items[sequence] = item
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Says that `sequence` is one past the last item.
+    func finish(at sequence: Int) {
+        condition.lock()
+        end = sequence
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for item `sequence`; nil past the end or once closed.
+    func take(_ sequence: Int) -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items[sequence] == nil && !closed {
+            if let end, sequence >= end { return nil }
+            condition.wait()
+        }
+        return items.removeValue(forKey: sequence)
+    }
+
+    /// Wakes every waiter; takes return what is already there, or nil.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// The compiled mapping, shared by the mapping threads: immutable, its steps pure.
+struct UncheckedMapping: @unchecked Sendable {
+    let compiled: CompiledMapping
 }
 
 /// The reader, handed to the reading thread (which alone uses it until the pipeline stops).
