@@ -196,6 +196,24 @@ import Testing
         }
     }
 
+    /// The one-pass ASCII shape check agrees with the general one on lower-cased ASCII.
+    @Test func asciiEmailShapeAgreesWithTheGeneralCheck() {
+        var random = SeededRandom(seed: 7)
+        let alphabet = Array("aZ9-._+@@..x-n!#~ \t\"(".utf8)
+        var valid = 0
+        for round in 0..<20_000 {
+            var bytes = (0..<Int.random(in: 1...12, using: &random)).map { _ in alphabet.randomElement(using: &random) ?? 0x61 }
+            if round % 2 == 0 { bytes += Array((["@ex.com", "@a-b.co", "@x.xn--p1ai", "@1.io", "@b.c"].randomElement(using: &random) ?? "@ex.com").utf8) }
+            let lowered = String(decoding: bytes, as: UTF8.self).lowercased()
+            let ascii = Email.asciiShapeIsValid(Array(lowered.utf8))
+            #expect(ascii == Email.shapeIsValid(lowered), "\(lowered.debugDescription)")
+            if ascii { valid += 1 }
+        }
+        #expect(valid > 1_000)
+        #expect(Email.asciiShapeIsValid(Array((String(repeating: "a", count: 64) + "@example.com").utf8)))
+        #expect(!Email.asciiShapeIsValid(Array((String(repeating: "a", count: 65) + "@example.com").utf8)))
+    }
+
     @Test func byteTrimKnowsUnicodeWhiteSpace() {
         for scalar in (0...0x3000).compactMap(Unicode.Scalar.init) {
             let text = "\(scalar)x\(scalar)"
