@@ -231,10 +231,10 @@ final class ByteTables: @unchecked Sendable {
                 let code = ByteText.trimmed(value)
                 if code.isEmpty { return .done(.empty) }
                 guard ByteText.isASCII(code) else { return .useStrings }
-                let upper = ByteText.string(code, mapping: ByteText.upper)
-                guard let exponent = Currency.exponent(of: upper) else {
+                guard let exponent = Currency.exponent(ofBytesUppercasing: code) else {
                     return .done(.failure("not an ISO 4217 currency code"))
                 }
+                let upper = ByteText.string(code, mapping: ByteText.upper)
                 exponents[slot] = Int8(exponent)
                 return .done(.value(.text(upper)))
             case .money(let currencySlot, let fixedExponent, let minor):

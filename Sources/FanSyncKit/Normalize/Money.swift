@@ -124,14 +124,26 @@ public enum Currency {
     static func slot(of code: String) -> Int? {
         guard code.utf8.count == 3 else { return nil }
         var code = code
-        return code.withUTF8 { bytes -> Int? in
-            var slot = 0
-            for byte in bytes {
-                guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") else { return nil }
-                slot = slot * 26 + Int(byte - UInt8(ascii: "A"))
-            }
-            return slot
+        return code.withUTF8 { slot(ofBytes: $0, uppercasing: false) }
+    }
+
+    /// The slot of a code given as bytes; `uppercasing` reads lower-case ASCII letters as upper case.
+    static func slot(ofBytes bytes: UnsafeBufferPointer<UInt8>, uppercasing: Bool) -> Int? {
+        guard bytes.count == 3 else { return nil }
+        var slot = 0
+        for var byte in bytes {
+            if uppercasing && byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") { byte -= 0x20 }
+            guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") else { return nil }
+            slot = slot * 26 + Int(byte - UInt8(ascii: "A"))
         }
+        return slot
+    }
+
+    /// The exponent of the code in `bytes`, upper-casing ASCII letters first (no String made).
+    static func exponent(ofBytesUppercasing bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let slot = slot(ofBytes: bytes, uppercasing: true) else { return nil }
+        let exponent = exponents[slot]
+        return exponent < 0 ? nil : Int(exponent)
     }
 
     /// Every code's exponent by ``slot(of:)``; -1 where there is no active code.
