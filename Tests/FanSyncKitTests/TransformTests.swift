@@ -214,13 +214,15 @@ import Testing
         #expect(!Email.asciiShapeIsValid(Array((String(repeating: "a", count: 65) + "@example.com").utf8)))
     }
 
-    @Test func byteTrimKnowsUnicodeWhiteSpace() {
+    @Test func trimKnowsUnicodeWhiteSpace() {
+        // Every scalar up to U+3000 (all of White_Space), at both ends, against its Unicode property.
         for scalar in (0...0x3000).compactMap(Unicode.Scalar.init) {
-            let text = "\(scalar)x\(scalar)"
-            var input = text
-            let trimmed = input.withUTF8 { String(decoding: ByteText.trimmed($0), as: UTF8.self) }
-            #expect(trimmed == text.trimmed, "U+\(String(scalar.value, radix: 16))")
+            let expected = scalar.properties.isWhitespace ? "x" : "\(scalar)x\(scalar)"
+            #expect("\(scalar)x\(scalar)".trimmed == expected, "U+\(String(scalar.value, radix: 16))")
+            #expect("\(scalar)\(scalar) x y\(scalar)".trimmed == (scalar.properties.isWhitespace ? "x y" : "\(scalar)\(scalar) x y\(scalar)"))
         }
+        #expect(" \u{A0}\u{2003}\t".trimmed == "")
+        #expect("\u{E9}".trimmed == "\u{E9}")
     }
 
     @Test func mapDefaultNullIfBooleanIntegerPercent() {

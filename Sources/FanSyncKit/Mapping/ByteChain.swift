@@ -297,27 +297,12 @@ final class ByteTables: @unchecked Sendable {
     }
 
     private func email(_ value: UnsafeBufferPointer<UInt8>) -> ByteOutcome {
-        let original = ByteText.trimmed(value)
-        if original.isEmpty { return .done(.empty) }
-        var upper = false
-        for byte in original {
-            if byte >= 0x80 { return .useStrings }
-            if byte >= 0x41 && byte <= 0x5A { upper = true }
+        switch Email.normalize(bytes: value) {
+        case .success(let address)?: return .done(.value(.email(normalized: address.normalized, original: address.original)))
+        case .failure(.empty)?: return .done(.empty)
+        case .failure(.invalid)?: return .done(.failure("not a valid email address"))
+        case nil: return .useStrings
         }
-        let display = String(decoding: original, as: UTF8.self)
-        if !upper {
-            // Already its own normal form: both share one storage.
-            guard Email.asciiShapeIsValid(original) else { return .done(.failure("not a valid email address")) }
-            return .done(.value(.email(normalized: display, original: display)))
-        }
-        var valid = false
-        let lowered = String(unsafeUninitializedCapacity: original.count) { output in
-            for index in original.indices { output[index] = ByteText.lower(original[index]) }
-            valid = Email.asciiShapeIsValid(UnsafeBufferPointer(rebasing: output[..<original.count]))
-            return original.count
-        }
-        guard valid else { return .done(.failure("not a valid email address")) }
-        return .done(.value(.email(normalized: lowered, original: display)))
     }
 
     /// Labels split on `separator`, trimmed, empties dropped, duplicates (ASCII case

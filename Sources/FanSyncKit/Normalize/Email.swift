@@ -13,40 +13,37 @@ public enum Email {
     /// two labels made of letters, digits and hyphens.
     /// Returns the normalized address and the trimmed original (for display).
     public static func normalize(_ raw: String) -> Result<(normalized: String, original: String), Failure> {
+        var source = raw
+        if let ascii = source.withUTF8(normalize(bytes:)) { return ascii }
         let original = raw.trimmed
-        guard !original.isEmpty else { return .failure(.empty) }
-        // The common case, on bytes in one pass: ASCII is already NFC, so lower-casing is
-        // byte arithmetic, and the shape is checked on the lower-cased bytes.
-        var source = original
-        // Already lower-case ASCII (most exports): the address is its own normal form, and
-        // shares the original's storage instead of allocating a copy.
-        let unchanged = source.withUTF8 { bytes -> Bool? in
-            guard bytes.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) else { return nil }
-            return asciiShapeIsValid(bytes)
-        }
-        if let unchanged {
-            return unchanged ? .success((original, original)) : .failure(.invalid(original))
-        }
-        let ascii = source.withUTF8 { bytes -> (lowered: String, valid: Bool)? in
-            var valid = false
-            let lowered = String(unsafeUninitializedCapacity: bytes.count) { output in
-                for index in bytes.indices {
-                    let byte = bytes[index]
-                    if byte >= 0x80 { return 0 }
-                    output[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                }
-                valid = asciiShapeIsValid(UnsafeBufferPointer(rebasing: output[..<bytes.count]))
-                return bytes.count
-            }
-            return lowered.utf8.count == bytes.count ? (lowered, valid) : nil
-        }
-        if let ascii {
-            guard ascii.valid else { return .failure(.invalid(original)) }
-            return .success((ascii.lowered, original))
-        }
         let normalized = original.precomposedStringWithCanonicalMapping.lowercased()
         guard shapeIsValid(normalized) else { return .failure(.invalid(original)) }
         return .success((normalized, original))
+    }
+
+    /// The common case, on bytes in one pass (the mapping's byte chains call it on a column's
+    /// bytes): ASCII is already NFC, so lower-casing is byte arithmetic and the shape is checked
+    /// on the lower-cased bytes. Nil when the trimmed address is not all ASCII.
+    static func normalize(bytes raw: UnsafeBufferPointer<UInt8>) -> Result<(normalized: String, original: String), Failure>? {
+        let trimmed = ByteText.trimmed(raw)
+        if trimmed.isEmpty { return .failure(.empty) }
+        var upper = false
+        for byte in trimmed {
+            if byte >= 0x80 { return nil }
+            if byte >= 0x41 && byte <= 0x5A { upper = true }
+        }
+        let original = String(decoding: trimmed, as: UTF8.self)
+        if !upper {
+            // Already lower case (most exports): its own normal form, sharing the original's storage.
+            return asciiShapeIsValid(trimmed) ? .success((original, original)) : .failure(.invalid(original))
+        }
+        var valid = false
+        let lowered = String(unsafeUninitializedCapacity: trimmed.count) { output in
+            for index in trimmed.indices { output[index] = ByteText.lower(trimmed[index]) }
+            valid = asciiShapeIsValid(UnsafeBufferPointer(rebasing: output[..<trimmed.count]))
+            return trimmed.count
+        }
+        return valid ? .success((lowered, original)) : .failure(.invalid(original))
     }
 
     /// The shape check for lower-cased ASCII bytes.
