@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "FanSyncCSVTests", dependencies: ["FanSyncCSV"]),
         .testTarget(name: "FanSyncSQLiteTests", dependencies: ["FanSyncSQLite"]),
         .testTarget(name: "FanSyncHTTPTests", dependencies: ["FanSyncHTTP"]),
-        .testTarget(name: "FanSyncKitTests", dependencies: ["FanSyncKit"], exclude: ["Golden"]),
+        .testTarget(name: "FanSyncKitTests", dependencies: ["FanSyncKit", "FanSyncCSV"], exclude: ["Golden"]),
         .testTarget(name: "FanSyncCommandTests", dependencies: ["FanSyncKit"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FanSyncCSV
 @testable import FanSyncKit
 
 @Suite struct MappingFiles {
@@ -174,5 +175,55 @@ import Testing
         } throws: { error in
             "\(error)".contains("the key column 'id' is not in the file's header")
         }
+    }
+
+    /// A file of several batches: facts come in file order, every row is counted once, and
+    /// rejections land where they belong, whichever mapping thread took which batch.
+    @Test func manyBatchesKeepFileOrderAndCounts() throws {
+        var text = "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer Email\n"
+        var bad = 0
+        for row in 0..<5_000 {
+            let email = row % 700 == 13 ? "not-an-address" : " User\(row)@Example.com"
+            // JPY amounts are whole, except row 3's, which cannot be read exactly.
+            let amount = row % 3 != 0 ? "\(row).50" : row == 3 ? "3.50" : "\(row)"
+            if row % 700 == 13 || row == 3 { bad += 1 }
+            text += "ch_\(row),2025-01-02 03:04:05,\(amount),0.00,\(row % 3 == 0 ? "jpy" : "usd"),Paid,\(email)\n"
+        }
+        let path = try writeFile(text, name: "many.csv")
+        var lines: [Int] = []
+        var jpy: Fact?
+        let report = try FileMapper.map(path: path, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary) { fact in
+            lines.append(fact.line)
+            if fact.sourceID == "ch_3" || fact.sourceID == "ch_6" { jpy = jpy ?? fact }
+        }
+        #expect(report.read == 5_000 && report.rejected == bad && report.accepted == 5_000 - bad)
+        #expect(lines == lines.sorted() && Set(lines).count == lines.count && lines.count == 5_000 - bad)
+        #expect(lines.first == 2 && lines.last == 5_001)
+        // Row 3: JPY has no minor unit, so 3.50 cannot be read exactly and the row is rejected;
+        // row 6's 6 yen stay 6.
+        #expect(jpy?.sourceID == "ch_6" && jpy?["amount"] == .money(6) && jpy?["currency"] == .text("JPY"))
+        #expect(jpy?.email == "user6@example.com")
+        #expect(report.issues.contains { $0.line == 5 && $0.columnName == "Amount" })
+        #expect(report.issues.contains { $0.line == 15 && $0.columnName == "Customer Email" })
+    }
+
+    /// A file that stops being readable after several batches: the rows before it are handed on,
+    /// in order, and then the error, with its line.
+    @Test func aReadErrorAfterSeveralBatchesComesAfterTheRowsBeforeIt() throws {
+        var bytes = Array("id,Amount,Amount Refunded,Currency,Status,Customer Email,Created date (UTC)\n".utf8)
+        for row in 0..<4_000 {
+            bytes += Array("ch_\(row),1.00,0.00,usd,Paid,u\(row)@example.com,2025-01-02 03:04:05\n".utf8)
+            if row == 3_499 { bytes += Array("ch_bad,1.00,0.00,usd,Paid,caf".utf8) + [0xE9] + Array("@example.com,2025-01-02\n".utf8) }
+        }
+        let path = try writeFile(String(decoding: bytes, as: UTF8.self), name: "broken.csv")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        var lines: [Int] = []
+        #expect {
+            try FileMapper.map(path: path, options: MapOptions(read: CSVReaderOptions(encoding: .utf8), rejectsDirectory: nil),
+                               library: builtInLibrary) { lines.append($0.line) }
+        } throws: { error in
+            "\(error)".contains("3502")
+        }
+        #expect(!lines.isEmpty && lines == Array(2..<(2 + lines.count)) && lines.count <= 3_500)
     }
 }

@@ -273,9 +273,7 @@ final class ByteTables: @unchecked Sendable {
             case .boolean:
                 let word = ByteText.trimmed(value)
                 if word.isEmpty { return .done(.empty) }
-                guard ByteText.isASCII(word), word.count <= 5 else {
-                    return ByteText.isASCII(word) ? .done(.failure("not a yes/no value")) : .useStrings
-                }
+                guard ByteText.isASCII(word) else { return .useStrings }
                 switch ByteText.string(word, mapping: ByteText.lower) {
                 case "true", "yes", "y", "1", "t", "on": return .done(.value(.bool(true)))
                 case "false", "no", "n", "0", "f", "off": return .done(.value(.bool(false)))

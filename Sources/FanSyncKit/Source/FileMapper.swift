@@ -369,7 +369,11 @@ final class MappingPipeline: @unchecked Sendable {
                         batch.count += 1
                     }
                 } catch {
-                    // Where the file stops being readable: after the batches before it.
+                    // Where the file stops being readable: after the rows read before it.
+                    if batch.count > 0 {
+                        if !read.put(batch) { return }
+                        sequence += 1
+                    }
                     mapped.put(.failed(error), at: sequence)
                     mapped.finish(at: sequence + 1)
                     return
@@ -388,7 +392,10 @@ final class MappingPipeline: @unchecked Sendable {
             Thread.detachNewThread {
                 defer { finished.signal() }
                 // The reader is the pipeline's critical path: mapping yields the core to it.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)  // (0: this thread, on Linux)
+                // (On Linux the nice value is per thread, and 0 names the calling thread.)
+                #if os(Linux)
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+                #endif
                 while let batch = read.take() {
                     batch.map(compiled.compiled, file: file, expectedFields: expectedFields)
                     mapped.put(.batch(batch), at: batch.sequence)
