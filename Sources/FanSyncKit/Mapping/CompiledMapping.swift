@@ -69,6 +69,19 @@ struct FieldPlan {
     var checked: Bool
 }
 
+/// A record's bytes and field ends, borrowed for one row.
+struct RowBytes {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let ends: UnsafeBufferPointer<Int>
+
+    /// Field `index`'s bytes.
+    subscript(index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]])
+    }
+
+    func isEmpty(_ index: Int) -> Bool { ends[index] == (index == 0 ? 0 : ends[index - 1]) }
+}
+
 /// A ``Mapping`` bound to one file's header (CSV) or shape (JSON), ready to apply per row.
 public struct CompiledMapping {
     public let mapping: Mapping
@@ -184,64 +197,22 @@ public struct CompiledMapping {
         }
         var context = RowContext(values: Self.emptyValues(slotCount))
         var key: String?
-        let tables = self.tables
         let issue = record.withBytes { bytes, ends -> RowIssue? in
-            func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: bytes[(index == 0 ? 0 : ends[index - 1])..<ends[index]])
-            }
-            if let keyPosition {
-                let raw = field(keyPosition)
-                let trimmed = ByteText.trimmed(raw)
-                key = String(decoding: trimmed, as: UTF8.self)
-            }
+            let row = RowBytes(bytes: bytes, ends: ends)
+            if let keyPosition { key = String(decoding: ByteText.trimmed(row[keyPosition]), as: UTF8.self) }
+            // Per slot, the exponent a currency step found in this row (money fields read it).
             return withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(slotCount, 1)) { exponents -> RowIssue? in
                 exponents.initialize(repeating: -1)
-                return plans.withUnsafeBufferPointer { plans -> RowIssue? in
-                    planOps.withUnsafeBufferPointer { ops -> RowIssue? in
-                        planPositions.withUnsafeBufferPointer { positions -> RowIssue? in
+                return plans.withUnsafeBufferPointer { plans in
+                    planOps.withUnsafeBufferPointer { ops in
+                        planPositions.withUnsafeBufferPointer { positions in
                             for plan in plans {
-                                guard let chain = plan.ops else {
-                                    if let issue = fillFromRecord(fields[plan.field], record, context: &context, file: file, line: line) {
-                                        return issue
-                                    }
-                                    continue
-                                }
-                                // The first column with a value.
-                                var chosen = -1
-                                for position in positions[plan.positions] where ends[position] > (position == 0 ? 0 : ends[position - 1]) {
-                                    chosen = position
-                                    break
-                                }
-                                guard chosen >= 0 else {
-                                    if plan.required {
-                                        let column = plan.positions.isEmpty ? nil : positions[plan.positions.lowerBound] + 1
-                                        return fill(fields[plan.field], raw: nil, column: column, context: &context, file: file, line: line)
-                                    }
-                                    continue
-                                }
-                                let raw = field(chosen)
-                                switch tables.run(UnsafeBufferPointer(rebasing: ops[chain]), raw, exponents: exponents, row: &context) {
-                                case .interned(let text) where !plan.checked || tables.textAllowed[text]:
-                                    context.values[plan.slot] = .text(tables.texts[text])
-                                case .done(.value(let value)) where !plan.checked:
-                                    context.values[plan.slot] = value
-                                case .interned(let text):
-                                    if let issue = settle(fields[plan.field], .value(.text(tables.texts[text])),
-                                                          raw: { String(decoding: raw, as: UTF8.self) }, column: chosen + 1,
-                                                          context: &context, file: file, line: line) {
-                                        return issue
-                                    }
-                                case .done(let result):
-                                    if let issue = settle(fields[plan.field], result, raw: { String(decoding: raw, as: UTF8.self) },
-                                                          column: chosen + 1, context: &context, file: file, line: line) {
-                                        return issue
-                                    }
-                                case .useStrings:
-                                    if let issue = fill(fields[plan.field], raw: String(decoding: raw, as: UTF8.self), column: chosen + 1,
-                                                        context: &context, file: file, line: line) {
-                                        return issue
-                                    }
-                                }
+                                let columns = UnsafeBufferPointer(rebasing: positions[plan.positions])
+                                let issue = plan.ops.map {
+                                    fill(plan, chain: UnsafeBufferPointer(rebasing: ops[$0]), columns: columns, row: row,
+                                         exponents: exponents, context: &context, file: file, line: line)
+                                } ?? fillFromRecord(fields[plan.field], record, context: &context, file: file, line: line)
+                                if let issue { return issue }
                             }
                             return nil
                         }
@@ -251,6 +222,36 @@ public struct CompiledMapping {
         }
         if let issue { return .failure(issue) }
         return finish(context, key: key, file: file, line: line)
+    }
+
+    /// A field on the byte path: its first column with a value through its byte chain.
+    @inline(__always)
+    private func fill(_ plan: FieldPlan, chain: UnsafeBufferPointer<ByteOp>, columns: UnsafeBufferPointer<Int>,
+                      row: RowBytes, exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext,
+                      file: String, line: Int) -> RowIssue? {
+        guard let chosen = columns.first(where: { !row.isEmpty($0) }) else {
+            guard plan.required else { return nil }
+            return fill(fields[plan.field], raw: nil, column: columns.first.map { $0 + 1 }, context: &context, file: file, line: line)
+        }
+        let raw = row[chosen]
+        let column = chosen + 1
+        switch tables.run(chain, raw, exponents: exponents, row: &context) {
+        case .interned(let text) where !plan.checked || tables.textAllowed[text]:
+            context.values[plan.slot] = .text(tables.texts[text])
+            return nil
+        case .done(.value(let value)) where !plan.checked:
+            context.values[plan.slot] = value
+            return nil
+        case .interned(let text):
+            return settle(fields[plan.field], .value(.text(tables.texts[text])), raw: { String(decoding: raw, as: UTF8.self) },
+                          column: column, context: &context, file: file, line: line)
+        case .done(let result):
+            return settle(fields[plan.field], result, raw: { String(decoding: raw, as: UTF8.self) },
+                          column: column, context: &context, file: file, line: line)
+        case .useStrings:
+            return fill(fields[plan.field], raw: String(decoding: raw, as: UTF8.self), column: column,
+                        context: &context, file: file, line: line)
+        }
     }
 
     /// A field on the String path: joined columns, or a chain with a step that has no byte form.
