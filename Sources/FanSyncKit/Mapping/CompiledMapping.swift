@@ -103,6 +103,12 @@ public struct CompiledMapping {
     /// Binds `mapping` to a CSV header.
     /// - Throws: ``MappingError`` when a required field or the key has none of its columns in the header.
     public init(_ mapping: Mapping, header: [String], settings: MappingSettings) throws(MappingError) {
+        try self.init(mapping, header: header, settings: settings, bytes: true)
+    }
+
+    /// Binds `mapping` to a CSV header; `bytes: false` runs every field the String way
+    /// (the tests hold both ways to the same facts and rejections).
+    init(_ mapping: Mapping, header: [String], settings: MappingSettings, bytes: Bool) throws(MappingError) {
         let index = HeaderIndex(header)
         func bind(_ names: [String]) -> [Int] { names.compactMap(index.find) }
         var keyReader: Reader?
@@ -114,7 +120,7 @@ public struct CompiledMapping {
             keyReader = .columns([position], names: [column])
         }
         var notices: [String] = []
-        try self.init(mapping: mapping, keyReader: keyReader, settings: settings) { field throws(MappingError) in
+        try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: bytes) { field throws(MappingError) in
             let positions = bind(field.from)
             if positions.isEmpty {
                 if field.required {
@@ -136,14 +142,14 @@ public struct CompiledMapping {
         if case .column(let path) = mapping.key {
             keyReader = .paths([try JSONPath(path, file: mapping.file)], names: [path])
         }
-        try self.init(mapping: mapping, keyReader: keyReader, settings: settings) { field throws(MappingError) in
+        try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: false) { field throws(MappingError) in
             var paths: [JSONPath] = []
             for path in field.from { paths.append(try JSONPath(path, file: mapping.file)) }
             return .paths(paths, names: field.from)
         }
     }
 
-    private init(mapping: Mapping, keyReader: Reader?, settings: MappingSettings,
+    private init(mapping: Mapping, keyReader: Reader?, settings: MappingSettings, bytes: Bool,
                  reader: (Mapping.Field) throws(MappingError) -> Reader) throws(MappingError) {
         self.mapping = mapping
         self.keyReader = keyReader
@@ -176,7 +182,7 @@ public struct CompiledMapping {
             let columns = positions.count..<(positions.count + field.positions.count)
             positions += field.positions
             var range: Range<Int>?
-            if let chain, field.joinSeparator == nil {
+            if bytes, let chain, field.joinSeparator == nil {
                 range = ops.count..<(ops.count + chain.count)
                 ops += chain
             }
