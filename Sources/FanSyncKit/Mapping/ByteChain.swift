@@ -14,7 +14,7 @@ import Foundation
 /// It gives exactly what the String chain gives, or says it cannot (``ByteOutcome/useStrings``)
 /// for values where only the String rules are sure to be right (non-ASCII text that
 /// would be case-mapped or compared, `percent`): the caller then runs the String chain.
-/// `TransformTests.byteChainsAgreeWithStringChains` holds the two forms to that.
+/// `TransformTests.byteChainsAgreeWithStringChains` and `BytePath.bothPathsAgree` hold the two forms to that.
 enum ByteOp {
     // Steps after which the value is still bytes.
     case trim
@@ -319,23 +319,7 @@ final class ByteTables: @unchecked Sendable {
             labels.append(String(decoding: label, as: UTF8.self))
             return true
         }
-        if separator.isEmpty {
-            guard add(value) else { return .useStrings }
-        } else {
-            var start = 0, index = 0
-            let last = value.count - separator.count
-            while index <= last {
-                if value[index] == separator[0]
-                    && separator.indices.allSatisfy({ value[index + $0] == separator[$0] }) {
-                    guard add(UnsafeBufferPointer(rebasing: value[start..<index])) else { return .useStrings }
-                    index += separator.count
-                    start = index
-                } else {
-                    index += 1
-                }
-            }
-            guard add(UnsafeBufferPointer(rebasing: value[start...])) else { return .useStrings }
-        }
+        guard ByteText.forEachPart(of: value, separatedBy: separator, add) else { return .useStrings }
         return .done(labels.isEmpty ? .empty : .value(.list(labels)))
     }
 }
@@ -427,6 +411,25 @@ enum ByteText {
     static func equalIgnoringASCIICase(_ one: UnsafeBufferPointer<UInt8>, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
         for index in one.indices where lower(one[index]) != lower(other[index]) { return false }
         return true
+    }
+
+    /// Calls `body` with each part of `bytes` between occurrences of `separator` (all of it when
+    /// the separator is empty), in order, until `body` returns false; returns false if it did.
+    static func forEachPart(of bytes: UnsafeBufferPointer<UInt8>, separatedBy separator: [UInt8],
+                            _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        guard let first = separator.first else { return body(bytes) }
+        var start = 0, index = 0
+        let last = bytes.count - separator.count
+        while index <= last {
+            if bytes[index] == first && separator.indices.allSatisfy({ bytes[index + $0] == separator[$0] }) {
+                guard body(UnsafeBufferPointer(rebasing: bytes[start..<index])) else { return false }
+                index += separator.count
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        return body(UnsafeBufferPointer(rebasing: bytes[start...]))
     }
 
     /// What `Int64(String)` reads: an optional sign and decimal digits, in range.

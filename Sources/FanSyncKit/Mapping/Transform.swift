@@ -307,23 +307,10 @@ extension Transform {
                     }
                 }
                 var text = value.text
-                if separatorBytes.isEmpty {
-                    add(text)
-                } else {
-                    text.withUTF8 { bytes in
-                        var start = 0, index = 0
-                        let last = bytes.count - separatorBytes.count
-                        while index <= last {
-                            if bytes[index] == separatorBytes[0]
-                                && separatorBytes.indices.allSatisfy({ bytes[index + $0] == separatorBytes[$0] }) {
-                                add(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
-                                index += separatorBytes.count
-                                start = index
-                            } else {
-                                index += 1
-                            }
-                        }
-                        add(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+                text.withUTF8 { bytes in
+                    _ = ByteText.forEachPart(of: bytes, separatedBy: separatorBytes) { part in
+                        add(String(decoding: part, as: UTF8.self))
+                        return true
                     }
                 }
                 return labels.isEmpty ? .empty : .value(.list(labels))
