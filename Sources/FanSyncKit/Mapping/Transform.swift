@@ -295,24 +295,21 @@ extension Transform {
             // mapping a contacts row); duplicates found by a linear scan of the few labels a row has.
             let separatorBytes = Array(separator.utf8)
             return { value, _ in
-                var labels: [String] = []
-                var keys: [String] = []
-                func add(_ part: String) {
-                    let label = part.trimmed
-                    if label.isEmpty { return }
-                    let key = label.asciiLowercased
-                    if !keys.contains(key) {
-                        keys.append(key)
-                        labels.append(label)
-                    }
-                }
+                // Labels and their lower-cased forms.
+                var found: (labels: [String], keys: [String]) = ([], [])
                 var text = value.text
                 text.withUTF8 { bytes in
-                    _ = ByteText.forEachPart(of: bytes, separatedBy: separatorBytes) { part in
-                        add(String(decoding: part, as: UTF8.self))
+                    _ = ByteText.forEachPart(of: bytes, separatedBy: separatorBytes, into: &found) { found, part in
+                        let label = String(decoding: part, as: UTF8.self).trimmed
+                        let key = label.asciiLowercased
+                        if !label.isEmpty && !found.keys.contains(key) {
+                            found.keys.append(key)
+                            found.labels.append(label)
+                        }
                         return true
                     }
                 }
+                let labels = found.labels
                 return labels.isEmpty ? .empty : .value(.list(labels))
             }
         case .join:

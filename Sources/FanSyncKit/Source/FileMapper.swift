@@ -362,13 +362,20 @@ final class MappingPipeline: @unchecked Sendable {
             defer { read.close(); finished.signal() }
             var sequence = 0
             while let batch = spare.take() {
-                batch.count = 0
                 batch.sequence = sequence
-                do throws(CSVError) {
-                    while batch.count < Self.batchSize, try reader.reader.read(into: &batch.records[batch.count]) {
-                        batch.count += 1
+                // Filled through one borrow of the batch's records (an element of a class's array
+                // costs a dynamic exclusivity check on every access).
+                let (count, failure) = batch.records.withUnsafeMutableBufferPointer { records -> (Int, CSVError?) in
+                    var count = 0
+                    do throws(CSVError) {
+                        while count < Self.batchSize, try reader.reader.read(into: &records[count]) { count += 1 }
+                    } catch {
+                        return (count, error)
                     }
-                } catch {
+                    return (count, nil)
+                }
+                batch.count = count
+                if let error = failure {
                     // Where the file stops being readable: after the rows read before it.
                     if batch.count > 0 {
                         if !read.put(batch) { return }
