@@ -185,7 +185,8 @@ final class ByteTables: @unchecked Sendable {
 
     /// Runs `ops` over `input` (a column's bytes, not empty). `exponents` holds, per slot,
     /// the exponent a currency step found in this row (-1 where none did); `row` is the row
-    /// so far, for money whose currency came another way.
+    /// so far, for money whose currency came another way (only read: `inout` passes it without
+    /// retaining its values once per field).
     func run(_ ops: UnsafeBufferPointer<ByteOp>, _ input: UnsafeBufferPointer<UInt8>,
              exponents: UnsafeMutableBufferPointer<Int8>, row: inout RowContext) -> ByteOutcome {
         var value = input

@@ -520,13 +520,6 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         return pop()
     }
 
-    /// An item if one is waiting, without waiting.
-    func tryTake() -> Element? {
-        condition.lock()
-        defer { condition.unlock() }
-        return pop()
-    }
-
     private func pop() -> Element? {
         guard head < items.count else { return nil }
         let item = items[head]
