@@ -85,8 +85,8 @@ final class ByteTables: @unchecked Sendable {
     let zones: [TimeZone?]
     let regions: [String]
     let normalizePhones: Bool
-    /// The configured default currency's exponent, or -1.
-    let defaultCurrencyExponent: Int
+    /// The configured default currency, for amounts whose currency field is empty.
+    let defaultCurrency: String?
 
     /// Collects the tables while a mapping's chains are compiled. (The tables themselves are
     /// constants: a class's variables would be checked for exclusive access on every read.)
@@ -178,9 +178,7 @@ final class ByteTables: @unchecked Sendable {
         zones = builder.zones
         regions = builder.regions
         normalizePhones = builder.settings.normalizePhones
-        defaultCurrencyExponent = builder.settings.defaultCurrency.flatMap {
-            Currency.exponent(of: $0) ?? Currency.exponent(of: $0.uppercased())
-        } ?? -1
+        defaultCurrency = builder.settings.defaultCurrency
     }
 
     /// Runs `ops` over `input` (a column's bytes, not empty). `exponents` holds, per slot,
@@ -232,27 +230,17 @@ final class ByteTables: @unchecked Sendable {
                 let code = ByteText.trimmed(value)
                 if code.isEmpty { return .done(.empty) }
                 guard ByteText.isASCII(code) else { return .useStrings }
-                guard let exponent = Currency.exponent(ofBytesUppercasing: code) else {
+                guard let exponent = Currency.exponent(ofBytes: code, uppercasing: true) else {
                     return .done(.failure("not an ISO 4217 currency code"))
                 }
                 let upper = ByteText.string(code, mapping: ByteText.upper)
                 exponents[slot] = Int8(exponent)
                 return .done(.value(.text(upper)))
             case .money(let currencySlot, let fixedExponent, let minor):
-                var exponent = fixedExponent
-                if exponent < 0 {
-                    exponent = currencySlot >= 0 ? Int(exponents[currencySlot]) : -1
-                    if exponent < 0, let code = row.text(at: currencySlot) {
-                        exponent = Currency.exponent(of: code) ?? Currency.exponent(of: code.uppercased()) ?? -1
-                    } else if exponent < 0 {
-                        exponent = defaultCurrencyExponent
-                    }
-                    if exponent < 0 { return .done(.failure("no valid currency for this amount")) }
-                }
-                switch Money.minorUnits(bytes: value, exponent: minor ? 0 : exponent) {
-                case .success(let amount): return .done(.value(.money(amount)))
-                case .failure(let failure): return .done(.failure(failure.description))
-                }
+                // A fixed code, else the code a currency step found in this row, else the row's text.
+                var exponent = fixedExponent >= 0 ? fixedExponent : currencySlot >= 0 ? Int(exponents[currencySlot]) : -1
+                if exponent < 0 { exponent = row.currencyExponent(slot: currencySlot, fallback: defaultCurrency) ?? -1 }
+                return .done(Transform.money(value, exponent: exponent < 0 ? nil : exponent, minor: minor))
             case .datetime(let zone, let order):
                 guard ByteText.isASCII(value) else { return .useStrings }
                 if ByteText.trimmed(value).isEmpty { return .done(.empty) }

@@ -240,24 +240,26 @@ public struct CompiledMapping {
             return fill(fields[plan.field], raw: nil, column: columns.first.map { $0 + 1 }, context: &context, file: file, line: line)
         }
         let raw = row[chosen]
-        let column = chosen + 1
+        let result: StepResult
         switch tables.run(chain, raw, exponents: exponents, row: &context) {
-        case .interned(let text) where !plan.checked || tables.textAllowed[text]:
-            context.values[plan.slot] = .text(tables.texts[text])
-            return nil
+        case .interned(let text):
+            // A table's text: stored as is when the field allows it (known when compiling).
+            if !plan.checked || tables.textAllowed[text] {
+                context.values[plan.slot] = .text(tables.texts[text])
+                return nil
+            }
+            result = .value(.text(tables.texts[text]))
         case .done(.value(let value)) where !plan.checked:
             context.values[plan.slot] = value
             return nil
-        case .interned(let text):
-            return settle(fields[plan.field], .value(.text(tables.texts[text])), raw: { String(decoding: raw, as: UTF8.self) },
-                          column: column, context: &context, file: file, line: line)
-        case .done(let result):
-            return settle(fields[plan.field], result, raw: { String(decoding: raw, as: UTF8.self) },
-                          column: column, context: &context, file: file, line: line)
+        case .done(let done):
+            result = done
         case .useStrings:
-            return fill(fields[plan.field], raw: String(decoding: raw, as: UTF8.self), column: column,
+            return fill(fields[plan.field], raw: String(decoding: raw, as: UTF8.self), column: chosen + 1,
                         context: &context, file: file, line: line)
         }
+        return settle(fields[plan.field], result, raw: { String(decoding: raw, as: UTF8.self) }, column: chosen + 1,
+                      context: &context, file: file, line: line)
     }
 
     /// A field on the String path: joined columns, or a chain with a step that has no byte form.

@@ -188,6 +188,12 @@ struct RowContext {
         if case .text(let text) = value { return text }
         return value.text
     }
+
+    /// The exponent for an amount whose currency is field `slot` of this row, or `fallback`
+    /// (the configured default) when that field is empty; nil when it is not a valid code.
+    func currencyExponent(slot: Int, fallback: String?) -> Int? {
+        (text(at: slot) ?? fallback).flatMap(Currency.exponent(lenient:))
+    }
 }
 
 /// Settings every mapping shares at run time.
@@ -210,28 +216,13 @@ public struct MappingSettings: Sendable {
 }
 
 extension Transform {
-    /// The money step over UTF-8 bytes: the amount's minor units by the exponent of a
-    /// fixed currency or of the row's currency field (or the configured default).
-    private static func money(currencyField field: String?, currency fixed: String?, minor: Bool,
-                              settings: MappingSettings, slots: [String: Int])
-        -> (UnsafeBufferPointer<UInt8>, RowContext) -> StepResult {
-        let currencySlot = field.flatMap { slots[$0] } ?? -1
-        let fixedExponent = fixed.flatMap(Currency.exponent(of:))
-        return { bytes, row in
-            let exponent: Int
-            if let fixedExponent {
-                exponent = fixedExponent
-            } else {
-                guard let code = row.text(at: currencySlot) ?? settings.defaultCurrency,
-                      let found = Currency.exponent(of: code) ?? Currency.exponent(of: code.uppercased()) else {
-                    return .failure("no valid currency for this amount")
-                }
-                exponent = found
-            }
-            switch Money.minorUnits(bytes: bytes, exponent: minor ? 0 : exponent) {
-            case .success(let amount): return .value(.money(amount))
-            case .failure(let failure): return .failure(failure.description)
-            }
+    /// The money step's answer for an amount's bytes, given its currency's exponent (nil when
+    /// the row has no valid currency). The String chain and the byte chain both end here.
+    static func money(_ bytes: UnsafeBufferPointer<UInt8>, exponent: Int?, minor: Bool) -> StepResult {
+        guard let exponent else { return .failure("no valid currency for this amount") }
+        switch Money.minorUnits(bytes: bytes, exponent: minor ? 0 : exponent) {
+        case .success(let amount): return .value(.money(amount))
+        case .failure(let failure): return .failure(failure.description)
         }
     }
 
@@ -267,11 +258,13 @@ extension Transform {
                 }
             }
         case .money(let field, let fixed, let minor):
-            // One implementation, on bytes: the String form runs it over the value's UTF-8.
-            let step = Self.money(currencyField: field, currency: fixed, minor: minor, settings: settings, slots: slots)
+            let currencySlot = field.flatMap { slots[$0] } ?? -1
+            let fixedExponent = fixed.flatMap(Currency.exponent(of:))
+            let fallback = settings.defaultCurrency
             return { value, row in
+                let exponent = fixedExponent ?? row.currencyExponent(slot: currencySlot, fallback: fallback)
                 var text = value.text
-                return text.withUTF8 { step($0, row) }
+                return text.withUTF8 { Self.money($0, exponent: exponent, minor: minor) }
             }
         case .currency:
             return { value, _ in

@@ -113,9 +113,14 @@ public enum Money {
 public enum Currency {
     /// The exponent of `code` (upper case), or `nil` when it is not an active ISO 4217 code.
     public static func exponent(of code: String) -> Int? {
-        guard let slot = slot(of: code) else { return nil }
-        let exponent = exponents[slot]
-        return exponent < 0 ? nil : Int(exponent)
+        var code = code
+        return code.withUTF8 { exponent(ofBytes: $0, uppercasing: false) }
+    }
+
+    /// The exponent of `code` as written or upper-cased (Unicode rules): what amounts whose
+    /// currency field is free text accept.
+    static func exponent(lenient code: String) -> Int? {
+        exponent(of: code) ?? exponent(of: code.uppercased())
     }
 
     /// Three upper-case ASCII letters as a number below 26³, or nil for anything else.
@@ -139,9 +144,9 @@ public enum Currency {
         return slot
     }
 
-    /// The exponent of the code in `bytes`, upper-casing ASCII letters first (no String made).
-    static func exponent(ofBytesUppercasing bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let slot = slot(ofBytes: bytes, uppercasing: true) else { return nil }
+    /// The exponent of the code in `bytes`; `uppercasing` reads ASCII letters as upper case (no String made).
+    static func exponent(ofBytes bytes: UnsafeBufferPointer<UInt8>, uppercasing: Bool) -> Int? {
+        guard let slot = slot(ofBytes: bytes, uppercasing: uppercasing) else { return nil }
         let exponent = exponents[slot]
         return exponent < 0 ? nil : Int(exponent)
     }

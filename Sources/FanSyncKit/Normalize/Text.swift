@@ -13,26 +13,15 @@ extension String {
     }
 
     /// Upper-cased: byte arithmetic for ASCII text (currency codes), Unicode rules otherwise.
-    var asciiUppercased: String {
-        mappingASCII { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 } ?? uppercased()
-    }
+    var asciiUppercased: String { mappingASCII(ByteText.upper) ?? uppercased() }
 
     /// Lower-cased: byte arithmetic for ASCII text (tags), Unicode rules otherwise.
-    var asciiLowercased: String {
-        mappingASCII { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } ?? lowercased()
-    }
+    var asciiLowercased: String { mappingASCII(ByteText.lower) ?? lowercased() }
 
-    /// The string with `map` applied to each byte, or nil when it is not all ASCII.
-    @inline(__always)
+    /// The string with `map` applied to each byte (``ByteText/string(_:mapping:)``), or nil when it is not all ASCII.
     private func mappingASCII(_ map: (UInt8) -> UInt8) -> String? {
         var source = self
-        return source.withUTF8 { bytes -> String? in
-            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-            return String(unsafeUninitializedCapacity: bytes.count) { output in
-                for index in bytes.indices { output[index] = map(bytes[index]) }
-                return bytes.count
-            }
-        }
+        return source.withUTF8 { ByteText.isASCII($0) ? ByteText.string($0, mapping: map) : nil }
     }
 
     /// True when every byte is ASCII.

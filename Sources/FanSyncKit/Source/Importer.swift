@@ -11,8 +11,6 @@ public struct ImportReport: Sendable {
     /// Seconds spent reading, mapping and landing rows; and recomputing people.
     public var landSeconds = 0.0
     public var refreshSeconds = 0.0
-    /// When the work inside the file's transaction ended (the commit follows).
-    var finishedWorkAt = Date.distantPast
     /// Seconds the commit took (SQLite writing the transaction's pages and checkpointing).
     public var commitSeconds = 0.0
 }
@@ -69,10 +67,8 @@ public final class Importer {
         options.mapping = mapping.file  // resolved once: the rows go through exactly this mapping
 
         do {
-            var report = try importRows(source: source, display: display, fingerprint: fingerprint, mapping: mapping,
-                                        detected: detected, options: options)
-            report.commitSeconds = Date().timeIntervalSince(report.finishedWorkAt)
-            return report
+            return try importRows(source: source, display: display, fingerprint: fingerprint, mapping: mapping,
+                                  detected: detected, options: options)
         } catch {
             store.forgetLanded()
             throw error
@@ -83,7 +79,8 @@ public final class Importer {
     private func importRows(source: String, display: String, fingerprint: String, mapping: Mapping, detected: Bool,
                             options: MapOptions) throws -> ImportReport {
         let db = store.db
-        return try db.transaction {
+        var workEnded = Date()
+        var report = try db.transaction {
             let started = Int64(Date().timeIntervalSince1970)
             let insert = try db.prepare("""
                 INSERT INTO imports (store, file, content_hash, mapping, started_at) VALUES (?, ?, ?, '', ?)
@@ -127,11 +124,12 @@ public final class Importer {
                           .integer(Int64(fileReport.rejected)), .integer(Int64(people.new)),
                           .integer(Int64(people.updated)), .integer(Int64(people.unchanged)),
                           fileReport.rejectsPath.map(SQLValue.text) ?? .null, .integer(importID)])
-            var report = ImportReport(file: fileReport, people: people, importID: importID, landSeconds: landSeconds,
-                                      refreshSeconds: refreshSeconds)
-            report.finishedWorkAt = Date()
-            return report
+            workEnded = Date()
+            return ImportReport(file: fileReport, people: people, importID: importID, landSeconds: landSeconds,
+                                refreshSeconds: refreshSeconds)
         }
+        report.commitSeconds = Date().timeIntervalSince(workEnded)
+        return report
     }
 
     /// Recomputes the store's kept stats after the files imported (one pass over the
