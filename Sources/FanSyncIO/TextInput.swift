@@ -12,8 +12,13 @@ public final class TextInput: ByteReading {
     public private(set) var form: DetectedEncoding = .utf8
     /// Whether the input began with a byte-order mark (removed).
     public private(set) var hadByteOrderMark = false
+    /// Whether UTF-16 was recognised without a byte-order mark, from the NUL
+    /// high bytes of its first two characters.
+    public private(set) var utf16WithoutMark = false
 
-    private var pending: [UInt8] = []     // sniffed bytes not yet delivered
+    // UTF-8 bytes not yet delivered: the sniffed head of a UTF-8 input, or
+    // the transcoded form of the last UTF-16 block.
+    private var pending: [UInt8] = []
     private var pendingStart = 0
     private var raw: [UInt8] = []         // UTF-16 bytes awaiting transcoding
     private var highSurrogate: UInt32?
@@ -44,6 +49,11 @@ public final class TextInput: ByteReading {
         } else if encoding == .utf16 {
             // No mark: ASCII text in UTF-16 has a zero high byte, which shows the order.
             form = head.count >= 2 && head[0] == 0 && head[1] != 0 ? .utf16BE : .utf16LE
+        } else if encoding == .auto, let order = Self.unmarkedUTF16(head) {
+            // No mark, but every other byte is NUL: ASCII text in UTF-16.
+            // No UTF-8 or 8-bit text export starts with NUL bytes.
+            form = order
+            utf16WithoutMark = true
         }
         rawOffset = skip
         if form == .utf8 {
@@ -53,13 +63,29 @@ public final class TextInput: ByteReading {
         }
     }
 
+    /// The byte order of unmarked UTF-16 whose first two characters are
+    /// ASCII (`a\0,\0` or `\0a\0,`), or `nil`.
+    static func unmarkedUTF16(_ head: [UInt8]) -> DetectedEncoding? {
+        guard head.count == 4 else { return nil }
+        if head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0 { return .utf16LE }
+        if head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0 { return .utf16BE }
+        return nil
+    }
+
     /// The name to show in messages.
     public var displayName: String { source.displayName }
 
     /// Fills `buffer` with UTF-8 (or 8-bit) bytes; returns 0 at the end.
     ///
-    /// `buffer` must hold at least 8 bytes.
+    /// Any room of one byte or more works: never more than `buffer.count`
+    /// bytes are written, whatever is held over from the opening sniff or
+    /// from a previous read. UTF-16 is transcoded a block at a time into an
+    /// internal buffer, and what does not fit waits for the next call.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
+        guard buffer.count > 0 else { return 0 }
+        if pendingStart == pending.count, form != .utf8 {
+            try transcodeUTF16Block()
+        }
         if pendingStart < pending.count {
             let count = min(buffer.count, pending.count - pendingStart)
             pending.withUnsafeBytes { bytes in
@@ -69,22 +95,24 @@ public final class TextInput: ByteReading {
             return count
         }
         if form == .utf8 { return try source.read(into: buffer) }
-        return try readUTF16(into: buffer)
+        return 0
     }
 
-    private func readUTF16(into buffer: UnsafeMutableRawBufferPointer) throws(InputError) -> Int {
-        // Each UTF-16 code unit (2 bytes) becomes at most 3 UTF-8 bytes; a
-        // pair (4 bytes) becomes 4. Read at most what is sure to fit.
-        var output: [UInt8] = []
-        output.reserveCapacity(buffer.count)
-        let want = max(2, (buffer.count / 3) & ~1)
-        while output.isEmpty {
-            var chunk = [UInt8](repeating: 0, count: want)
+    /// UTF-16 bytes read from the source per transcoded block.
+    static let utf16BlockSize = 64 * 1024
+
+    /// Replaces the (fully delivered) `pending` with the UTF-8 form of the
+    /// next block of UTF-16; leaves it empty only at the end of the input.
+    private func transcodeUTF16Block() throws(InputError) {
+        pending.removeAll(keepingCapacity: true)
+        pendingStart = 0
+        var chunk = [UInt8](repeating: 0, count: Self.utf16BlockSize)
+        while pending.isEmpty {
             let count = try source.read(into: &chunk)
             if count == 0 {
-                if let _ = highSurrogate { throw InputError(.invalidUTF16(offset: rawOffset - 2), path: displayName) }
+                if highSurrogate != nil { throw InputError(.invalidUTF16(offset: rawOffset - 2), path: displayName) }
                 if raw.count == 1 { throw InputError(.invalidUTF16(offset: rawOffset), path: displayName) }
-                if raw.isEmpty { return 0 }
+                if raw.isEmpty { return }
             }
             raw.append(contentsOf: chunk[0..<count])
             var index = 0
@@ -99,19 +127,17 @@ public final class TextInput: ByteReading {
                         throw InputError(.invalidUTF16(offset: rawOffset - 4), path: displayName)
                     }
                     highSurrogate = nil
-                    UTF8Check.appendUTF8(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00), to: &output)
+                    UTF8Check.appendUTF8(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00), to: &pending)
                 } else if (0xD800...0xDBFF).contains(unit) {
                     highSurrogate = unit
                 } else if (0xDC00...0xDFFF).contains(unit) {
                     throw InputError(.invalidUTF16(offset: rawOffset - 2), path: displayName)
                 } else {
-                    UTF8Check.appendUTF8(unit, to: &output)
+                    UTF8Check.appendUTF8(unit, to: &pending)
                 }
             }
             raw.removeFirst(index)
-            if count == 0 && output.isEmpty { return 0 }
+            if count == 0 && pending.isEmpty { return }
         }
-        output.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        return output.count
     }
 }
