@@ -100,10 +100,13 @@ public final class CSVReader {
     private let input: TextInput
     private let options: CSVReaderOptions
     private var decodeMode: TextEncoding     // .utf8 (strict), .auto, or .windows1252
-    private let parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
-    // The callbacks' state, reached through a raw pointer: no ARC traffic and
-    // no exclusivity checks on the per-field path.
-    private let state = UnsafeMutablePointer<ParseState>.allocate(capacity: 1)
+    // The C parser and the callbacks' state, reached through raw pointers: no
+    // ARC traffic and no exclusivity checks on the per-field path. `parsing`
+    // owns both, so they are freed even when the initializer throws before
+    // every property is set (a class's deinit does not run then).
+    private let parsing = ParserStorage()
+    private var parser: UnsafeMutablePointer<csv_parser> { parsing.parser }
+    private var state: UnsafeMutablePointer<ParseState> { parsing.state }
     private var chunk: [UInt8]
     private var prefixCount = 0              // sniffed bytes in `chunk` not yet parsed
     private var readyIndex = 0               // next record span to hand out
@@ -130,8 +133,6 @@ public final class CSVReader {
     public init(path: String, options: CSVReaderOptions = CSVReaderOptions()) throws(CSVError) {
         self.path = path
         self.options = options
-        state.initialize(to: ParseState())
-        csv_init(parser, UInt8(CSV_STRICT_FINI | CSV_REPALL_NL))
         let input: TextInput
         do {
             input = try TextInput(path: path, encoding: options.encoding)
@@ -145,6 +146,9 @@ public final class CSVReader {
         case .utf16LE, .utf16BE:
             encoding = input.form
             decodeMode = .utf8  // transcoded by TextInput: always valid
+            if input.utf16WithoutMark {
+                notices.append("no byte-order mark, but every other byte of the header is NUL: read as \(input.form.rawValue)")
+            }
         default:
             encoding = options.encoding == .windows1252 ? .windows1252 : .utf8
             decodeMode = options.encoding == .utf16 ? .utf8 : options.encoding
@@ -181,13 +185,6 @@ public final class CSVReader {
         }
     }
 
-    deinit {
-        csv_free(parser)  // not csv_fini: that would flush a half-parsed record
-        parser.deallocate()
-        state.pointee.release()
-        state.deinitialize(count: 1)
-        state.deallocate()
-    }
 
     /// Returns the next data record, or `nil` at the end of the input.
     ///
@@ -375,4 +372,23 @@ private let onField: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutabl
 private let onRecordEnd: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { terminator, data in
     guard let data else { return }
     data.assumingMemoryBound(to: ParseState.self).pointee.endRecord(terminator: terminator)
+}
+
+/// Owns libcsv's parser and the parse state its callbacks fill.
+private final class ParserStorage {
+    let parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
+    let state = UnsafeMutablePointer<ParseState>.allocate(capacity: 1)
+
+    init() {
+        state.initialize(to: ParseState())
+        csv_init(parser, UInt8(CSV_STRICT_FINI | CSV_REPALL_NL))
+    }
+
+    deinit {
+        csv_free(parser)  // not csv_fini: that would flush a half-parsed record
+        parser.deallocate()
+        state.pointee.release()
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
 }

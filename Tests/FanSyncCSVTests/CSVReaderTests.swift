@@ -174,6 +174,45 @@ import FanSyncIO
         }
     }
 
+    @Test("a UTF-16 first line longer than the first chunk reads whole (the heap overflow's reproducer)")
+    func utf16FirstLineLongerThanTheChunk() throws {
+        let text = String(repeating: "中", count: 30_000) + ",b\n1,2\n"
+        let path = try write([0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let (reader, rows) = try readAll(path, chunkSize: 64 * 1024)
+        #expect(reader.headerNames == [String(repeating: "中", count: 30_000), "b"])
+        #expect(rows.map(\.fields) == [["1", "2"]])
+    }
+
+    @Test("UTF-16 reads the same at every chunk size from 1 to 16", arguments: 1...16)
+    func utf16AtEveryChunkSize(chunkSize: Int) throws {
+        let text = "email,name\nzoë@x.com,Zoë 🎧\n"
+        let path = try write([0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let (_, rows) = try readAll(path, chunkSize: chunkSize)
+        #expect(rows.map(\.fields) == [["zoë@x.com", "Zoë 🎧"]])
+    }
+
+    @Test("--encoding utf-16 on a large UTF-8 file is an error, not a crash")
+    func forcedUTF16OnUTF8() throws {
+        let path = try write(String(repeating: "abcdefghij,", count: 5000) + "z\n1,2\n")
+        do {
+            let (_, rows) = try readAll(path, chunkSize: 64 * 1024, encoding: .utf16)
+            #expect(rows.count <= 1)
+        } catch {
+            #expect(error is CSVError)
+        }
+    }
+
+    @Test("UTF-16 without a byte-order mark is read as UTF-16, with a notice")
+    func unmarkedUTF16IsDetected() throws {
+        let text = "email,name\nzoë@x.com,Zoë\n"
+        let path = try write(text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let (reader, rows) = try readAll(path, chunkSize: 3)
+        #expect(reader.encoding == .utf16LE)
+        #expect(reader.headerNames == ["email", "name"])
+        #expect(rows.map(\.fields) == [["zoë@x.com", "Zoë"]])
+        #expect(reader.notices.contains { $0.contains("NUL") })
+    }
+
     @Test func forcedUTF16WithoutMarkGuessesTheByteOrder() throws {
         let text = "a,b\n1,2\n"
         let path = try write(text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
@@ -277,5 +316,32 @@ import FanSyncIO
                   case .cannotRead = input.kind else { return false }
             return true
         }
+    }
+}
+
+@Suite struct FailedOpens {
+    /// The process's virtual size, from /proc: a leaked buffer shows there even when its
+    /// pages were never touched (malloc maps blocks of 128 KiB and more on their own).
+    func virtualBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").first.flatMap({ Int($0) }) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    @Test("a reader whose initializer throws frees its parser and buffers")
+    func failedInitializersDoNotLeak() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-missing-\(UUID().uuidString).csv").path
+        let badUTF16 = try write([0xFF, 0xFE, 0x00, 0xDC, 0x41, 0x00])  // a lone low surrogate in the first chunk
+        func failOnce() {
+            _ = try? CSVReader(path: missing)
+            _ = try? CSVReader(path: badUTF16)
+        }
+        for _ in 0..<200 { failOnce() }
+        let before = virtualBytes()
+        for _ in 0..<2000 { failOnce() }
+        let grown = virtualBytes() - before
+        // A leak of the parser's buffers costs ~200 KB a reader: 800 MB here. (Other tests
+        // run at the same time and start threads, so allow them some room.)
+        #expect(grown < 250 * 1024 * 1024, "virtual memory grew by \(grown / 1024) KiB over 4000 failed opens")
     }
 }
