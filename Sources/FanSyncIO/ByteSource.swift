@@ -60,20 +60,29 @@ public final class ByteSource {
         let count = gzread(file, base, UInt32(clamping: buffer.count))
         if count < 0 {
             var code: Int32 = 0
-            let message = gzerror(file, &code).map { String(cString: $0) } ?? "unknown error"
-            throw InputError(.cannotRead(message), path: displayName)
+            throw InputError(.cannotRead(Self.reason(gzerror(file, &code)) ?? "unknown error"), path: displayName)
         }
         if count == 0 {
             // At a clean end zlib reports Z_OK; a gzip stream cut short reports Z_BUF_ERROR.
             var code: Int32 = 0
             let message = gzerror(file, &code)
             if code != Z_OK {
-                let reason = message.map { String(cString: $0) } ?? "truncated input"
-                throw InputError(.cannotRead(reason), path: displayName)
+                throw InputError(.cannotRead(Self.reason(message) ?? "truncated input"), path: displayName)
             }
         }
         offset += Int(count)
         return Int(count)
+    }
+
+    /// zlib's message without the `<fd:7>: ` it puts in front (zlib only knows
+    /// the descriptor; the error carries the path).
+    static func reason(_ message: UnsafePointer<CChar>?) -> String? {
+        guard let message else { return nil }
+        let text = String(cString: message)
+        if text.hasPrefix("<fd:"), let end = text.range(of: ": ") {
+            return String(text[end.upperBound...])
+        }
+        return text.isEmpty ? nil : text
     }
 
     /// Bytes delivered so far (after decompression).

@@ -123,11 +123,19 @@ public final class JSONStreamReader {
     private var arrayDepth = 0            // 1 while inside a top-level array
     private var finished = false
     private let decoder = JSONDecoder()
+    /// The largest element read; a larger one is skipped with an error.
+    public let maxElementBytes: Int
+    private var elementTooLarge = false
 
     /// How the input was laid out, once seen: `array`, `ndjson` or `mixed`.
     public private(set) var layout: String?
 
-    public init(path: String, chunkSize: Int = 64 * 1024) throws(JSONReaderError) {
+    /// - Parameter maxElementBytes: elements larger than this (16 MiB by
+    ///   default, as for a CSV record) are skipped with a skippable error
+    ///   instead of being held in memory several times over.
+    public init(path: String, chunkSize: Int = 64 * 1024,
+                maxElementBytes: Int = 16 * 1024 * 1024) throws(JSONReaderError) {
+        self.maxElementBytes = maxElementBytes
         do {
             input = try TextInput(path: path)
         } catch {
@@ -191,13 +199,28 @@ public final class JSONStreamReader {
         }
         if arrayDepth == 0 { noteLayout("ndjson") }
         let startLine = line
-        element.removeAll(keepingCapacity: true)
+        if element.capacity > maxElementBytes {
+            element = []  // let go of a large element's buffer once it is used
+        } else {
+            element.removeAll(keepingCapacity: true)
+        }
+        elementTooLarge = false
         element.append(first)
         try scanElement(startingWith: first)
         let index = elementIndex
         elementIndex += 1
+        if elementTooLarge {
+            throw JSONReaderError(
+                kind: .malformedElement("the element is larger than \(maxElementBytes / (1024 * 1024)) MiB; "
+                    + "split it, or check that the file is a dump of records"),
+                path: displayName, line: startLine, index: index)
+        }
         do {
-            let value = try decoder.decode(JSONValue.self, from: Data(element))
+            // Decoded in place: no second copy of the element's bytes.
+            let value = try element.withUnsafeMutableBytes { bytes -> JSONValue in
+                guard let base = bytes.baseAddress else { return try decoder.decode(JSONValue.self, from: Data()) }
+                return try decoder.decode(JSONValue.self, from: Data(bytesNoCopy: base, count: bytes.count, deallocator: .none))
+            }
             return JSONElement(index: index, line: startLine, value: value)
         } catch {
             throw JSONReaderError(kind: .malformedElement(Self.reason(error)), path: displayName,
@@ -220,7 +243,7 @@ public final class JSONStreamReader {
             // A scalar (number, true, false, null): ends before the next delimiter.
             while let byte = try peekByte(), !Self.endsScalar(byte) {
                 chunkIndex += 1
-                element.append(byte)
+                keep(byte)
             }
             return
         }
@@ -235,7 +258,7 @@ public final class JSONStreamReader {
                 // the next line is read on its own).
                 if arrayDepth == 0 { return }
             }
-            element.append(byte)
+            keep(byte)
             if inString {
                 if escaped { escaped = false }
                 else if byte == UInt8(ascii: "\\") { escaped = true }
@@ -254,6 +277,13 @@ public final class JSONStreamReader {
             default: break
             }
         }
+    }
+
+    /// Appends `byte` to the element, or notes that it is too large and drops it
+    /// (the scan goes on to find the element's end).
+    @inline(__always)
+    private func keep(_ byte: UInt8) {
+        if element.count < maxElementBytes { element.append(byte) } else { elementTooLarge = true }
     }
 
     private static func endsScalar(_ byte: UInt8) -> Bool {

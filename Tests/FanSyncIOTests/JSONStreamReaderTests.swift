@@ -160,3 +160,31 @@ let clerkUser = """
         #expect(throws: InputError(.cannotOpen("it is a directory"), path: "/tmp")) { try ByteSource(path: "/tmp") }
     }
 }
+
+@Suite struct LargeElements {
+    @Test("an element over the size limit is skipped with an error, and the next one is read", arguments: chunkSizes)
+    func oversizedElementIsSkippable(chunkSize: Int) throws {
+        let big = "{\"id\":\"big\",\"blob\":\"" + String(repeating: "x", count: 5000) + "\"}"
+        let path = try write("[{\"id\":\"u1\"},\n" + big + ",\n{\"id\":\"u3\"}]")
+        let reader = try JSONStreamReader(path: path, chunkSize: chunkSize, maxElementBytes: 1000)
+        #expect(try reader.next()?.value["id"]?.text == "u1")
+        do {
+            _ = try reader.next()
+            Issue.record("expected the large element to be refused")
+        } catch {
+            #expect(error.isSkippable)
+            #expect(error.line == 2)
+            #expect(error.description.contains("larger than"))
+        }
+        #expect(try reader.next()?.value["id"]?.text == "u3")
+        #expect(try reader.next() == nil)
+    }
+
+    @Test("an element under the limit still reads after a refused one freed its buffer")
+    func elementsAfterALargeOneStillRead() throws {
+        let path = try write("{\"a\":\"" + String(repeating: "y", count: 3000) + "\"}\n{\"a\":1}\n")
+        let reader = try JSONStreamReader(path: path, chunkSize: 64, maxElementBytes: 2000)
+        #expect(throws: JSONReaderError.self) { try reader.next() }
+        #expect(try reader.next()?.value["a"] == .integer(1))
+    }
+}
