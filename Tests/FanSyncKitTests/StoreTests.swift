@@ -235,3 +235,48 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(try store.peak(store: "default", email: "b@example.com")?.type == .lead)
     }
 }
+
+@Suite struct RejectsFiles {
+    /// A rejected row, then a read error: the file's transaction rolls back.
+    func brokenPayments(in folder: String) throws -> String {
+        let path = folder + "/payments.csv"
+        let sample = try String(contentsOfFile: repositoryRoot + "/samples/stripe/unified_payments.csv", encoding: .utf8)
+        let header = sample.split(separator: "\n", maxSplits: 1)[0]
+        let badRow = String(repeating: ",", count: header.filter { $0 == "," }.count)  // no id, no email
+        try (sample + badRow + "\n\"ch_x,\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("a rolled-back import leaves no rejects file; a committed one leaves exactly one")
+    func rejectsFileOnlyAfterCommit() throws {
+        let folder = try temporaryDirectory()
+        let rejects = folder + "/rejects"
+        let store = try freshStore()
+        let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
+        let broken = try brokenPayments(in: folder)
+        #expect(throws: (any Error).self) { try importer.importFile(broken, options: MapOptions(rejectsDirectory: rejects)) }
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: rejects)) ?? [] == [])
+
+        // The same file without the read error commits, and its rejects file is in place.
+        let fixed = folder + "/fixed.csv"
+        try String(try String(contentsOfFile: broken, encoding: .utf8).dropLast("\"ch_x,\n".count))
+            .write(toFile: fixed, atomically: true, encoding: .utf8)
+        let report = try importer.importFile(fixed, options: MapOptions(rejectsDirectory: rejects))
+        #expect(report.file.rejected == (try mapSample("samples/stripe/unified_payments.csv").report.rejected) + 1)
+        let written = try FileManager.default.contentsOfDirectory(atPath: rejects)
+        #expect(written.count == 1)
+        #expect(written.allSatisfy { $0.hasSuffix(".rejects.csv") })
+        #expect(report.file.rejectsPath.map { FileManager.default.fileExists(atPath: $0) } == true)
+    }
+
+    @Test("mapping alone that fails part-way leaves no rejects file")
+    func failedMapLeavesNoRejects() throws {
+        let folder = try temporaryDirectory()
+        let rejects = folder + "/rejects"
+        let broken = try brokenPayments(in: folder)
+        #expect(throws: (any Error).self) {
+            try FileMapper.map(path: broken, options: MapOptions(rejectsDirectory: rejects), library: builtInLibrary) { _ in }
+        }
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: rejects)) ?? [] == [])
+    }
+}

@@ -14,6 +14,11 @@ public struct MapOptions: Sendable {
     public var rejectsDirectory: String? = "rejects"
     /// How many issues a report keeps in memory to show (all are counted and written).
     public var issueSampleLimit = 100
+    /// Whether ``FileMapper/map(path:options:library:onFact:)`` puts the rejects file in
+    /// place when the file is mapped. An import sets this to false and publishes it only
+    /// once the file's transaction commits (``RejectsFile/publish(_:)``), so a rolled-back
+    /// import leaves no rejects file behind.
+    public var publishRejects = true
 
     public init(mapping: String? = nil, read: CSVReaderOptions = CSVReaderOptions(), format: InputFormat? = nil,
                 settings: MappingSettings = MappingSettings(), rejectsDirectory: String? = "rejects") {
@@ -73,7 +78,15 @@ public enum FileMapper {
         let format = options.format ?? InputFormat.guess(path: path)
         let display = path == "-" ? "<stdin>" : path
         let rejects = RejectsFile(directory: options.rejectsDirectory, input: display)
-        defer { rejects.close() }
+        var mapped = false
+        // A file that fails part-way leaves no rejects file: its rows are not imported.
+        defer { if !mapped { rejects.discard() } }
+        func finish(_ report: inout FileReport) throws {
+            rejects.close()
+            if options.publishRejects { try RejectsFile.publish(rejects.path) }
+            report.rejectsPath = rejects.path
+            mapped = true
+        }
         switch format {
         case .csv:
             let reader: CSVReader
@@ -127,7 +140,7 @@ public enum FileMapper {
             }
             pipeline.stop()
             report.notices = reader.notices + report.notices
-            report.rejectsPath = rejects.path
+            try finish(&report)
             return report
         case .json:
             let reader: JSONStreamReader
@@ -193,9 +206,8 @@ public enum FileMapper {
                     item = try nextElement()
                 }
             }
-            var final = report
-            final.rejectsPath = rejects.path
-            return final
+            try finish(&report)
+            return report
         }
     }
 
@@ -254,7 +266,8 @@ public enum FileMapper {
     }
 }
 
-/// The CSV of rejected rows beside a run: created on the first rejection.
+/// The CSV of rejected rows beside a run: created on the first rejection, as
+/// `NAME.partial` until ``publish(_:)`` renames it into place.
 final class RejectsFile {
     let directory: String?
     let input: String
@@ -281,7 +294,7 @@ final class RejectsFile {
                 candidate = (directory as NSString).appendingPathComponent("\(stamp)-\(base)-\(counter).rejects.csv")
                 counter += 1
             }
-            let created = try CSVWriter(path: candidate)
+            let created = try CSVWriter(path: Self.partial(candidate))
             try created.write(["file", "line", "column", "column_name", "value", "reason"])
             writer = created
             path = candidate
@@ -293,6 +306,28 @@ final class RejectsFile {
     func close() {
         try? writer?.close()
         writer = nil
+    }
+
+    /// Closes and removes the file written so far.
+    func discard() {
+        close()
+        Self.discard(path)
+    }
+
+    static func partial(_ path: String) -> String { path + ".partial" }
+
+    /// Renames the written file (`PATH.partial`) to `path`; nothing when `path` is nil.
+    static func publish(_ path: String?) throws {
+        guard let path else { return }
+        guard rename(partial(path), path) == 0 else {
+            throw FileMapError.rejects("\(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Removes the unpublished file for `path`, if there is one.
+    static func discard(_ path: String?) {
+        guard let path else { return }
+        unlink(partial(path))
     }
 }
 

@@ -65,19 +65,24 @@ public final class Importer {
         let detected = options.mapping == nil
         var options = options
         options.mapping = mapping.file  // resolved once: the rows go through exactly this mapping
+        options.publishRejects = false  // only once the transaction has committed
 
+        var rejectsPath: String?
         do {
-            return try importRows(source: source, display: display, fingerprint: fingerprint, mapping: mapping,
-                                  detected: detected, options: options)
+            let report = try importRows(source: source, display: display, fingerprint: fingerprint, mapping: mapping,
+                                        detected: detected, options: options, rejectsPath: &rejectsPath)
+            try RejectsFile.publish(rejectsPath)
+            return report
         } catch {
             store.forgetLanded()
+            RejectsFile.discard(rejectsPath)
             throw error
         }
     }
 
     /// Lands one file's rows and recomputes its people, in one transaction.
     private func importRows(source: String, display: String, fingerprint: String, mapping: Mapping, detected: Bool,
-                            options: MapOptions) throws -> ImportReport {
+                            options: MapOptions, rejectsPath: inout String?) throws -> ImportReport {
         let db = store.db
         var workEnded = Date()
         var report = try db.transaction {
@@ -94,6 +99,7 @@ public final class Importer {
                 landed += 1
                 if landed % self.progressEvery == 0 { self.onProgress?(display, landed) }
             }
+            rejectsPath = fileReport.rejectsPath
             fileReport.file = display
             fileReport.mapping = mapping.name
             fileReport.mappingDetected = detected
