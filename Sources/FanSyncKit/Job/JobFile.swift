@@ -85,6 +85,7 @@ public enum JobFile {
             let clean = URL(fileURLWithPath: full).standardizedFileURL.path
             return clean.hasPrefix(here) ? String(clean.dropFirst(here.count)) : clean
         }
+        var namedMappings: [(name: String, node: Node?)] = []
         var job = Job(file: path, db: resolve(environment["FANSYNC_DB"] ?? "fansync.db", nil), rejects: resolve("rejects", nil))
         if let node = top["store"] {
             if let store = node.string, !store.isEmpty { job.store = store } else { fail("'store' is a name", node) }
@@ -106,6 +107,7 @@ public enum JobFile {
                         if let mapping = map["mapping"]?.string {
                             // A mapping name, or a path to a mapping file relative to the job.
                             source.mapping = mapping.hasSuffix(".yml") || mapping.hasSuffix(".yaml") ? resolve(mapping, map["mapping"]) : mapping
+                            namedMappings.append((source.mapping ?? mapping, map["mapping"]))
                         }
                         if let format = map["format"] {
                             if let value = format.string, let parsed = InputFormat(rawValue: value) { source.format = parsed } else {
@@ -168,6 +170,21 @@ public enum JobFile {
             if let value = map["drift_threshold"] {
                 if let share = value.string.flatMap(Double.init), share > 0, share < 1 { job.driftThreshold = share } else {
                     fail("'drift_threshold' is a share between 0 and 1, e.g. 0.2", value)
+                }
+            }
+        }
+        // Every mapping a source names must exist now, not after the sources before it were imported.
+        if !namedMappings.isEmpty {
+            let library = MappingLibrary(directories: MappingLibrary.defaultDirectories(extra: job.mappingFolders))
+            for (name, node) in namedMappings {
+                do {
+                    _ = try library.resolve(name)
+                } catch {
+                    if case .unknownMapping(_, let known) = error.kind, let hint = closest(to: name, in: known).first {
+                        fail("\(error.description) Did you mean '\(hint)'?", node)
+                    } else {
+                        fail(error.description, node)
+                    }
                 }
             }
         }

@@ -63,7 +63,8 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var location = "\(file):\(line)"
         if let column { location += ":\(column)" }
-        let shown = value.map { " '\($0)'" } ?? ""
-        return "\(location): \(reasonText)" + (columnName.map { " (column '\($0)'\(shown))" } ?? "")
+        let shown = value.map { " '\($0.escapingControlCharacters)'" } ?? ""
+        return "\(location): \(reasonText.escapingControlCharacters)"
+            + (columnName.map { " (column '\($0.escapingControlCharacters)'\(shown))" } ?? "")
     }
 }

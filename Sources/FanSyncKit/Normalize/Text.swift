@@ -27,3 +27,25 @@ extension String {
     /// True when every byte is ASCII.
     var isASCII: Bool { utf8.allSatisfy { $0 < 0x80 } }
 }
+
+extension String {
+    /// The text with control characters spelled out (`\0`, `\t`, `\n`, `\r`,
+    /// `\u{1B}`…), for values echoed in messages: a NUL or an escape sequence
+    /// from a broken file must not reach a terminal or a log raw.
+    public var escapingControlCharacters: String {
+        guard utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return self }
+        var result = ""
+        result.reserveCapacity(utf8.count + 8)
+        for scalar in unicodeScalars {
+            switch scalar.value {
+            case 0: result += "\\0"
+            case 0x09: result += "\\t"
+            case 0x0A: result += "\\n"
+            case 0x0D: result += "\\r"
+            case 0..<0x20, 0x7F: result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
