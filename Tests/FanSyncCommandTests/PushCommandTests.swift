@@ -208,6 +208,68 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")
     }
 
+    @Test("a batch stored by the endpoint whose reply is lost is resent with its key and answered as a replay")
+    func aLostReplyIsReplayedNotAppliedTwice() throws {
+        let db = try freshSampleStore()
+        // The first batch is applied, then the connection drops before the answer; the second too.
+        let server = try FakeEndpoint(faults: [["drop_after_apply": true], NSNull(), ["drop_after_apply": true]])
+        let endpoints = try endpointsFile(port: server.port)
+        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
+                                             environment: pushEnvironment())
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(summary?["acknowledged"] as? Int == 10)
+        #expect(Set(server.records.keys) == (try customerEmails(db)))
+        #expect(server.applied.values.allSatisfy { $0 == 1 })
+        // Each lost reply was followed by the same key again, answered as a replay.
+        let lost = server.requests.filter { ($0["fault"] as? [String: Any])?["drop_after_apply"] as? Bool == true }
+        #expect(lost.count == 2)
+        for request in lost {
+            let key = request["key"] as? String
+            #expect(key != nil)
+            let replays = server.requests.filter { $0["key"] as? String == key && $0["duplicate"] as? Bool == true }
+            #expect(replays.count == 1)
+            #expect(replays.first?["emails"] as? [String] == request["emails"] as? [String])
+        }
+        #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")
+    }
+
+    @Test("a pusher killed after the endpoint stored a batch, before the reply, resends it with its key")
+    func aPusherKilledBeforeTheReplyResendsWithItsKey() throws {
+        let db = try freshSampleStore()
+        let server = try FakeEndpoint(faults: [NSNull(), ["hang_after_apply": 20]])
+        let endpoints = try endpointsFile(port: server.port)
+        let yaml = try String(contentsOfFile: endpoints, encoding: .utf8)
+            .replacingOccurrences(of: "concurrency: 2", with: "concurrency: 1")
+            .replacingOccurrences(of: "timeout: 1\n", with: "timeout: 30\n")
+        try yaml.write(toFile: endpoints, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["push", "apply", "--db", db, "--endpoints", endpoints]
+        process.environment = pushEnvironment()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the second batch is applied on the endpoint; its answer is being held back.
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, (server.applied.count < 8 || server.requests.count < 2) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let held = try #require(server.requests.last { ($0["fault"] as? [String: Any])?["hang_after_apply"] != nil })
+        let heldKey = try #require(held["key"] as? String)
+        #expect(try sqlite(db, "SELECT idempotency_key FROM push_outbox").contains(heldKey))
+
+        let rerun = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(Set(server.records.keys) == (try customerEmails(db)))
+        #expect(server.applied.values.allSatisfy { $0 == 1 })
+        #expect(server.requests.contains { $0["key"] as? String == heldKey && $0["duplicate"] as? Bool == true })
+        #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")
+    }
+
     @Test func endpointFilesAreValidatedWithPositions() throws {
         let yaml = """
             endpoints:

@@ -8,7 +8,10 @@ the batch again), and injects faults on a script.
 Faults (a JSON list, consumed one per request, in order): {"status": 429,
 "retry_after": "1"}, {"status": 503}, {"status": 500}, {"sleep": 3} (answer
 late, after applying), {"drop": true} (close without answering, not applied),
-null (behave). Requests carrying a rejected email get 400. The state file is
+{"drop_after_apply": true} (apply the batch and remember its key, then close
+the connection without answering: the reply is lost), {"hang_after_apply": 5}
+(apply, then hold the connection that long before answering: time to kill
+the client), null (behave). Requests carrying a rejected email get 400. The state file is
 rewritten after each request: {"records": {email: record}, "applied": {email:
 count}, "requests": [...]}. Stops by itself after --lifetime seconds.
 """
@@ -143,6 +146,12 @@ class Handler(BaseHTTPRequestHandler):
                 if key:
                     done_keys[key] = response
             save()
+        if fault and fault.get("drop_after_apply"):
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault and fault.get("hang_after_apply"):
+            time.sleep(fault["hang_after_apply"])
         if fault and fault.get("sleep"):
             time.sleep(fault["sleep"])
         try:
