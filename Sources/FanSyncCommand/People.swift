@@ -104,7 +104,11 @@ extension FanSync {
         @Option(help: "Only this subscription status (active, trialing, past_due, canceled…).")
         var status: String?
 
-        @Option(help: "total-spent, last-activity, first-purchase or name.")
+        @Option(help: """
+            total-spent, last-activity, first-purchase or name. total-spent orders by the settlement \
+            total (the processor's converted amount, comparable across currencies); amounts are shown \
+            in the currency each customer paid.
+            """)
         var sort: PeopleSort = .totalSpent
 
         func run() throws {

@@ -228,7 +228,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
             let key = request["key"] as? String
             #expect(key != nil)
             let replays = server.requests.filter { $0["key"] as? String == key && $0["duplicate"] as? Bool == true }
-            #expect(replays.count == 1)
+            // At least once: libcurl may itself resend on a reused connection that died, with the same key.
+            #expect(replays.count >= 1)
             #expect(replays.first?["emails"] as? [String] == request["emails"] as? [String])
         }
         #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")

@@ -20,16 +20,17 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         let run = try fansync(["customers", "--db", sampleStore, "--format", "csv", "--limit", "3"])
         #expect(run.status == 0)
         #expect(lines(run.stdout.replacingOccurrences(of: "\r", with: "")) == [
-            "email,name,type,status,total_spent,currency,purchases,first_purchase_at,last_purchase_at,repeat,first_source,last_activity_at",
-            "farid@example.com,Farid Haddad,subscription,past_due,170.78,USD,3,2023-11-21T08:00:00Z,2024-12-01T20:00:00Z,yes,activecampaign.contacts,2025-01-05T10:00:00Z",
-            "Ana.Silva@example.com,Ana Silva,subscription,active,148.00,USD,2,2024-06-02T10:15:00Z,2024-09-01T10:15:00Z,yes,activecampaign.contacts,2025-02-10T16:20:00Z",
-            "yusuf@example.com.kw,Yusuf Al-Sabah,paying,,40.55,USD,1,2025-02-02T12:00:00Z,2025-02-02T12:00:00Z,no,stripe.payments,2025-02-02T12:00:00Z",
+            // Ordered by the settlement total (comparable), shown in the currency each one paid.
+            "email,name,type,status,total_spent,currency,other_totals,purchases,first_purchase_at,last_purchase_at,repeat,first_source,last_activity_at",
+            "farid@example.com,Farid Haddad,subscription,past_due,135.00,GBP,,3,2023-11-21T08:00:00Z,2024-12-01T20:00:00Z,yes,activecampaign.contacts,2025-01-05T10:00:00Z",
+            "Ana.Silva@example.com,Ana Silva-Costa,subscription,active,148.00,USD,,2,2024-06-02T10:15:00Z,2024-09-01T10:15:00Z,yes,activecampaign.contacts,2025-02-10T16:20:00Z",
+            "yusuf@example.com.kw,Yusuf Al-Sabah,paying,,12.500,KWD,,1,2025-02-02T12:00:00Z,2025-02-02T12:00:00Z,no,stripe.payments,2025-02-02T12:00:00Z",
         ])
     }
 
     @Test func tableShowsMoneyWithSymbolsAndTheTotal() throws {
         let run = try fansync(["customers", "--db", sampleStore, "--format", "table", "--type", "subscription"])
-        #expect(run.stdout.contains("$170.78"))
+        #expect(run.stdout.contains("£135.00"))
         #expect(run.stderr.contains("1–3 of 3 customers"))
         let tokyo = try fansync(["customers", "--db", sampleStore, "--format", "json", "--tz", "Asia/Tokyo", "--type", "paying",
                                  "--source", "stripe.customers"])
@@ -37,7 +38,13 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         let rows = object?["rows"] as? [[String: Any]]
         #expect(object?["total"] as? Int == 3)
         #expect(rows?.first?["email"] as? String == "hiro@example.jp")
-        #expect(rows?.first?["total_spent"] as? String == "31.49")
+        // Paid in yen: the total is yen (no decimals), the settlement figure beside it.
+        #expect(rows?.first?["total_spent"] as? String == "4700")
+        #expect(rows?.first?["currency"] as? String == "JPY")
+        #expect(rows?.first?["total_spent_minor"] as? Int == 4700)
+        #expect(rows?.first?["settlement_total"] as? String == "31.49")
+        #expect(rows?.first?["settlement_currency"] as? String == "USD")
+        #expect((rows?.first?["totals"] as? [[String: Any]])?.first?["currency"] as? String == "JPY")
         #expect(rows?.first?["first_purchase_at"] as? String == "2024-07-07T16:07:07+09:00")
     }
 

@@ -30,14 +30,24 @@ public struct Person: Sendable, Equatable {
     public var type: PersonType
     /// The status of the person's latest subscription, if any.
     public var subscriptionStatus: String?
-    /// Per currency, sorted by currency code.
+    /// Per currency the person paid in (the payments' own currencies), sorted by currency code.
     public var totals: [CurrencyTotal] = []
+    /// The currency a person's total is shown in: the one with the most purchases
+    /// (ties: the latest purchase's). `nil` for someone who never paid.
+    public var primaryCurrency: String?
     /// Per settlement currency (the processor's converted amounts), sorted.
     public var settlement: [CurrencyTotal] = []
     public var purchases = 0
     public var firstPurchaseAt: Int64?
     public var lastPurchaseAt: Int64?
     public var isRepeat: Bool { purchases >= 2 }
+    /// The total in ``primaryCurrency``.
+    public var primaryTotal: CurrencyTotal? { totals.first { $0.currency == primaryCurrency } }
+    /// The totals in every other currency, by currency code.
+    public var otherTotals: [CurrencyTotal] { totals.filter { $0.currency != primaryCurrency } }
+    /// The settlement total when all of the person's payments settled in one currency
+    /// (the figure comparable across people of a store).
+    public var settlementTotal: CurrencyTotal? { settlement.count == 1 ? settlement.first : nil }
     /// The source (mapping) of the earliest evidence: what brought the person in.
     public var firstSource: String
     /// The product or course of the earliest purchase or enrollment.
@@ -86,12 +96,7 @@ public enum PersonMerge {
         }
         var person = Person(store: store, email: email, emailDisplay: newest(\.emailDisplay) ?? email, type: type,
                             firstSource: first?.source ?? peakSource ?? "")
-        person.firstName = newest(\.firstName)
-        person.lastName = newest(\.lastName)
-        person.name = newest(\.name) ?? {
-            let parts = [person.firstName, person.lastName].compactMap { $0 }
-            return parts.isEmpty ? nil : parts.joined(separator: " ")
-        }()
+        (person.firstName, person.lastName, person.name) = Self.name(evidence)
         person.phone = newest { $0.phoneStatus == .valid ? $0.phone : nil } ?? newest(\.phone)
         person.daw = newest(\.daw)
         person.genre = newest(\.genre)
@@ -110,6 +115,7 @@ public enum PersonMerge {
 
         // Money: distinct succeeded payments (the ledger key makes them distinct), minus refunds.
         var totals: [String: CurrencyTotal] = [:]
+        var latestIn: [String: (at: Int64, id: String)] = [:]  // each currency's latest purchase
         var settlement: [String: CurrencyTotal] = [:]
         for payment in evidence where payment.isPurchase {
             let amount = payment.amount ?? 0, refunded = payment.amountRefunded ?? 0
@@ -117,6 +123,8 @@ public enum PersonMerge {
             totals[currency, default: CurrencyTotal(currency: currency, gross: 0, refunded: 0, purchases: 0)].gross += amount
             totals[currency]?.refunded += refunded
             totals[currency]?.purchases += 1
+            let stamp = (at: payment.createdAt ?? payment.seenAt ?? .min, id: payment.sourceID)
+            if let known = latestIn[currency], (known.at, known.id) >= (stamp.at, stamp.id) {} else { latestIn[currency] = stamp }
             // Older exports lack the converted refund: take the same share of the converted amount.
             let convertedRefunded = payment.convertedRefunded
                 ?? payment.convertedAmount.map { amount > 0 ? $0 * min(refunded, amount) / amount : 0 }
@@ -141,6 +149,10 @@ public enum PersonMerge {
                                             source: payment.source, sourceID: payment.sourceID))
         }
         person.totals = totals.values.sorted { $0.currency < $1.currency }
+        person.primaryCurrency = person.totals.max {
+            let a = latestIn[$0.currency], b = latestIn[$1.currency]
+            return ($0.purchases, a?.at ?? .min, a?.id ?? "", $1.currency) < ($1.purchases, b?.at ?? .min, b?.id ?? "", $0.currency)
+        }?.currency
         person.settlement = settlement.values.sorted { $0.currency < $1.currency }
         if person.purchases > 0, !seenTags.contains("customer") { person.tags.append("customer") }
 
@@ -152,5 +164,24 @@ public enum PersonMerge {
             ($0.createdAt ?? .min, $0.sourceID) < ($1.createdAt ?? .min, $1.sourceID)
         }?.status
         return person
+    }
+
+    /// A person's name, as one unit: the newest row (by the source's own clock; ties by
+    /// kind, source and id) that names them at all gives first, last and full name together,
+    /// so every listing, export and payload shows the same name. A row with only a full
+    /// name ("Ana Silva") gives its first word as the first name and the rest as the last.
+    static func name(_ evidence: [Evidence]) -> (first: String?, last: String?, full: String?) {
+        func value(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
+        guard let named = evidence.last(where: {
+            value($0.firstName) != nil || value($0.lastName) != nil || value($0.name) != nil
+        }) else { return (nil, nil, nil) }
+        var first = value(named.firstName), last = value(named.lastName)
+        if first == nil, last == nil, let full = value(named.name) {
+            let words = full.split(whereSeparator: \.isWhitespace)
+            first = words.first.map(String.init)
+            last = words.count > 1 ? words.dropFirst().joined(separator: " ") : nil
+        }
+        let joined = [first, last].compactMap { $0 }.joined(separator: " ")
+        return (first, last, joined.isEmpty ? value(named.name) : joined)
     }
 }

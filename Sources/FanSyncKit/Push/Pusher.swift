@@ -126,7 +126,8 @@ public final class Pusher {
             let tags = ValueFormatter.tags(row["tags"]?.string).map(JSONText.quoted).joined(separator: ",")
             return "{\"contact\":" + contact + "},\"tags\":[" + tags + "]}"
         }
-        let columns = endpoint.send == .customers ? Exporter.customerColumns : Exporter.fanColumns
+        let columns = (endpoint.send == .customers ? Exporter.customerColumns : Exporter.fanColumns)
+            .filter { $0.column.isShown(in: .json) }
         return "{\"store_id\":" + JSONText.quoted(storeName) + ",\"email\":" + JSONText.quoted(row["email"]?.string ?? "")
             + "," + columns.map { JSONText.quoted($0.key == "email" ? "email_display" : $0.key) + ":" + formatter.json(row, $0.column) }
                 .joined(separator: ",") + "}"

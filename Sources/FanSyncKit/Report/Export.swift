@@ -17,8 +17,16 @@ public enum Exporter {
         ("Email Address", "email", .init("email_display")), ("First Name", "first_name", .init("first_name")),
         ("Last Name", "last_name", .init("last_name")), ("Phone Number", "phone", .init("phone")),
         ("Tags", "tags", .init("tags", .tags)), ("Type", "type", .init("type")), ("Status", "status", .init("status")),
-        ("Total Spent", "total_spent", .init("settlement_net", .money(currencyColumn: "settlement_currency"))),
-        ("Currency", "currency", .init("settlement_currency")), ("Purchases", "purchases", .init("purchases", .integer)),
+        // What the customer paid, in the currency they paid it in (the one with most purchases;
+        // the others beside it), then the processor's converted figure.
+        ("Total Spent", "total_spent", .init("total_spent", .money(currencyColumn: "currency"))),
+        ("Currency", "currency", .init("currency")),
+        ("Other Totals", "other_totals", .init("other_totals", in: .text)),
+        ("Total Spent Minor", "total_spent_minor", .init("total_spent", .integer, in: .json)),
+        ("Totals", "totals", .init("totals", .json, in: .json)),
+        ("Settlement Total", "settlement_total", .init("settlement_net", .money(currencyColumn: "settlement_currency"))),
+        ("Settlement Currency", "settlement_currency", .init("settlement_currency")),
+        ("Purchases", "purchases", .init("purchases", .integer)),
         ("First Purchase", "first_purchase_at", .init("first_purchase_at", .timestamp)),
         ("Last Purchase", "last_purchase_at", .init("last_purchase_at", .timestamp)),
         ("Repeat Customer", "repeat", .init("is_repeat", .bool)), ("First Source", "first_source", .init("first_source")),
@@ -40,7 +48,7 @@ public enum Exporter {
     @discardableResult
     public static func export(_ kind: ExportKind, store: String, db: Database, format: OutputFormat,
                               formatter: ValueFormatter, write: (String) throws -> Void) throws -> Int {
-        let columns = kind == .customers ? customerColumns : fanColumns
+        let columns = (kind == .customers ? customerColumns : fanColumns).filter { $0.column.isShown(in: format) }
         let condition = kind == .customers ? "AND type_rank >= 1" : ""
         let statement = try db.prepare("SELECT * FROM people WHERE store = ? \(condition) ORDER BY email")
         try statement.bind([.text(store)])

@@ -17,16 +17,37 @@ public struct ListingColumn: Sendable {
         case bool
         /// A JSON array of strings.
         case tags
+        /// JSON text, written as it is in JSON outputs.
+        case json
+    }
+
+    /// Which outputs carry a column.
+    public enum Outputs: Sendable {
+        case all
+        /// Tables and CSV (a summary of what JSON gives in structured form).
+        case text
+        /// JSON and NDJSON (structured or machine-only values).
+        case json
     }
 
     public var name: String
     public var header: String
     public var kind: Kind
+    public var outputs: Outputs
 
-    public init(_ name: String, header: String? = nil, _ kind: Kind = .text) {
+    public init(_ name: String, header: String? = nil, _ kind: Kind = .text, in outputs: Outputs = .all) {
         self.name = name
         self.header = header ?? name
         self.kind = kind
+        self.outputs = outputs
+    }
+
+    /// Whether the column is written in `format`.
+    public func isShown(in format: OutputFormat) -> Bool {
+        switch (outputs, format) {
+        case (.all, _), (.text, .table), (.text, .csv), (.json, .json), (.json, .ndjson): return true
+        default: return false
+        }
     }
 }
 
@@ -85,7 +106,7 @@ public struct ValueFormatter: Sendable {
     public func text(_ row: [String: SQLValue], _ column: ListingColumn, symbols: Bool = true) -> String {
         let value = row[column.name] ?? .null
         switch column.kind {
-        case .text, .integer: return value.string ?? ""
+        case .text, .integer, .json: return value.string ?? ""
         case .money(let currencyColumn):
             guard let minor = value.int else { return "" }
             let currency = row[currencyColumn]?.string ?? "USD"
@@ -110,6 +131,7 @@ public struct ValueFormatter: Sendable {
         case .timestamp: return value.int.map { JSONText.quoted(time($0)) } ?? "null"
         case .bool: return value.int.map { $0 != 0 ? "true" : "false" } ?? "null"
         case .tags: return "[" + Self.tags(value.string).map(JSONText.quoted).joined(separator: ",") + "]"
+        case .json: return value.string ?? "null"
         }
     }
 
@@ -124,6 +146,8 @@ public struct ValueFormatter: Sendable {
 public enum ListingWriter {
     /// The whole listing as text in `format`.
     public static func render(_ listing: Listing, format: OutputFormat, formatter: ValueFormatter) -> String {
+        var listing = listing
+        listing.columns = listing.columns.filter { $0.isShown(in: format) }
         switch format {
         case .table: return table(listing, formatter: formatter)
         case .csv:

@@ -129,7 +129,9 @@ public struct Queries {
 
     static func orderBy(_ sort: PeopleSort) -> String {
         switch sort {
-        case .totalSpent: return "p.settlement_net DESC NULLS LAST, p.email"
+        // The settlement figure is the one comparable across currencies; people without one
+        // (never paid, or paid in several settlement currencies) follow, by their own total.
+        case .totalSpent: return "p.settlement_net DESC NULLS LAST, p.total_spent DESC NULLS LAST, p.email"
         case .lastActivity: return "p.last_activity_at DESC NULLS LAST, p.email"
         case .firstPurchase: return "p.first_purchase_at ASC NULLS LAST, p.email"
         case .name: return "coalesce(p.name, p.email) COLLATE NOCASE, p.email"
@@ -140,6 +142,9 @@ public struct Queries {
     public static let customerColumns: [ListingColumn] = [
         .init("email"), .init("name"), .init("type"), .init("status"),
         .init("total_spent", .money(currencyColumn: "currency")), .init("currency"),
+        .init("other_totals", in: .text), .init("total_spent_minor", .integer, in: .json), .init("totals", .json, in: .json),
+        .init("settlement_total", .money(currencyColumn: "settlement_currency"), in: .json),
+        .init("settlement_currency", in: .json),
         .init("purchases", .integer), .init("first_purchase_at", .timestamp), .init("last_purchase_at", .timestamp),
         .init("repeat", .bool), .init("first_source"), .init("last_activity_at", .timestamp),
     ]
@@ -152,8 +157,9 @@ public struct Queries {
     /// Customers matching `filter`, one page, with the exact total.
     public func customers(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
         try people(filter, customersOnly: true, sort: sort, limit: limit, offset: offset, select: """
-            p.email_display AS email, p.name, p.type, p.status, p.settlement_net AS total_spent,
-            p.settlement_currency AS currency, p.purchases, p.first_purchase_at, p.last_purchase_at,
+            p.email_display AS email, p.name, p.type, p.status, p.total_spent, p.currency, p.other_totals,
+            p.total_spent AS total_spent_minor, p.totals, p.settlement_net AS settlement_total, p.settlement_currency,
+            p.purchases, p.first_purchase_at, p.last_purchase_at,
             p.is_repeat AS "repeat", p.first_source, p.last_activity_at
             """, columns: Self.customerColumns)
     }

@@ -382,11 +382,36 @@ enum Schema {
         """,
         // 4: slimmer ledgers and sparse peaks (see `migration4`).
         migration4,
+        // 5: a customer's total in the currency they paid (settlement_* stays, for store-level
+        // revenue); warnings beside rejections. Existing people are recomputed once by
+        // `Store.init` (their content hash is cleared so each is written again).
+        """
+        ALTER TABLE people ADD COLUMN currency TEXT;
+        ALTER TABLE people ADD COLUMN total_spent INTEGER;
+        ALTER TABLE people ADD COLUMN other_totals TEXT;
+        ALTER TABLE people ADD COLUMN totals TEXT;
+        UPDATE people SET content_hash = '';
+        DROP VIEW customers;
+        CREATE VIEW customers AS
+          SELECT store, email, email_display, name, first_name, last_name, phone, type, type_rank, status,
+                 purchases, first_purchase_at, last_purchase_at, is_repeat, currency, total_spent, other_totals,
+                 totals, settlement_currency, settlement_net, first_source, first_product, first_seen_at,
+                 last_activity_at, sources
+          FROM people WHERE type_rank >= 1;
+        ALTER TABLE rejects ADD COLUMN disposition TEXT NOT NULL DEFAULT 'rejected';
+        ALTER TABLE imports ADD COLUMN rows_warned INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
-    /// Brings `db` up to the latest schema, one migration per transaction.
-    static func migrate(_ db: Database) throws {
-        guard let current = try db.prepare("PRAGMA user_version").rows().first?.first?.int else { return }
+    /// The first version whose people rows carry native-currency totals: a store migrated
+    /// from before it has its people recomputed.
+    static let nativeTotalsVersion: Int64 = 5
+
+    /// Brings `db` up to the latest schema, one migration per transaction; returns the
+    /// version the store was at before (0 for a new store).
+    @discardableResult
+    static func migrate(_ db: Database) throws -> Int64 {
+        guard let current = try db.prepare("PRAGMA user_version").rows().first?.first?.int else { return 0 }
         if current > Int64(migrations.count) {
             throw StoreError.newerSchema(found: Int(current), known: migrations.count, path: db.path)
         }
@@ -396,6 +421,7 @@ enum Schema {
                 try db.execute("PRAGMA user_version = \(index + 1)")
             }
         }
+        return current
     }
 }
 

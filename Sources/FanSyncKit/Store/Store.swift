@@ -41,13 +41,20 @@ public final class Store {
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
         db = try Database(path: path, busyTimeout: busyTimeout)
-        try Schema.migrate(db)
+        let before = try Schema.migrate(db)
         try db.execute("PRAGMA cache_size = -32768")  // 32 MiB of page cache for bulk work
         try db.execute("""
             CREATE TEMP TABLE IF NOT EXISTS touched (
               store TEXT NOT NULL, email TEXT NOT NULL, PRIMARY KEY (store, email)
             )
             """)
+        if before > 0 && before < Schema.nativeTotalsVersion {
+            // People written before native totals existed: recompute them all, once.
+            try db.transaction {
+                try db.execute("INSERT INTO touched (store, email) SELECT store, email FROM people")
+                _ = try recomputeTouched()
+            }
+        }
     }
 
     // MARK: Landing facts
@@ -190,7 +197,6 @@ public final class Store {
     /// Recomputes the customers and fans whose emails were landed since the
     /// last refresh, from the ledger; returns how many are new, changed or the same.
     public func refreshTouched() throws -> PeopleCounts {
-        var counts = PeopleCounts()
         try restoreIndexes()
         bulkThresholds.removeAll()
         // Touched: the addresses of the rows these imports wrote, and the former
@@ -211,6 +217,12 @@ public final class Store {
                 """).run([.integer(importID)])
         }
         landed.removeAll()
+        return try recomputeTouched()
+    }
+
+    /// Recomputes every person in the `touched` table from the ledger, then empties it.
+    private func recomputeTouched() throws -> PeopleCounts {
+        var counts = PeopleCounts()
         // Writing most of the people: their listing indexes are rebuilt after, in one sort each.
         let touchedCount = try db.prepare("SELECT count(*) FROM touched").rows().first?.first?.int ?? 0
         if touchedCount >= bulkMinimum {
@@ -340,6 +352,10 @@ struct PreparedPerson: Sendable {
     var person: Person
     var hash: String
     var tagsJSON: String
+    /// `EUR 12.00; GBP 5.00`: the totals in currencies other than the primary one (nil when none).
+    var otherTotals: String?
+    /// Every currency's total as a JSON array (nil for someone who never paid).
+    var totalsJSON: String?
     var written: String?
 }
 
@@ -452,8 +468,8 @@ final class PeopleWriter {
     init(db: Database) throws {
         self.db = db
         let columns = ["store", "email", "email_display", "name", "first_name", "last_name", "phone", "type", "type_rank",
-                       "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "settlement_currency",
-                       "settlement_net", "first_source", "first_product", "first_seen_at", "last_activity_at", "sources",
+                       "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "currency", "total_spent",
+                       "other_totals", "totals", "settlement_currency", "settlement_net", "first_source", "first_product", "first_seen_at", "last_activity_at", "sources",
                        "tags", "score", "daw", "genre", "level", "goals", "image_url", "content_hash"]
         upsertPerson = try db.cached(
             "INSERT INTO people (" + columns.joined(separator: ", ") + ") VALUES ("
@@ -480,7 +496,18 @@ final class PeopleWriter {
             JSONText.appendQuoted(tag, to: &tags)
         }
         tags += "]"
-        return PreparedPerson(person: person, hash: hash(person), tagsJSON: tags, written: input.written)
+        let others = person.otherTotals.map { "\($0.currency) " + Money.decimal($0.net, currency: $0.currency) }
+        var totals: String?
+        if !person.totals.isEmpty {
+            totals = "[" + person.totals.map { total in
+                "{\"currency\":" + JSONText.quoted(total.currency)
+                    + ",\"total_spent\":" + JSONText.quoted(Money.decimal(total.net, currency: total.currency))
+                    + ",\"total_spent_minor\":\(total.net),\"purchases\":\(total.purchases)}"
+            }.joined(separator: ",") + "]"
+        }
+        return PreparedPerson(person: person, hash: hash(person), tagsJSON: tags,
+                              otherTotals: others.isEmpty ? nil : others.joined(separator: "; "), totalsJSON: totals,
+                              written: input.written)
     }
 
     /// Writes a prepared person, unless their content is what was written last time.
@@ -490,12 +517,13 @@ final class PeopleWriter {
         if previous == hash { return .unchanged }
         func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
         func int(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
-        let main = person.settlement.count == 1 ? person.settlement.first : nil
+        let main = person.settlementTotal, primary = person.primaryTotal
         try upsertPerson.run([
             .text(person.store), .text(person.email), .text(person.emailDisplay), text(person.name),
             text(person.firstName), text(person.lastName), text(person.phone), .text(person.type.name),
             .integer(Int64(person.type.rawValue)), text(person.subscriptionStatus), .integer(Int64(person.purchases)),
             int(person.firstPurchaseAt), int(person.lastPurchaseAt), .integer(person.isRepeat ? 1 : 0),
+            text(primary?.currency), int(primary?.net), text(prepared.otherTotals), text(prepared.totalsJSON),
             text(main?.currency), int(main?.net), .text(person.firstSource), text(person.firstProduct),
             int(person.firstSeenAt), int(person.lastActivityAt), .text(person.sources.joined(separator: ",")),
             .text(tags), .integer(person.score), text(person.daw), text(person.genre), text(person.level),
@@ -521,7 +549,7 @@ final class PeopleWriter {
         func add(_ text: String?) { hasher.combine(text ?? "\u{0}") }
         func add(_ number: Int64?) { hasher.combine(number.map { String($0) } ?? "\u{0}") }
         add(person.emailDisplay); add(person.firstName); add(person.lastName); add(person.name); add(person.phone)
-        add(person.type.name); add(person.subscriptionStatus)
+        add(person.type.name); add(person.subscriptionStatus); add(person.primaryCurrency)
         for total in person.totals + [CurrencyTotal(currency: "|", gross: 0, refunded: 0, purchases: 0)] + person.settlement {
             add(total.currency); add(total.gross); add(total.refunded); add(Int64(total.purchases))
         }
