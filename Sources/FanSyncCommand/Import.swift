@@ -90,6 +90,7 @@ extension FanSync {
             var line = "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
                 + "(\(report.people.new) new people, \(report.people.updated) updated, \(report.people.unchanged) unchanged), "
                 + "\(file.rejected) rejected"
+            if file.warnings > 0 { line += ", \(file.warnings) warning" + (file.warnings == 1 ? "" : "s") }
             if let path = file.rejectsPath { line += " → \(path)" }
             printLine(line)
             for notice in file.notices { printError("  notice: \(notice)") }
@@ -100,8 +101,7 @@ extension FanSync {
             if file.invalidPhones > 0 {
                 printError("  notice: \(file.invalidPhones) phone number(s) are not valid; kept as written and flagged")
             }
-            for issue in file.issues.prefix(10) { printError("  \(issue)") }
-            if file.rejected > 10 { printError("  … and \(file.rejected - 10) more in \(file.rejectsPath ?? "the rejects file")") }
+            printIssues(file)
         }
 
         static func json(_ reports: [ImportReport], read: Int, accepted: Int, rejected: Int, failed: Bool) -> String {
@@ -110,7 +110,8 @@ extension FanSync {
                 if index > 0 { text += "," }
                 text += "{\"file\":" + JSONText.quoted(report.file.file) + ",\"mapping\":" + JSONText.quoted(report.file.mapping)
                 text += ",\"already_imported\":\(report.alreadyImported),\"read\":\(report.file.read),\"accepted\":\(report.file.accepted)"
-                text += ",\"rejected\":\(report.file.rejected),\"people_new\":\(report.people.new)"
+                text += ",\"rejected\":\(report.file.rejected),\"warnings\":\(report.file.warnings)"
+                text += ",\"people_new\":\(report.people.new)"
                 text += ",\"people_updated\":\(report.people.updated),\"people_unchanged\":\(report.people.unchanged)"
                 text += ",\"rejects\":" + (report.file.rejectsPath.map(JSONText.quoted) ?? "null") + "}"
             }

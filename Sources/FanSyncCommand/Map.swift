@@ -53,14 +53,21 @@ extension FanSync {
 func printFileReport(_ report: FileReport) {
     let how = report.mappingDetected ? "detected" : "chosen"
     var line = "\(report.file): mapping \(report.mapping) (\(how)): \(report.read) read, \(report.accepted) accepted, \(report.rejected) rejected"
+    if report.warnings > 0 { line += ", \(report.warnings) warning" + (report.warnings == 1 ? "" : "s") }
     if let path = report.rejectsPath { line += " → \(path)" }
     printError(line)
     for notice in report.notices { printError("  notice: \(notice)") }
     if report.invalidPhones > 0 {
         printError("  notice: \(report.invalidPhones) phone number(s) are not valid; kept as written and flagged")
     }
-    for issue in report.issues { printError("  \(issue)") }
-    if report.rejected > report.issues.count {
-        printError("  … and \(report.rejected - report.issues.count) more in the rejects file")
-    }
+    printIssues(report)
+}
+
+/// The first ten rejections and the first ten warnings of a file, then how many more.
+func printIssues(_ report: FileReport) {
+    let place = report.rejectsPath ?? "the rejects file"
+    for issue in report.issues.prefix(10) { printError("  \(issue)") }
+    if report.rejected > 10 { printError("  … and \(report.rejected - 10) more rejected rows in \(place)") }
+    for warning in report.warningSamples.prefix(10) { printError("  \(warning)") }
+    if report.warnings > 10 { printError("  … and \(report.warnings - 10) more warnings in \(place)") }
 }

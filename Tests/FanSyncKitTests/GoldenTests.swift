@@ -79,8 +79,9 @@ import Testing
         #expect(path.hasSuffix("-contacts.rejects.csv"))
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let rows = text.split(separator: "\r\n").map(String.init)
-        #expect(rows.first == "\"file\",\"line\",\"column\",\"column_name\",\"value\",\"reason\"")
+        #expect(rows.first == "\"disposition\",\"file\",\"line\",\"column\",\"column_name\",\"value\",\"reason\"")
         #expect(rows.count == 3)
+        #expect(rows.dropFirst().allSatisfy { $0.hasPrefix("\"rejected\",") })
         #expect(rows[1].hasSuffix("/samples/activecampaign/contacts.csv\",\"6\",\"2\",\"Email\",\"not-an-email\",\"field 'email': not a valid email address\""))
         #expect(rows[2].hasSuffix("\"7\",\"2\",\"Email\",\"\",\"no value for required field 'email'\""))
     }

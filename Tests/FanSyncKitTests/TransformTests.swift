@@ -69,8 +69,7 @@ import Testing
         ("3/7/2023 9:05", "2023-03-07T09:05:00Z"),
         ("12/31/1999 23:59:59", "1999-12-31T23:59:59Z"),
         ("2/29/2024", "2024-02-29T00:00:00Z"),
-        ("1715000000", "2024-05-06T12:53:20Z"),
-        ("1715000000000", "2024-05-06T12:53:20Z"),
+        ("20240131", "2024-01-31T00:00:00Z"),
     ])
     func datetimeFormats(input: String, iso: String) {
         guard case .timestamp(let seconds)? = run(.datetime(zone: nil, order: .monthFirst), input).value else {
@@ -78,6 +77,23 @@ import Testing
             return
         }
         #expect(UTCTime.iso8601(seconds) == iso)
+    }
+
+    @Test("epoch seconds and milliseconds only when the mapping says format: epoch", arguments: [
+        ("1715000000", "2024-05-06T12:53:20Z"),
+        ("1715000000000", "2024-05-06T12:53:20Z"),
+    ])
+    func epochOnlyWhenAsked(input: String, iso: String) {
+        #expect(run(.datetime(zone: nil, order: .monthFirst, epoch: true), input).value
+                == .timestamp(UTCTime.parse(iso)!))
+        #expect(run(.datetime(zone: nil, order: .monthFirst), input).failure != nil)
+        #expect(runBytes(.datetime(zone: nil, order: .monthFirst), input)?.failure != nil)
+    }
+
+    @Test("all-digit text that is no yyyymmdd date is not a date", arguments: ["2024", "202401", "20241331", "0", "1706659200"])
+    func allDigitsAreNotGuessedAsEpoch(input: String) {
+        #expect(run(.datetime(zone: nil, order: .monthFirst), input).failure != nil)
+        #expect(runBytes(.datetime(zone: nil, order: .monthFirst), input)?.failure != nil)
     }
 
     @Test func datetimeZonesAndOrders() {

@@ -33,7 +33,7 @@ enum ByteOp {
     /// `fixedExponent` is -1 when the exponent comes from `currencySlot`.
     case money(currencySlot: Int, fixedExponent: Int, minor: Bool)
     /// Index in ``ByteTables/zones``.
-    case datetime(zone: Int, order: UTCTime.SlashOrder)
+    case datetime(zone: Int, order: UTCTime.SlashOrder, epoch: Bool)
     /// Index in ``ByteTables/separators``.
     case split(Int)
     /// Index in ``ByteTables/regions``.
@@ -122,10 +122,10 @@ final class ByteTables: @unchecked Sendable {
                 case .money(let field, let fixed, let minor):
                     ops.append(.money(currencySlot: field.flatMap { slots[$0] } ?? -1,
                                       fixedExponent: fixed.flatMap(Currency.exponent(of:)) ?? -1, minor: minor))
-                case .datetime(let zoneName, let order):
+                case .datetime(let zoneName, let order, let epoch):
                     let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
                     zones.append(zone.identifier == "UTC" || zone.identifier == "GMT" ? nil : zone)
-                    ops.append(.datetime(zone: zones.count - 1, order: order))
+                    ops.append(.datetime(zone: zones.count - 1, order: order, epoch: epoch))
                 case .split(let separator):
                     separators.append(Array(separator.utf8))
                     ops.append(.split(separators.count - 1))
@@ -241,10 +241,10 @@ final class ByteTables: @unchecked Sendable {
                 var exponent = fixedExponent >= 0 ? fixedExponent : currencySlot >= 0 ? Int(exponents[currencySlot]) : -1
                 if exponent < 0 { exponent = row.currencyExponent(slot: currencySlot, fallback: defaultCurrency) ?? -1 }
                 return .done(Transform.money(value, exponent: exponent < 0 ? nil : exponent, minor: minor))
-            case .datetime(let zone, let order):
+            case .datetime(let zone, let order, let epoch):
                 guard ByteText.isASCII(value) else { return .useStrings }
                 if ByteText.trimmed(value).isEmpty { return .done(.empty) }
-                guard let seconds = UTCTime.parse(bytes: value, zone: zones[zone], order: order) else {
+                guard let seconds = UTCTime.parse(bytes: value, zone: zones[zone], order: order, epoch: epoch) else {
                     return .done(.failure("not a date and time in a supported format"))
                 }
                 return .done(.value(.timestamp(seconds)))

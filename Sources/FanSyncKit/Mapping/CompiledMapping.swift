@@ -21,7 +21,7 @@ final class CompiledField {
     let joinSeparator: String?
     let steps: [(FieldValue, RowContext) -> StepResult]
     let required: Bool
-    let invalidLeavesEmpty: Bool
+    let onInvalid: Mapping.OnInvalid
     /// The values the kind's schema allows, for text fields that have a fixed set.
     let allowed: Set<String>?
     /// Money fields read other fields, so they run last.
@@ -29,7 +29,7 @@ final class CompiledField {
 
     init(name: String, slot: Int, reader: Reader, joinSeparator: String?,
          steps: [(FieldValue, RowContext) -> StepResult], required: Bool,
-         invalidLeavesEmpty: Bool, allowed: Set<String>?, runsLate: Bool) {
+         onInvalid: Mapping.OnInvalid, allowed: Set<String>?, runsLate: Bool) {
         self.name = name
         self.slot = slot
         self.reader = reader
@@ -37,7 +37,7 @@ final class CompiledField {
         self.joinSeparator = joinSeparator
         self.steps = steps
         self.required = required
-        self.invalidLeavesEmpty = invalidLeavesEmpty
+        self.onInvalid = onInvalid
         self.allowed = allowed
         self.runsLate = runsLate
     }
@@ -171,7 +171,7 @@ public struct CompiledMapping {
                 name: field.name, slot: slot, reader: try reader(field), joinSeparator: join,
                 steps: field.transforms.map { $0.compile(settings: settings, slots: slots) },
                 required: field.required,
-                invalidLeavesEmpty: field.invalidLeavesEmpty,
+                onInvalid: field.onInvalid,
                 allowed: allowed, runsLate: runsLate),
                 tables.compile(field.transforms, slots: slots, slot: slot, allowed: allowed)))
         }
@@ -342,18 +342,31 @@ public struct CompiledMapping {
             }
             return nil
         case .failure(let why):
-            if field.invalidLeavesEmpty { return nil }
+            if field.onInvalid == .skip { return nil }
             let name = field.columnName(column)
             let shown = name.map(SensitiveColumns.isSensitive) == true ? "[redacted]" : raw()
-            return RowIssue(file: file, line: line, column: column, columnName: name, value: shown,
-                            reason: .invalidValue(field: field.name, reason: why))
+            return invalid(field, RowIssue(file: file, line: line, column: column, columnName: name, value: shown,
+                                           reason: .invalidValue(field: field.name, reason: why)), context: &context)
         }
         if let allowed = field.allowed, !allowed.contains(value.text) {
-            return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column), value: raw(),
-                            reason: .invalidValue(field: field.name,
-                                                  reason: "'\(value.text)' is not one of " + allowed.sorted().joined(separator: ", ")))
+            if field.onInvalid == .skip { return nil }
+            return invalid(field, RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
+                                           value: raw(), reason: .invalidValue(
+                                               field: field.name,
+                                               reason: "'\(value.text)' is not one of " + allowed.sorted().joined(separator: ", "))),
+                           context: &context)
         }
         context.values[field.slot] = value
+        return nil
+    }
+
+    /// A value a field cannot use: the row's rejection, or (for a field the record can do
+    /// without) a warning kept with the row, the field left empty.
+    private func invalid(_ field: CompiledField, _ issue: RowIssue, context: inout RowContext) -> RowIssue? {
+        guard field.onInvalid == .warn else { return issue }
+        var warning = issue
+        warning.disposition = .warning
+        context.warnings.append(warning)
         return nil
     }
 
@@ -369,7 +382,7 @@ public struct CompiledMapping {
             sourceID = Self.hash(keySlots.isEmpty ? context.values : keySlots.map { context.values[$0] })
         }
         return .success(Fact(kind: mapping.record, source: mapping.name, sourceID: sourceID, file: file, line: line,
-                             values: context.values))
+                             values: context.values, warnings: context.warnings))
     }
 
     /// `count` empty values. (`Array(repeating:count:)` copied the enum element by element:

@@ -22,6 +22,23 @@ public struct Mapping: Sendable {
     }
 
     /// How one output field is filled.
+    /// What a field does with a value its transforms cannot use. Only what a record cannot
+    /// do without rejects its row: its email, and the fields marked required (a payment's
+    /// amount, currency and status); any other field is left empty with a warning.
+    public enum OnInvalid: String, Sendable {
+        /// The row is rejected.
+        case reject
+        /// The field stays empty; the row is accepted with a warning (file:line:column, value, reason).
+        case warn
+        /// The field stays empty, silently.
+        case skip
+
+        /// The rule when the mapping does not say: required fields and emails reject, others warn.
+        static func `default`(field: String, required: Bool) -> OnInvalid {
+            required || field == "email" ? .reject : .warn
+        }
+    }
+
     public struct Field: Sendable {
         public var name: String
         /// Source columns (CSV) or paths (JSON), tried in order; the first non-empty wins
@@ -30,8 +47,8 @@ public struct Mapping: Sendable {
         public var transforms: [Transform]
         /// A row with no value here is rejected.
         public var required: Bool
-        /// What a value the transforms reject does: reject the row (default) or leave the field empty.
-        public var invalidLeavesEmpty: Bool
+        /// What a value the transforms reject does (see ``OnInvalid``).
+        public var onInvalid: OnInvalid
         /// Where the field is declared, for messages.
         public var line: Int
         public var column: Int
@@ -213,7 +230,8 @@ struct MappingParser {
             if SensitiveColumns.isSensitive(column) {
                 fail("'\(column)' holds secrets and may not be read into any field", at: node)
             }
-            return Mapping.Field(name: name, from: [column], transforms: [], required: false, invalidLeavesEmpty: false,
+            return Mapping.Field(name: name, from: [column], transforms: [], required: false,
+                                 onInvalid: .default(field: name, required: false),
                                  line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
         }
         guard let map = node.mapping else {
@@ -261,18 +279,17 @@ struct MappingParser {
             default: fail("'empty' is skip (the field stays empty) or reject (the row is rejected)", at: node)
             }
         }
-        var invalidLeavesEmpty = false
+        var onInvalid = Mapping.OnInvalid.default(field: name, required: required)
         if let node = map["invalid"] {
-            switch node.string {
-            case "reject": break
-            case "skip": invalidLeavesEmpty = true
-            default: fail("'invalid' is reject (the row is rejected) or skip (the field stays empty)", at: node)
+            if let value = node.string.flatMap(Mapping.OnInvalid.init(rawValue:)) { onInvalid = value } else {
+                fail("'invalid' is reject (the row is rejected), warn (the field stays empty, with a warning) "
+                     + "or skip (the field stays empty)", at: node)
             }
         }
         // A step that did not parse was reported; checking the chain's types would only add noise.
         if transformsBroken { return nil }
         return Mapping.Field(name: name, from: from, transforms: transforms, required: required,
-                             invalidLeavesEmpty: invalidLeavesEmpty,
+                             onInvalid: onInvalid,
                              line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
     }
 

@@ -19,8 +19,9 @@ public enum Transform: Sendable, Equatable {
     case money(currencyField: String?, currency: String?, minor: Bool)
     /// An upper-case ISO 4217 code, validated.
     case currency
-    /// One of the supported date-time formats; `zone` overrides the default zone.
-    case datetime(zone: String?, order: UTCTime.SlashOrder)
+    /// One of the supported date-time formats; `zone` overrides the default zone; `epoch`
+    /// (`format: epoch`) reads all-digit values as epoch seconds or milliseconds.
+    case datetime(zone: String?, order: UTCTime.SlashOrder, epoch: Bool = false)
     /// Split into labels: trimmed, empties dropped, duplicates (case-insensitive) removed.
     case split(String)
     /// Join the non-empty values of all `from` columns with a separator. First step only.
@@ -122,7 +123,7 @@ public enum Transform: Sendable, Equatable {
             }
             self = .phone(region: chosen)
         case "datetime":
-            let opts = try options(["zone", "order"])
+            let opts = try options(["zone", "order", "format"])
             var zone: String?
             if let node = opts["zone"] {
                 zone = try text(node, "a time zone")
@@ -137,7 +138,15 @@ public enum Transform: Sendable, Equatable {
                 }
                 order = parsed
             }
-            self = .datetime(zone: zone, order: order)
+            var epoch = false
+            if let node = opts["format"] {
+                guard node.string == "epoch" else {
+                    throw fail("'format' is epoch (seconds or milliseconds since 1970); other formats are recognised without it",
+                               at: node)
+                }
+                epoch = true
+            }
+            self = .datetime(zone: zone, order: order, epoch: epoch)
         case "money":
             let opts = try options(["currency", "currency_field", "minor_units"])
             var field: String?, code: String?
@@ -182,6 +191,8 @@ enum StepResult {
 /// The fields of the row being mapped, for steps that read another field (money's currency).
 struct RowContext {
     var values: [FieldValue?]
+    /// Values fields could not use, left empty (the row is accepted with these warnings).
+    var warnings: [RowIssue] = []
 
     func text(at slot: Int) -> String? {
         guard slot >= 0, slot < values.count, let value = values[slot] else { return nil }
@@ -272,13 +283,13 @@ extension Transform {
                 if code.isEmpty { return .empty }
                 return Currency.exponent(of: code) != nil ? .value(.text(code)) : .failure("not an ISO 4217 currency code")
             }
-        case .datetime(let zoneName, let order):
+        case .datetime(let zoneName, let order, let epoch):
             let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
             return { value, _ in
                 let text = value.text
                 // (Not `allSatisfy(\.isWhitespace)`: that walks grapheme clusters, ~1,000 instructions a date.)
                 if text.trimmed.isEmpty { return .empty }
-                guard let seconds = UTCTime.parse(text, zone: zone, order: order) else {
+                guard let seconds = UTCTime.parse(text, zone: zone, order: order, epoch: epoch) else {
                     return .failure("not a date and time in a supported format")
                 }
                 return .value(.timestamp(seconds))

@@ -10,6 +10,19 @@ public struct Fact: Sendable, Equatable {
     public var line: Int
     /// Values in the kind's schema order; `nil` where the row had none.
     public var values: [FieldValue?]
+    /// Values of the row that fields could not use and left empty (the row is still accepted).
+    public var warnings: [RowIssue] = []
+
+    public init(kind: RecordKind, source: String, sourceID: String, file: String, line: Int, values: [FieldValue?],
+                warnings: [RowIssue] = []) {
+        self.kind = kind
+        self.source = source
+        self.sourceID = sourceID
+        self.file = file
+        self.line = line
+        self.values = values
+        self.warnings = warnings
+    }
 
     /// The value of field `name`, or `nil`.
     public subscript(name: String) -> FieldValue? {
@@ -49,6 +62,26 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
     /// The raw value (redacted when the column is sensitive).
     public var value: String?
     public var reason: Reason
+    /// What became of the row: rejected, or accepted with a warning about this value.
+    public var disposition: Disposition = .rejected
+
+    public enum Disposition: String, Sendable, Equatable {
+        /// The row was not imported.
+        case rejected
+        /// The row was imported; the value was left empty.
+        case warning
+    }
+
+    public init(file: String, line: Int, column: Int? = nil, columnName: String? = nil, value: String? = nil,
+                reason: Reason, disposition: Disposition = .rejected) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.columnName = columnName
+        self.value = value
+        self.reason = reason
+        self.disposition = disposition
+    }
 
     public var reasonText: String {
         switch reason {
@@ -64,7 +97,7 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
         var location = "\(file):\(line)"
         if let column { location += ":\(column)" }
         let shown = value.map { " '\($0.escapingControlCharacters)'" } ?? ""
-        return "\(location): \(reasonText.escapingControlCharacters)"
+        return "\(location): " + (disposition == .warning ? "warning: " : "") + reasonText.escapingControlCharacters
             + (columnName.map { " (column '\($0.escapingControlCharacters)'\(shown))" } ?? "")
     }
 }

@@ -13,14 +13,19 @@ public enum UTCTime {
     /// - ISO 8601 `yyyy-MM-ddTHH:mm[:ss[.fff]]` with `Z` or `±HH:mm` / `±HHmm` (the offset wins
     ///   over `zone`), or without an offset (wall time in `zone`);
     /// - Excel's `M/d/yyyy H:mm[:ss]` or `M/d/yyyy` (`order` says month or day first);
-    /// - epoch seconds (up to 11 digits) or milliseconds (12 or 13 digits).
+    /// - `yyyyMMdd` (eight digits: a date, wall time in `zone`);
+    /// - with `epoch`, and only then, other all-digit text as epoch seconds (up to 11 digits) or
+    ///   milliseconds (12 or 13 digits). Without it `1706659200` or a year alone is no date:
+    ///   guessing epoch read `20240131` and `2024` as moments in 1970.
     /// Returns `nil` when the text fits none of them or names an impossible date.
-    public static func parse(_ text: String, zone: TimeZone? = nil, order: SlashOrder = .monthFirst) -> Int64? {
+    public static func parse(_ text: String, zone: TimeZone? = nil, order: SlashOrder = .monthFirst,
+                             epoch: Bool = false) -> Int64? {
         var text = text
-        return text.withUTF8 { buffer in parse(bytes: buffer, zone: zone, order: order) }
+        return text.withUTF8 { buffer in parse(bytes: buffer, zone: zone, order: order, epoch: epoch) }
     }
 
-    static func parse(bytes all: UnsafeBufferPointer<UInt8>, zone: TimeZone?, order: SlashOrder) -> Int64? {
+    static func parse(bytes all: UnsafeBufferPointer<UInt8>, zone: TimeZone?, order: SlashOrder,
+                      epoch: Bool = false) -> Int64? {
         var lower = 0, upper = all.count
         while lower < upper, all[lower] == 0x20 || all[lower] == 0x09 { lower += 1 }
         while upper > lower, all[upper - 1] == 0x20 || all[upper - 1] == 0x09 { upper -= 1 }
@@ -28,13 +33,18 @@ public enum UTCTime {
         let bytes = UnsafeBufferPointer(rebasing: all[lower..<upper])
         var scanner = Scanner(bytes: bytes)
 
-        if bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            guard bytes.count <= 13 else { return nil }
-            let value = bytes.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
-            return bytes.count <= 11 ? value : value / 1000
-        }
         let year, month, day: Int
-        if bytes.count >= 8, bytes[4] == UInt8(ascii: "-") {
+        if bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            if epoch {
+                guard bytes.count <= 13 else { return nil }
+                let value = bytes.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
+                return bytes.count <= 11 ? value : value / 1000
+            }
+            guard bytes.count == 8, let y = scanner.digits(4), let m = scanner.digits(2), let d = scanner.digits(2) else {
+                return nil
+            }
+            (year, month, day) = (y, m, d)
+        } else if bytes.count >= 8, bytes[4] == UInt8(ascii: "-") {
             guard let y = scanner.digits(4), scanner.take("-"), let m = scanner.digits(2), scanner.take("-"),
                   let d = scanner.digits(2) else { return nil }
             (year, month, day) = (y, m, d)

@@ -30,7 +30,8 @@ public struct MapOptions: Sendable {
     }
 }
 
-/// What mapping one file did. `read == accepted + rejected`, always.
+/// What mapping one file did. `read == accepted + rejected`, always; warned rows are
+/// among the accepted.
 public struct FileReport: Sendable {
     public var file: String
     public var mapping: String
@@ -38,8 +39,12 @@ public struct FileReport: Sendable {
     public var read = 0
     public var accepted = 0
     public var rejected = 0
+    /// Values left empty in accepted rows because a field could not use them.
+    public var warnings = 0
     /// The first issues (see ``MapOptions/issueSampleLimit``).
     public var issues: [RowIssue] = []
+    /// The first warnings (see ``MapOptions/issueSampleLimit``).
+    public var warningSamples: [RowIssue] = []
     /// Where every rejected row was written, if any was.
     public var rejectsPath: String?
     /// Reader and binding notices (encoding fallback, missing optional columns).
@@ -115,7 +120,7 @@ public enum FileMapper {
             // number), and this thread hands the facts on in file order while the next batches are
             // read and mapped.
             // Only phone fields can hold an invalid number (looking at every value cost a copy each).
-            let phoneSlots = mapping.record.schema.indices.filter { mapping.record.schema[$0].type == .phone }
+            let phoneSlots = phoneSlots(mapping)
             let pipeline = MappingPipeline(reader: reader, compiled: compiled, file: display, expectedFields: expected)
             defer { pipeline.stop() }
             while let batch = try nextBatch(pipeline) {
@@ -128,6 +133,9 @@ public enum FileMapper {
                         report.accepted += 1
                         for slot in phoneSlots {
                             if case .phone(_, .invalid)? = fact.values[slot] { report.invalidPhones += 1 }
+                        }
+                        if !fact.warnings.isEmpty {
+                            try warn(fact.warnings, report: &report, rejects: rejects, limit: options.issueSampleLimit)
                         }
                         try onFact(fact)
                     case .failure(let issue):
@@ -199,6 +207,12 @@ public enum FileMapper {
                     switch current.flatMap({ compiled.apply($0, file: display) }) {
                     case .success(let fact):
                         report.accepted += 1
+                        for slot in phoneSlots(compiled.mapping) {
+                            if case .phone(_, .invalid)? = fact.values[slot] { report.invalidPhones += 1 }
+                        }
+                        if !fact.warnings.isEmpty {
+                            try warn(fact.warnings, report: &report, rejects: rejects, limit: options.issueSampleLimit)
+                        }
                         try onFact(fact)
                     case .failure(let issue):
                         try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
@@ -255,6 +269,23 @@ public enum FileMapper {
         return try library.detect(header: header, format: format, file: file)
     }
 
+    /// The slots of a mapping's record that hold phone numbers (only they can hold an invalid one).
+    private static func phoneSlots(_ mapping: Mapping) -> [Int] {
+        mapping.record.schema.indices.filter { mapping.record.schema[$0].type == .phone }
+    }
+
+    private static func warn(_ warnings: [RowIssue], report: inout FileReport, rejects: RejectsFile, limit: Int) throws {
+        for warning in warnings {
+            report.warnings += 1
+            if report.warningSamples.count < limit { report.warningSamples.append(warning) }
+            do {
+                try rejects.write(warning)
+            } catch {
+                throw FileMapError.rejects("\(error)")
+            }
+        }
+    }
+
     private static func reject(_ issue: RowIssue, report: inout FileReport, rejects: RejectsFile, limit: Int) throws {
         report.rejected += 1
         if report.issues.count < limit { report.issues.append(issue) }
@@ -295,11 +326,11 @@ final class RejectsFile {
                 counter += 1
             }
             let created = try CSVWriter(path: Self.partial(candidate))
-            try created.write(["file", "line", "column", "column_name", "value", "reason"])
+            try created.write(["disposition", "file", "line", "column", "column_name", "value", "reason"])
             writer = created
             path = candidate
         }
-        try writer?.write([issue.file, String(issue.line), issue.column.map(String.init) ?? "", issue.columnName ?? "",
+        try writer?.write([issue.disposition.rawValue, issue.file, String(issue.line), issue.column.map(String.init) ?? "", issue.columnName ?? "",
                            issue.value ?? "", issue.reasonText])
     }
 

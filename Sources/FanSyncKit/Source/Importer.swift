@@ -114,20 +114,22 @@ public final class Importer {
             let refreshSeconds = Date().timeIntervalSince(refreshStart)
             let landSeconds = refreshStart.timeIntervalSince(landStart)
             let rejectInsert = try db.prepare("""
-                INSERT INTO rejects (import_id, file, line, column_number, column_name, value, reason) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO rejects (import_id, file, line, column_number, column_name, value, reason, disposition)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for issue in fileReport.issues {
+            for issue in fileReport.issues + fileReport.warningSamples {
                 try rejectInsert.run([.integer(importID), .text(issue.file), .integer(Int64(issue.line)),
                                       issue.column.map { .integer(Int64($0)) } ?? .null,
                                       issue.columnName.map(SQLValue.text) ?? .null, issue.value.map(SQLValue.text) ?? .null,
-                                      .text(issue.reasonText)])
+                                      .text(issue.reasonText), .text(issue.disposition.rawValue)])
             }
             try db.prepare("""
                 UPDATE imports SET mapping = ?, finished_at = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?,
-                  people_new = ?, people_updated = ?, people_unchanged = ?, rejects_path = ? WHERE id = ?
+                  rows_warned = ?, people_new = ?, people_updated = ?, people_unchanged = ?, rejects_path = ? WHERE id = ?
                 """).run([.text(fileReport.mapping), .integer(Int64(Date().timeIntervalSince1970)),
                           .integer(Int64(fileReport.read)), .integer(Int64(fileReport.accepted)),
-                          .integer(Int64(fileReport.rejected)), .integer(Int64(people.new)),
+                          .integer(Int64(fileReport.rejected)), .integer(Int64(fileReport.warnings)),
+                          .integer(Int64(people.new)),
                           .integer(Int64(people.updated)), .integer(Int64(people.unchanged)),
                           fileReport.rejectsPath.map(SQLValue.text) ?? .null, .integer(importID)])
             workEnded = Date()
