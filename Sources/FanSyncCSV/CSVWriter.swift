@@ -8,12 +8,15 @@ public final class CSVWriter {
     private let handle: FileHandle
     private var buffer = Data()
 
-    /// Creates (or truncates) the file at `path`.
-    public init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+    /// Creates (or truncates) the file at `path`; with `appending`, adds to the end of an existing one.
+    public init(path: String, appending: Bool = false) throws {
+        if !(appending && FileManager.default.fileExists(atPath: path)) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
         }
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        if appending { try handle.seekToEnd() }
     }
 
     deinit {

@@ -91,6 +91,7 @@ extension FanSync {
                 + "(\(report.people.new) new people, \(report.people.updated) updated, \(report.people.unchanged) unchanged), "
                 + "\(file.rejected) rejected"
             if file.warnings > 0 { line += ", \(file.warnings) warning" + (file.warnings == 1 ? "" : "s") }
+            if file.unattributed > 0 { line += ", \(file.unattributed) unattributed" }
             if let path = file.rejectsPath { line += " → \(path)" }
             printLine(line)
             for notice in file.notices { printError("  notice: \(notice)") }
@@ -111,6 +112,7 @@ extension FanSync {
                 text += "{\"file\":" + JSONText.quoted(report.file.file) + ",\"mapping\":" + JSONText.quoted(report.file.mapping)
                 text += ",\"already_imported\":\(report.alreadyImported),\"read\":\(report.file.read),\"accepted\":\(report.file.accepted)"
                 text += ",\"rejected\":\(report.file.rejected),\"warnings\":\(report.file.warnings)"
+                text += ",\"unattributed\":\(report.file.unattributed)"
                 text += ",\"people_new\":\(report.people.new)"
                 text += ",\"people_updated\":\(report.people.updated),\"people_unchanged\":\(report.people.unchanged)"
                 text += ",\"rejects\":" + (report.file.rejectsPath.map(JSONText.quoted) ?? "null") + "}"

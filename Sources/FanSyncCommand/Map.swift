@@ -70,4 +70,6 @@ func printIssues(_ report: FileReport) {
     if report.rejected > 10 { printError("  … and \(report.rejected - 10) more rejected rows in \(place)") }
     for warning in report.warningSamples.prefix(10) { printError("  \(warning)") }
     if report.warnings > 10 { printError("  … and \(report.warnings - 10) more warnings in \(place)") }
+    for issue in report.unattributedSamples.prefix(10) { printError("  \(issue)") }
+    if report.unattributed > 10 { printError("  … and \(report.unattributed - 10) more unattributed rows in \(place)") }
 }

@@ -38,10 +38,16 @@ extension FanSync {
             } else {
                 for item in report.imports {
                     let file = item.file
-                    printLine(item.alreadyImported
-                        ? "\(file.file): already imported, skipped"
-                        : "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted (\(item.people.new) new people, \(item.people.updated) updated), \(file.rejected) rejected"
-                          + (file.rejectsPath.map { " → \($0)" } ?? ""))
+                    if item.alreadyImported {
+                        printLine("\(file.file): already imported, skipped")
+                        continue
+                    }
+                    var line = "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
+                        + "(\(item.people.new) new people, \(item.people.updated) updated), \(file.rejected) rejected"
+                    if file.warnings > 0 { line += ", \(file.warnings) warning" + (file.warnings == 1 ? "" : "s") }
+                    if file.unattributed > 0 { line += ", \(file.unattributed) unattributed" }
+                    printLine(line + (file.rejectsPath.map { " → \($0)" } ?? ""))
+                    printIssues(file)
                 }
                 for plan in report.plans {
                     printLine("\(plan.endpoint): would create \(plan.create), update \(plan.update), leave \(plan.unchanged) unchanged (dry run: nothing sent)")
@@ -67,7 +73,9 @@ extension FanSync {
             let files = report.imports.map { item in
                 "{\"file\":\(JSONText.quoted(item.file.file)),\"mapping\":\(JSONText.quoted(item.file.mapping)),"
                     + "\"skipped\":\(item.alreadyImported),\"read\":\(item.file.read),\"accepted\":\(item.file.accepted),"
-                    + "\"rejected\":\(item.file.rejected),\"people_new\":\(item.people.new),\"people_updated\":\(item.people.updated)}"
+                    + "\"rejected\":\(item.file.rejected),\"warnings\":\(item.file.warnings),"
+                    + "\"unattributed\":\(item.file.unattributed),"
+                    + "\"people_new\":\(item.people.new),\"people_updated\":\(item.people.updated)}"
             }
             let pushes = report.pushes.map { push in
                 "{\"endpoint\":\(JSONText.quoted(push.endpoint)),\"sent\":\(push.sent),\"acknowledged\":\(push.acknowledged),"

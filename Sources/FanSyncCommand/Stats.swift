@@ -60,6 +60,9 @@ extension FanSync {
             row("registered users", "\(stats.registeredUsers)")
             row("repeat customers", "\(stats.repeatCustomers) (" + String(format: "%.1f%%", stats.repeatShare * 100) + " of those who bought)")
             row("new this month", "\(stats.newThisMonth)")
+            if stats.unattributed > 0 {
+                row("unattributed rows", "\(stats.unattributed) (no email and no known Customer ID: they count no money)")
+            }
             row("revenue", money(stats.revenue))
             row("revenue (settlement)", money(stats.settlement))
             row("average lifetime value", stats.averageLifetimeValue.map { money([$0]) } ?? "–")
@@ -93,7 +96,8 @@ extension FanSync {
             return "{\"customers\":\(stats.customers),\"buyers\":\(stats.buyers),\"paying\":\(stats.paying),\"subscribers\":\(stats.subscribers),"
                 + "\"leads\":\(stats.leads),\"registered_users\":\(stats.registeredUsers),\"fans_only\":\(stats.fansOnly),"
                 + "\"repeat_customers\":\(stats.repeatCustomers),\"repeat_share\":\(stats.repeatShare),"
-                + "\"new_this_month\":\(stats.newThisMonth),\"revenue\":\(revenue(stats.revenue)),"
+                + "\"new_this_month\":\(stats.newThisMonth),\"unattributed\":\(stats.unattributed),"
+                + "\"revenue\":\(revenue(stats.revenue)),"
                 + "\"settlement\":\(revenue(stats.settlement)),"
                 + "\"average_lifetime_value\":\(stats.averageLifetimeValue.map { revenue([$0]) } ?? "null"),"
                 + "\"registered_converted\":\(stats.registeredConverted),\"conversion\":\(stats.conversion),"

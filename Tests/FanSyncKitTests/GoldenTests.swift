@@ -10,6 +10,7 @@ import Testing
         "activecampaign/contacts.csv", "stripe/unified_payments.csv", "stripe/payments_2023.csv",
         "stripe/customers.csv", "stripe/subscriptions.csv", "clerk/users.csv", "clerk/users.json",
         "clerk/users.ndjson", "app/enrollments.csv", "legacy/members_1252.csv",
+        "edge/stripe_payments_guest.csv", "edge/stripe_customers_new.csv", "edge/contacts_dates.csv",
     ]
 
     static func golden(_ sample: String) -> String {
@@ -22,7 +23,13 @@ import Testing
             + "\"accepted\":\(report.accepted),\"rejected\":\(report.rejected),\"issues\":["
         summary += report.issues.map { JSONText.quoted($0.description.replacingOccurrences(of: repositoryRoot + "/", with: "")) }
             .joined(separator: ",")
-        summary += "]}}"
+        summary += "]"
+        if report.warnings > 0 {
+            summary += ",\"warnings\":[" + report.warningSamples
+                .map { JSONText.quoted($0.description.replacingOccurrences(of: repositoryRoot + "/", with: "")) }
+                .joined(separator: ",") + "]"
+        }
+        summary += "}}"
         return (lines + [summary]).joined(separator: "\n") + "\n"
     }
 

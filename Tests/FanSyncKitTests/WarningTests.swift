@@ -78,3 +78,57 @@ import Testing
         }
     }
 }
+
+@Suite struct SlashDates {
+    @Test("slash dates whose first two parts could each be the month are ambiguous", arguments: [
+        ("3/4/2024", true), (" 3/4/2024 10:00", true), ("12/1/2024", true), ("3/3/2024", false), ("13/4/2024", false),
+        ("3/13/2024", false), ("2024-03-04", false), ("03/04/2024", true), ("x3/4/2024", false),
+    ])
+    func ambiguity(text: String, expected: Bool) {
+        var text = text
+        #expect(text.withUTF8 { UTCTime.isAmbiguousSlashDate($0) } == expected)
+    }
+
+    @Test("a mapping that names the order is never warned about it")
+    func explicitOrderIsNotWarned() throws {
+        let folder = try temporaryDirectory()
+        let mapping = try writeFile("""
+            name: dated.list
+            record: contact
+            detect: [Email, Joined]
+            key: none
+            fields:
+              email: { from: Email, transform: [email], required: true }
+              created_at: { from: Joined, transform: [{ datetime: { order: dmy } }] }
+            """, name: "dated.yml", in: folder)
+        let file = try writeFile("Email,Joined\na@x.com,3/4/2024\nb@x.com,5/6/2024\n", name: "list.csv", in: folder)
+        var facts: [Fact] = []
+        let report = try FileMapper.map(path: file, options: MapOptions(mapping: mapping, rejectsDirectory: nil),
+                                        library: builtInLibrary) { facts.append($0) }
+        #expect(report.warnings == 0)
+        #expect(facts.first?["created_at"] == .timestamp(UTCTime.parse("2024-04-03")!))
+        // The same file through the default order: one warning for the column, counting both.
+        let loose = try writeFile(String(try String(contentsOfFile: mapping, encoding: .utf8)
+            .replacingOccurrences(of: "[{ datetime: { order: dmy } }]", with: "[datetime]")), name: "loose.yml", in: folder)
+        let warned = try FileMapper.map(path: file, options: MapOptions(mapping: loose, rejectsDirectory: nil),
+                                        library: builtInLibrary) { _ in }
+        #expect(warned.warnings == 1)
+        #expect(warned.warningSamples.first?.reasonText.contains("2 dates") == true)
+        #expect(warned.warningSamples.first?.line == 2)
+    }
+}
+
+@Suite struct JSONPathParity {
+    @Test("the JSON path counts invalid phone numbers as the CSV path does")
+    func invalidPhonesAreCountedInJSON() throws {
+        let user = """
+            {"id":"user_1","primary_email_address_id":"e1","primary_phone_number_id":"p1",\
+            "email_addresses":[{"id":"e1","email_address":"a@example.com"}],\
+            "phone_numbers":[{"id":"p1","phone_number":"+1 555 000"}],"created_at":1716200000000}
+            """
+        let file = try writeFile(user + "\n", name: "users.ndjson")
+        let report = try FileMapper.map(path: file, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary) { _ in }
+        #expect(report.accepted == 1)
+        #expect(report.invalidPhones == 1)
+    }
+}

@@ -122,7 +122,7 @@ final class ByteTables: @unchecked Sendable {
                 case .money(let field, let fixed, let minor):
                     ops.append(.money(currencySlot: field.flatMap { slots[$0] } ?? -1,
                                       fixedExponent: fixed.flatMap(Currency.exponent(of:)) ?? -1, minor: minor))
-                case .datetime(let zoneName, let order, let epoch):
+                case .datetime(let zoneName, let order, let epoch, _):
                     let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
                     zones.append(zone.identifier == "UTC" || zone.identifier == "GMT" ? nil : zone)
                     ops.append(.datetime(zone: zones.count - 1, order: order, epoch: epoch))

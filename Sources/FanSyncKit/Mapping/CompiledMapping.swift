@@ -22,6 +22,9 @@ final class CompiledField {
     let steps: [(FieldValue, RowContext) -> StepResult]
     let required: Bool
     let onInvalid: Mapping.OnInvalid
+    /// A date field whose mapping leaves the slash order to the default: dates that read
+    /// both ways are noted (and reported once per file).
+    let flagsAmbiguousDates: Bool
     /// The values the kind's schema allows, for text fields that have a fixed set.
     let allowed: Set<String>?
     /// Money fields read other fields, so they run last.
@@ -29,7 +32,7 @@ final class CompiledField {
 
     init(name: String, slot: Int, reader: Reader, joinSeparator: String?,
          steps: [(FieldValue, RowContext) -> StepResult], required: Bool,
-         onInvalid: Mapping.OnInvalid, allowed: Set<String>?, runsLate: Bool) {
+         onInvalid: Mapping.OnInvalid, flagsAmbiguousDates: Bool, allowed: Set<String>?, runsLate: Bool) {
         self.name = name
         self.slot = slot
         self.reader = reader
@@ -38,6 +41,7 @@ final class CompiledField {
         self.steps = steps
         self.required = required
         self.onInvalid = onInvalid
+        self.flagsAmbiguousDates = flagsAmbiguousDates
         self.allowed = allowed
         self.runsLate = runsLate
     }
@@ -172,6 +176,9 @@ public struct CompiledMapping {
                 steps: field.transforms.map { $0.compile(settings: settings, slots: slots) },
                 required: field.required,
                 onInvalid: field.onInvalid,
+                flagsAmbiguousDates: field.transforms.contains {
+                    if case .datetime(_, _, _, false) = $0 { return true } else { return false }
+                },
                 allowed: allowed, runsLate: runsLate),
                 tables.compile(field.transforms, slots: slots, slot: slot, allowed: allowed)))
         }
@@ -251,6 +258,9 @@ public struct CompiledMapping {
             result = .value(.text(tables.texts[text]))
         case .done(.value(let value)) where !plan.checked:
             context.values[plan.slot] = value
+            if fields[plan.field].flagsAmbiguousDates {
+                noteAmbiguousDate(fields[plan.field], raw, column: chosen + 1, context: &context, file: file, line: line)
+            }
             return nil
         case .done(let done):
             result = done
@@ -335,6 +345,10 @@ public struct CompiledMapping {
         switch result {
         case .value(let final):
             value = final
+            if field.flagsAmbiguousDates {
+                var text = raw()
+                text.withUTF8 { noteAmbiguousDate(field, $0, column: column, context: &context, file: file, line: line) }
+            }
         case .empty:
             if field.required {
                 return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
@@ -358,6 +372,15 @@ public struct CompiledMapping {
         }
         context.values[field.slot] = value
         return nil
+    }
+
+    /// Notes a slash date that reads both month first and day first (reported once per file).
+    private func noteAmbiguousDate(_ field: CompiledField, _ raw: UnsafeBufferPointer<UInt8>, column: Int?,
+                                   context: inout RowContext, file: String, line: Int) {
+        guard raw.contains(UInt8(ascii: "/")), UTCTime.isAmbiguousSlashDate(raw) else { return }
+        context.warnings.append(RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
+                                         value: String(decoding: raw, as: UTF8.self),
+                                         reason: .ambiguousDates(field: field.name, count: 1), disposition: .warning))
     }
 
     /// A value a field cannot use: the row's rejection, or (for a field the record can do

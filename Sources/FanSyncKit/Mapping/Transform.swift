@@ -21,7 +21,9 @@ public enum Transform: Sendable, Equatable {
     case currency
     /// One of the supported date-time formats; `zone` overrides the default zone; `epoch`
     /// (`format: epoch`) reads all-digit values as epoch seconds or milliseconds.
-    case datetime(zone: String?, order: UTCTime.SlashOrder, epoch: Bool = false)
+    /// `orderGiven` is false when the mapping leaves the slash order to the default: dates
+    /// that read either way are then counted and reported once per file.
+    case datetime(zone: String?, order: UTCTime.SlashOrder, epoch: Bool = false, orderGiven: Bool = true)
     /// Split into labels: trimmed, empties dropped, duplicates (case-insensitive) removed.
     case split(String)
     /// Join the non-empty values of all `from` columns with a separator. First step only.
@@ -73,7 +75,7 @@ public enum Transform: Sendable, Equatable {
             case "email": self = .email
             case "phone": self = .phone(region: nil)
             case "currency": self = .currency
-            case "datetime": self = .datetime(zone: nil, order: .monthFirst)
+            case "datetime": self = .datetime(zone: nil, order: .monthFirst, orderGiven: false)
             case "boolean": self = .boolean
             case "integer": self = .integer
             case "percent": self = .percent
@@ -146,7 +148,7 @@ public enum Transform: Sendable, Equatable {
                 }
                 epoch = true
             }
-            self = .datetime(zone: zone, order: order, epoch: epoch)
+            self = .datetime(zone: zone, order: order, epoch: epoch, orderGiven: opts["order"] != nil)
         case "money":
             let opts = try options(["currency", "currency_field", "minor_units"])
             var field: String?, code: String?
@@ -283,7 +285,7 @@ extension Transform {
                 if code.isEmpty { return .empty }
                 return Currency.exponent(of: code) != nil ? .value(.text(code)) : .failure("not an ISO 4217 currency code")
             }
-        case .datetime(let zoneName, let order, let epoch):
+        case .datetime(let zoneName, let order, let epoch, _):
             let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
             return { value, _ in
                 let text = value.text

@@ -51,6 +51,11 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
         case fieldCount(expected: Int, found: Int)
         /// The JSON element could not be parsed.
         case malformedJSON(String)
+        /// The row has no email, and its customer id (if any) names no known customer.
+        case unattributed(customerID: String?)
+        /// Slash dates that read both month first and day first (read month first, the default):
+        /// one per row while mapping, then one per file and column with the count.
+        case ambiguousDates(field: String, count: Int)
     }
 
     public var file: String
@@ -70,6 +75,8 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
         case rejected
         /// The row was imported; the value was left empty.
         case warning
+        /// The row was imported but belongs to nobody yet: no email, and no known customer id.
+        case unattributed
     }
 
     public init(file: String, line: Int, column: Int? = nil, columnName: String? = nil, value: String? = nil,
@@ -90,6 +97,13 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
         case .missingKey: return "no source id"
         case .fieldCount(let expected, let found): return "expected \(expected) fields, found \(found)"
         case .malformedJSON(let why): return "invalid JSON: \(why)"
+        case .unattributed(let id?):
+            return "no email, and Customer ID \(id) is not known yet (kept unattributed: it counts no money until an "
+                + "export names the customer)"
+        case .unattributed(nil): return "no email and no Customer ID (kept unattributed: it counts no money)"
+        case .ambiguousDates(let field, let count):
+            return "field '\(field)': \(count) date" + (count == 1 ? "" : "s") + " like this one read both month first and "
+                + "day first; read month first. Say { datetime: { order: mdy } } (or dmy) in the mapping"
         }
     }
 
@@ -97,7 +111,8 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
         var location = "\(file):\(line)"
         if let column { location += ":\(column)" }
         let shown = value.map { " '\($0.escapingControlCharacters)'" } ?? ""
-        return "\(location): " + (disposition == .warning ? "warning: " : "") + reasonText.escapingControlCharacters
+        let label = disposition == .rejected ? "" : disposition.rawValue + ": "
+        return "\(location): " + label + reasonText.escapingControlCharacters
             + (columnName.map { " (column '\($0.escapingControlCharacters)'\(shown))" } ?? "")
     }
 }

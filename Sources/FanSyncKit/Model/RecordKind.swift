@@ -147,6 +147,9 @@ public enum RecordKind: String, Sendable, CaseIterable {
     public var fieldNames: [String] { schema.map(\.name) }
 
     /// The ledger table holding facts of this kind.
+    /// Kinds whose rows without an email belong to the customer their `customer_id` names.
+    public var isAttributable: Bool { self == .payment || self == .subscription }
+
     public var table: String {
         switch self {
         case .contact: return "contacts"

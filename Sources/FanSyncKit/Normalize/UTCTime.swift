@@ -93,6 +93,28 @@ public enum UTCTime {
         return wall - corrected
     }
 
+    /// True for a slash date whose first two parts could each be the month (`3/4/2024`, not
+    /// `3/3/2024` or `13/4/2024`): month-first and day-first give different dates.
+    public static func isAmbiguousSlashDate(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var parts: [Int] = []
+        var current = -1
+        for byte in text {
+            if byte >= 0x30 && byte <= 0x39 {
+                current = max(current, 0) * 10 + Int(byte - 0x30)
+                if current > 99 { return false }
+            } else if byte == UInt8(ascii: "/") {
+                guard current >= 0 else { return false }
+                parts.append(current)
+                current = -1
+                if parts.count == 2 { break }
+            } else if byte != 0x20 && byte != 0x09 || !parts.isEmpty || current >= 0 {
+                return false
+            }
+        }
+        guard parts.count == 2 else { return false }
+        return (1...12).contains(parts[0]) && (1...12).contains(parts[1]) && parts[0] != parts[1]
+    }
+
     /// `2024-06-02T10:15:00Z`.
     public static func iso8601(_ seconds: Int64) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400

@@ -22,6 +22,8 @@ public struct Stats: Sendable, Codable {
     public var subscribers = 0
     public var leads = 0
     public var registeredUsers = 0
+    /// Payments and subscriptions that belong to nobody yet (no email, no known customer id).
+    public var unattributed = 0
     public var fansOnly = 0
     public var repeatCustomers = 0
     public var newThisMonth = 0
@@ -83,8 +85,13 @@ extension Queries {
         stats.registeredUsers = Int(registered.first?.int ?? 0)
         stats.registeredConverted = Int(registered.dropFirst().first?.int ?? 0)
         stats.newThisMonth = try newThisMonth(store: store, asOf: asOf)
+        stats.unattributed = Int(try db.prepare("""
+            SELECT (SELECT count(*) FROM payments WHERE store = ?1 AND email IS NULL)
+              + (SELECT count(*) FROM subscriptions WHERE store = ?1 AND email IS NULL)
+            """).rows([.text(store)]).first?.first?.int ?? 0)
 
-        var payments = "store = ? AND status = 'succeeded'"
+        // Unattributed payments (no email yet) count no money anywhere.
+        var payments = "store = ? AND status = 'succeeded' AND email IS NOT NULL"
         var paymentValues: [SQLValue] = [.text(store)]
         if let since { payments += " AND created_at >= ?"; paymentValues.append(.integer(since)) }
         if let until { payments += " AND created_at < ?"; paymentValues.append(.integer(until)) }

@@ -41,6 +41,13 @@ public struct FileReport: Sendable {
     public var rejected = 0
     /// Values left empty in accepted rows because a field could not use them.
     public var warnings = 0
+    /// Accepted rows that belong to nobody yet (no email, no known customer id); set by an import.
+    public var unattributed = 0
+    /// The first of them.
+    public var unattributedSamples: [RowIssue] = []
+    /// Per column, slash dates that read both month first and day first (read month first, the
+    /// default, since the mapping gives no `order`), and the first of them.
+    public var ambiguousDates: [String: (count: Int, first: RowIssue)] = [:]
     /// The first issues (see ``MapOptions/issueSampleLimit``).
     public var issues: [RowIssue] = []
     /// The first warnings (see ``MapOptions/issueSampleLimit``).
@@ -87,6 +94,16 @@ public enum FileMapper {
         // A file that fails part-way leaves no rejects file: its rows are not imported.
         defer { if !mapped { rejects.discard() } }
         func finish(_ report: inout FileReport) throws {
+            // One warning per file and column for dates that read both ways, at the first of them.
+            for (_, found) in report.ambiguousDates.sorted(by: { $0.key < $1.key }) {
+                var warning = found.first
+                if case .ambiguousDates(let field, _) = warning.reason {
+                    warning.reason = .ambiguousDates(field: field, count: found.count)
+                }
+                report.warnings += 1
+                if report.warningSamples.count < options.issueSampleLimit { report.warningSamples.append(warning) }
+                do { try rejects.write(warning) } catch { throw FileMapError.rejects("\(error)") }
+            }
             rejects.close()
             if options.publishRejects { try RejectsFile.publish(rejects.path) }
             report.rejectsPath = rejects.path
@@ -195,6 +212,7 @@ public enum FileMapper {
                     throw FileMapError.binding(error)
                 }
                 report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
+                report.notices = compiled?.notices ?? []
             }
             for issue in pending {
                 report.read += 1
@@ -276,6 +294,13 @@ public enum FileMapper {
 
     private static func warn(_ warnings: [RowIssue], report: inout FileReport, rejects: RejectsFile, limit: Int) throws {
         for warning in warnings {
+            if case .ambiguousDates = warning.reason {
+                // Counted per column and said once for the file (see ``FileReport/ambiguousDates``).
+                let column = warning.columnName ?? warning.reasonText
+                if report.ambiguousDates[column] == nil { report.ambiguousDates[column] = (0, warning) }
+                report.ambiguousDates[column]?.count += 1
+                continue
+            }
             report.warnings += 1
             if report.warningSamples.count < limit { report.warningSamples.append(warning) }
             do {
@@ -312,26 +337,47 @@ final class RejectsFile {
 
     func write(_ issue: RowIssue) throws {
         guard let directory else { return }
-        if writer == nil {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let stamp = UTCTime.iso8601(Int64(Date().timeIntervalSince1970)).replacingOccurrences(of: ":", with: "")
-            var base = (input as NSString).lastPathComponent
-            for suffix in [".gz", ".csv", ".json", ".ndjson", ".jsonl", ".txt"] where base.lowercased().hasSuffix(suffix) {
-                base.removeLast(suffix.count)
-            }
-            var candidate = (directory as NSString).appendingPathComponent("\(stamp)-\(base).rejects.csv")
-            var counter = 2
-            while FileManager.default.fileExists(atPath: candidate) {
-                candidate = (directory as NSString).appendingPathComponent("\(stamp)-\(base)-\(counter).rejects.csv")
-                counter += 1
-            }
-            let created = try CSVWriter(path: Self.partial(candidate))
-            try created.write(["disposition", "file", "line", "column", "column_name", "value", "reason"])
-            writer = created
-            path = candidate
+        if writer == nil { (writer, path) = try Self.create(directory: directory, input: input) }
+        try writer?.write(Self.row(issue))
+    }
+
+    /// A new (partial) rejects file for `input` in `directory`, with its header; and its final path.
+    private static func create(directory: String, input: String) throws -> (CSVWriter, String) {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let stamp = UTCTime.iso8601(Int64(Date().timeIntervalSince1970)).replacingOccurrences(of: ":", with: "")
+        var base = (input as NSString).lastPathComponent
+        for suffix in [".gz", ".csv", ".json", ".ndjson", ".jsonl", ".txt"] where base.lowercased().hasSuffix(suffix) {
+            base.removeLast(suffix.count)
         }
-        try writer?.write([issue.disposition.rawValue, issue.file, String(issue.line), issue.column.map(String.init) ?? "", issue.columnName ?? "",
-                           issue.value ?? "", issue.reasonText])
+        var candidate = (directory as NSString).appendingPathComponent("\(stamp)-\(base).rejects.csv")
+        var counter = 2
+        while FileManager.default.fileExists(atPath: candidate) || FileManager.default.fileExists(atPath: partial(candidate)) {
+            candidate = (directory as NSString).appendingPathComponent("\(stamp)-\(base)-\(counter).rejects.csv")
+            counter += 1
+        }
+        let created = try CSVWriter(path: partial(candidate))
+        try created.write(["disposition", "file", "line", "column", "column_name", "value", "reason"])
+        return (created, candidate)
+    }
+
+    /// Adds `issues` to the unpublished rejects file at `path` (creating one in `directory`
+    /// when `path` is nil); returns the file's final path.
+    static func append(_ issues: [RowIssue], to path: String?, directory: String?, input: String) throws -> String? {
+        guard let directory, !issues.isEmpty else { return path }
+        let writer: CSVWriter, target: String
+        if let path {
+            (writer, target) = (try CSVWriter(path: partial(path), appending: true), path)
+        } else {
+            (writer, target) = try create(directory: directory, input: input)
+        }
+        for issue in issues { try writer.write(row(issue)) }
+        try writer.close()
+        return target
+    }
+
+    private static func row(_ issue: RowIssue) -> [String] {
+        [issue.disposition.rawValue, issue.file, String(issue.line), issue.column.map(String.init) ?? "", issue.columnName ?? "",
+         issue.value ?? "", issue.reasonText]
     }
 
     func close() {

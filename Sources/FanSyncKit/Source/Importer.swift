@@ -107,6 +107,13 @@ public final class Importer {
             if let onPeopleProgress { store.onPeopleProgress = { onPeopleProgress(display, $0, $1) } }
             defer { store.onPeopleProgress = nil }
             let people = try store.refreshTouched()
+            // Rows of this file that belong to nobody yet: reported, stored and written beside the rejects.
+            let nobody = try store.unattributed(importID: importID, file: display, limit: options.issueSampleLimit)
+            fileReport.unattributed = nobody.count
+            fileReport.unattributedSamples = nobody.samples
+            rejectsPath = try RejectsFile.append(nobody.samples, to: rejectsPath, directory: options.rejectsDirectory,
+                                                 input: display)
+            fileReport.rejectsPath = rejectsPath
             // The kept stats are stale now; ``finish()`` recomputes them once after the last file
             // (until then, and after a crash in between, `stats` computes them live).
             try db.prepare("DELETE FROM summaries WHERE store = ?").run([.text(storeName)])
@@ -117,7 +124,7 @@ public final class Importer {
                 INSERT INTO rejects (import_id, file, line, column_number, column_name, value, reason, disposition)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for issue in fileReport.issues + fileReport.warningSamples {
+            for issue in fileReport.issues + fileReport.warningSamples + fileReport.unattributedSamples {
                 try rejectInsert.run([.integer(importID), .text(issue.file), .integer(Int64(issue.line)),
                                       issue.column.map { .integer(Int64($0)) } ?? .null,
                                       issue.columnName.map(SQLValue.text) ?? .null, issue.value.map(SQLValue.text) ?? .null,
@@ -125,10 +132,12 @@ public final class Importer {
             }
             try db.prepare("""
                 UPDATE imports SET mapping = ?, finished_at = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?,
-                  rows_warned = ?, people_new = ?, people_updated = ?, people_unchanged = ?, rejects_path = ? WHERE id = ?
+                  rows_warned = ?, rows_unattributed = ?, people_new = ?, people_updated = ?, people_unchanged = ?,
+                  rejects_path = ? WHERE id = ?
                 """).run([.text(fileReport.mapping), .integer(Int64(Date().timeIntervalSince1970)),
                           .integer(Int64(fileReport.read)), .integer(Int64(fileReport.accepted)),
                           .integer(Int64(fileReport.rejected)), .integer(Int64(fileReport.warnings)),
+                          .integer(Int64(fileReport.unattributed)),
                           .integer(Int64(people.new)),
                           .integer(Int64(people.updated)), .integer(Int64(people.unchanged)),
                           fileReport.rejectsPath.map(SQLValue.text) ?? .null, .integer(importID)])

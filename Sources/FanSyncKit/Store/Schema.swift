@@ -177,8 +177,12 @@ enum Schema {
               OR (excluded.version = \(t).version AND excluded.content_hash = \(t).content_hash AND excluded.file = \(t).file
                   AND excluded.line > \(t).line))
             """
-        let assignments = data.map { column in
+        var assignments = data.map { column in
             "\(column.name) = CASE WHEN \(newer) THEN excluded.\(column.name) ELSE \(t).\(column.name) END"
+        }
+        // A newer version brings its own email (or none): attribution is derived again after the file.
+        if kind.isAttributable {
+            assignments.append("email_via_customer = CASE WHEN \(newer) THEN 0 ELSE \(t).email_via_customer END")
         }
         return "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
             + "ON CONFLICT (store, source, source_id) DO UPDATE SET " + assignments.joined(separator: ", ")
@@ -400,6 +404,17 @@ enum Schema {
           FROM people WHERE type_rank >= 1;
         ALTER TABLE rejects ADD COLUMN disposition TEXT NOT NULL DEFAULT 'rejected';
         ALTER TABLE imports ADD COLUMN rows_warned INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE imports ADD COLUMN rows_unattributed INTEGER NOT NULL DEFAULT 0;
+        -- Payments and subscriptions without an email of their own belong to the customer
+        -- their Customer ID names, once an export says who that is (Store.attribute).
+        ALTER TABLE payments ADD COLUMN email_via_customer INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE subscriptions ADD COLUMN email_via_customer INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX payments_customer ON payments (store, customer_id);
+        CREATE INDEX subscriptions_customer ON subscriptions (store, customer_id);
+        CREATE INDEX payments_attributable ON payments (store, customer_id)
+          WHERE email IS NULL OR email_via_customer = 1;
+        CREATE INDEX subscriptions_attributable ON subscriptions (store, customer_id)
+          WHERE email IS NULL OR email_via_customer = 1;
         """,
     ]
 

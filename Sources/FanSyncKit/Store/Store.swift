@@ -217,7 +217,72 @@ public final class Store {
                 """).run([.integer(importID)])
         }
         landed.removeAll()
+        try attribute()
         return try recomputeTouched()
+    }
+
+    /// Rows without an email of their own (payments, subscriptions) take the email of the
+    /// customer their customer id names: a Stripe customers row with that id, else any row
+    /// that carries the id with its own email (the smallest address, so the answer does not
+    /// depend on import order). Derived again after every import, across the store, so a
+    /// customers export imported after the payments attributes them, and a row that is still
+    /// unknown stays unattributed (no email: it belongs to nobody and counts no money).
+    /// The people rows leave and join are marked touched.
+    private func attribute() throws {
+        for kind in RecordKind.allCases where kind.isAttributable {
+            let t = kind.table
+            let known = """
+                coalesce(
+                  (SELECT min(c.email) FROM stripe_customers c
+                   WHERE c.store = l.store AND c.source_id = l.customer_id AND c.email IS NOT NULL),
+                  (SELECT min(o.email) FROM (
+                     SELECT p.email FROM payments p WHERE p.store = l.store AND p.customer_id = l.customer_id
+                       AND p.email IS NOT NULL AND p.email_via_customer = 0
+                     UNION ALL
+                     SELECT s.email FROM subscriptions s WHERE s.store = l.store AND s.customer_id = l.customer_id
+                       AND s.email IS NOT NULL AND s.email_via_customer = 0) o))
+                """
+            let stale = "(l.email IS NULL OR l.email_via_customer = 1) AND l.customer_id IS NOT NULL AND l.email IS NOT \(known)"
+            // Whom the rows leave…
+            try db.execute("""
+                INSERT INTO touched (store, email)
+                SELECT DISTINCT l.store, l.email FROM \(t) AS l WHERE \(stale) AND l.email IS NOT NULL
+                ON CONFLICT DO NOTHING
+                """)
+            // …and whom they join.
+            let update = try db.prepare("""
+                UPDATE \(t) AS l SET email = \(known), email_display = NULL,
+                  email_via_customer = CASE WHEN \(known) IS NULL THEN 0 ELSE 1 END
+                WHERE \(stale)
+                RETURNING store, email
+                """)
+            var joined: [(String, String)] = []
+            while try update.step() {
+                if let store = update.text(0), let email = update.text(1) { joined.append((store, email)) }
+            }
+            update.reset()
+            let touch = try db.prepare("INSERT INTO touched (store, email) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            for (store, email) in joined { try touch.run([.text(store), .text(email)]) }
+        }
+    }
+
+    /// The rows an import landed that belong to nobody (no email, no known customer id):
+    /// how many, and the first `limit` as issues of `file`.
+    public func unattributed(importID: Int64, file: String, limit: Int) throws -> (count: Int, samples: [RowIssue]) {
+        var count = 0
+        var samples: [RowIssue] = []
+        for kind in RecordKind.allCases where kind.isAttributable {
+            let rows = try db.prepare("""
+                SELECT line, customer_id FROM \(kind.table) WHERE import_id = ? AND email IS NULL ORDER BY line
+                """).rows([.integer(importID)])
+            count += rows.count
+            for row in rows.prefix(max(0, limit - samples.count)) {
+                samples.append(RowIssue(file: file, line: Int(row[0].int ?? 0), columnName: "customer_id",
+                                        value: row[1].string, reason: .unattributed(customerID: row[1].string),
+                                        disposition: .unattributed))
+            }
+        }
+        return (count, samples.sorted { $0.line < $1.line })
     }
 
     /// Recomputes every person in the `touched` table from the ledger, then empties it.
