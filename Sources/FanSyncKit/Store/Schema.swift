@@ -415,6 +415,29 @@ enum Schema {
           WHERE email IS NULL OR email_via_customer = 1;
         CREATE INDEX subscriptions_attributable ON subscriptions (store, customer_id)
           WHERE email IS NULL OR email_via_customer = 1;
+        -- What a version without an address of its own was evidence for, once a lower-ranked
+        -- version or one with its own address replaced it, is kept under the empty address;
+        -- attribution hands it to every address of the row's customer.
+        CREATE TRIGGER payments_unaddressed_replaced AFTER UPDATE OF email, rank ON payments
+        WHEN (old.email IS NULL OR old.email_via_customer = 1)
+          AND (old.rank > new.rank OR (new.email IS NOT NULL AND new.email_via_customer = 0))
+        BEGIN
+            INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+            VALUES (old.store, old.source, old.source_id, '', old.rank, new.import_id)
+            ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+              rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END,
+              import_id = excluded.import_id;
+        END;
+        CREATE TRIGGER subscriptions_unaddressed_replaced AFTER UPDATE OF email, rank ON subscriptions
+        WHEN (old.email IS NULL OR old.email_via_customer = 1)
+          AND (old.rank > new.rank OR (new.email IS NOT NULL AND new.email_via_customer = 0))
+        BEGIN
+            INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+            VALUES (old.store, old.source, old.source_id, '', old.rank, new.import_id)
+            ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+              rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END,
+              import_id = excluded.import_id;
+        END;
         """,
     ]
 

@@ -115,8 +115,14 @@ public final class Store {
         // evidence for goes to the history, so the type cannot depend on import order.
         // (A replaced row's former state is kept by the ledger's trigger.)
         guard try statement.step() else { statement.rewind(); return }
-        let email = fact.email
-        let lost = email.map { !statement.textEquals(0, $0) || (statement.int(1) ?? 0) < rank } ?? false
+        // A row without an address loses only by rank; what it was evidence for is kept under
+        // the empty address until attribution hands it to the customer's addresses.
+        let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
+        let lost = email.map { address in
+            address.isEmpty
+                ? statement.text(0) != nil || (statement.int(1) ?? 0) < rank
+                : !statement.textEquals(0, address) || (statement.int(1) ?? 0) < rank
+        } ?? false
         statement.rewind()
         if lost, let email {
             if recordLoser == nil {
@@ -212,23 +218,46 @@ public final class Store {
         for importID in imports.sorted() {
             try db.prepare("""
                 INSERT INTO touched (store, email)
-                SELECT DISTINCT store, email FROM peak_history WHERE import_id = ?
+                SELECT DISTINCT store, email FROM peak_history WHERE import_id = ? AND email <> ''
                 ON CONFLICT DO NOTHING
                 """).run([.integer(importID)])
         }
         landed.removeAll()
-        try attribute()
+        try attribute(imports: imports.sorted())
         return try recomputeTouched()
     }
 
     /// Rows without an email of their own (payments, subscriptions) take the email of the
     /// customer their customer id names: a Stripe customers row with that id, else any row
     /// that carries the id with its own email (the smallest address, so the answer does not
-    /// depend on import order). Derived again after every import, across the store, so a
-    /// customers export imported after the payments attributes them, and a row that is still
-    /// unknown stays unattributed (no email: it belongs to nobody and counts no money).
-    /// The people rows leave and join are marked touched.
-    private func attribute() throws {
+    /// depend on import order). Derived again after every import for the customer ids the
+    /// imports brought, so a customers export imported after the payments attributes them,
+    /// and a row still unknown stays unattributed (no email: it belongs to nobody and counts
+    /// no money). Every address a customer id was ever known by keeps what the attributed
+    /// rows were evidence for (`peak_history`), so a customer who changed address is typed the
+    /// same whatever order the exports came in. The people rows leave and join are touched.
+    private func attribute(imports: [Int64]) throws {
+        try db.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS touched_customers (
+              store TEXT NOT NULL, customer_id TEXT NOT NULL, PRIMARY KEY (store, customer_id)
+            )
+            """)
+        for importID in imports {
+            // The customers an import named, and the rows whose history it changed.
+            for source in ["SELECT store, source_id FROM stripe_customers WHERE import_id = ?"]
+                + RecordKind.allCases.filter(\.isAttributable).flatMap({ [
+                    "SELECT store, customer_id FROM \($0.table) WHERE import_id = ? AND customer_id IS NOT NULL",
+                    """
+                    SELECT l.store, l.customer_id FROM peak_history h JOIN \($0.table) l
+                      ON l.store = h.store AND l.source = h.source AND l.source_id = h.source_id
+                    WHERE h.import_id = ? AND l.customer_id IS NOT NULL
+                    """,
+                ] }) {
+                try db.prepare("INSERT INTO touched_customers (store, customer_id) \(source) ON CONFLICT DO NOTHING")
+                    .run([.integer(importID)])
+            }
+        }
+        let inScope = "EXISTS (SELECT 1 FROM touched_customers tc WHERE tc.store = l.store AND tc.customer_id = l.customer_id)"
         for kind in RecordKind.allCases where kind.isAttributable {
             let t = kind.table
             let known = """
@@ -242,7 +271,8 @@ public final class Store {
                      SELECT s.email FROM subscriptions s WHERE s.store = l.store AND s.customer_id = l.customer_id
                        AND s.email IS NOT NULL AND s.email_via_customer = 0) o))
                 """
-            let stale = "(l.email IS NULL OR l.email_via_customer = 1) AND l.customer_id IS NOT NULL AND l.email IS NOT \(known)"
+            let stale = "(l.email IS NULL OR l.email_via_customer = 1) AND l.customer_id IS NOT NULL AND \(inScope) "
+                + "AND l.email IS NOT \(known)"
             // Whom the rows leave…
             try db.execute("""
                 INSERT INTO touched (store, email)
@@ -263,7 +293,79 @@ public final class Store {
             update.reset()
             let touch = try db.prepare("INSERT INTO touched (store, email) VALUES (?, ?) ON CONFLICT DO NOTHING")
             for (store, email) in joined { try touch.run([.text(store), .text(email)]) }
+
+            // Every other address the customer id was known by: the Stripe customer rows and their
+            // history, and the rows carrying the id with an address of their own and their history.
+            // What the row was ever evidence for: its rank, or a higher one an earlier version had.
+            let rank = """
+                max(l.rank, coalesce((SELECT max(r.rank) FROM peak_history r
+                  WHERE r.store = l.store AND r.source = l.source AND r.source_id = l.source_id), 0))
+                """
+            // What versions without an address were evidence for.
+            let blankRank = """
+                (SELECT max(r.rank) FROM peak_history r
+                  WHERE r.store = l.store AND r.source = l.source AND r.source_id = l.source_id AND r.email = '')
+                """
+            let candidates = """
+                SELECT c.store, c.source_id AS customer_id, c.email FROM stripe_customers c
+                UNION SELECT c.store, c.source_id, h.email FROM stripe_customers c
+                  JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
+                \(RecordKind.allCases.filter(\.isAttributable).map { own in """
+                UNION SELECT o.store, o.customer_id, o.email FROM \(own.table) o
+                  WHERE o.email IS NOT NULL AND o.email_via_customer = 0
+                UNION SELECT o.store, o.customer_id, h.email FROM \(own.table) o
+                  JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
+                  WHERE o.email_via_customer = 0
+                """ }.joined(separator: "\n"))
+                """
+            let blankOthers = """
+                SELECT l.store, l.source, l.source_id, k.email, \(blankRank) FROM \(t) AS l
+                  JOIN (\(candidates)) k ON k.store = l.store AND k.customer_id = l.customer_id
+                  WHERE \(inScope) AND \(blankRank) IS NOT NULL
+                """
+            let others = """
+                SELECT l.store AS store, l.source AS source, l.source_id AS source_id, l.email AS email, \(rank) AS rank
+                  FROM \(t) AS l WHERE l.email_via_customer = 1 AND \(inScope)
+                UNION
+                \(blankOthers)
+                UNION
+                SELECT l.store, l.source, l.source_id, c.email, \(rank) FROM \(t) AS l
+                  JOIN stripe_customers c ON c.store = l.store AND c.source_id = l.customer_id
+                  WHERE l.email_via_customer = 1 AND \(inScope)
+                UNION
+                SELECT l.store, l.source, l.source_id, h.email, \(rank) FROM \(t) AS l
+                  JOIN stripe_customers c ON c.store = l.store AND c.source_id = l.customer_id
+                  JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
+                  WHERE l.email_via_customer = 1 AND \(inScope)
+                \(RecordKind.allCases.filter(\.isAttributable).map { own in """
+                UNION
+                SELECT l.store, l.source, l.source_id, o.email, \(rank) FROM \(t) AS l
+                  JOIN \(own.table) o ON o.store = l.store AND o.customer_id = l.customer_id
+                    AND o.email IS NOT NULL AND o.email_via_customer = 0
+                  WHERE l.email_via_customer = 1 AND \(inScope)
+                UNION
+                SELECT l.store, l.source, l.source_id, h.email, \(rank) FROM \(t) AS l
+                  JOIN \(own.table) o ON o.store = l.store AND o.customer_id = l.customer_id AND o.email_via_customer = 0
+                  JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
+                  WHERE l.email_via_customer = 1 AND \(inScope)
+                """ }.joined(separator: "\n"))
+                """
+            try db.execute("DROP TABLE IF EXISTS temp.known_as")
+            try db.execute("CREATE TEMP TABLE known_as AS SELECT * FROM (\(others))")
+            try db.execute("""
+                INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+                SELECT k.store, k.source, k.source_id, k.email, k.rank, 0 FROM temp.known_as k WHERE k.email <> ''
+
+                ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+                  rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END
+                """)
+            try db.execute("""
+                INSERT INTO touched (store, email) SELECT DISTINCT store, email FROM temp.known_as WHERE email <> ''
+                ON CONFLICT DO NOTHING
+                """)
+            try db.execute("DROP TABLE temp.known_as")
         }
+        try db.execute("DELETE FROM touched_customers")
     }
 
     /// The rows an import landed that belong to nobody (no email, no known customer id):
