@@ -411,10 +411,13 @@ enum Schema {
         ALTER TABLE subscriptions ADD COLUMN email_via_customer INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX payments_customer ON payments (store, customer_id);
         CREATE INDEX subscriptions_customer ON subscriptions (store, customer_id);
-        CREATE INDEX payments_attributable ON payments (store, customer_id)
-          WHERE email IS NULL OR email_via_customer = 1;
-        CREATE INDEX subscriptions_attributable ON subscriptions (store, customer_id)
-          WHERE email IS NULL OR email_via_customer = 1;
+        CREATE INDEX stripe_customers_id ON stripe_customers (store, source_id);
+        -- The few rows attribution works on, each set behind its own partial index.
+        CREATE INDEX payments_unaddressed ON payments (store, customer_id) WHERE email IS NULL;
+        CREATE INDEX payments_attributed ON payments (store, customer_id) WHERE email_via_customer = 1;
+        CREATE INDEX subscriptions_unaddressed ON subscriptions (store, customer_id) WHERE email IS NULL;
+        CREATE INDEX subscriptions_attributed ON subscriptions (store, customer_id) WHERE email_via_customer = 1;
+        CREATE INDEX peak_history_unaddressed ON peak_history (store, source, source_id) WHERE email = '';
         -- What a version without an address of its own was evidence for, once a lower-ranked
         -- version or one with its own address replaced it, is kept under the empty address;
         -- attribution hands it to every address of the row's customer.

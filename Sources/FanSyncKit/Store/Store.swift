@@ -223,149 +223,116 @@ public final class Store {
                 """).run([.integer(importID)])
         }
         landed.removeAll()
-        try attribute(imports: imports.sorted())
+        try attribute()
         return try recomputeTouched()
     }
 
     /// Rows without an email of their own (payments, subscriptions) take the email of the
     /// customer their customer id names: a Stripe customers row with that id, else any row
     /// that carries the id with its own email (the smallest address, so the answer does not
-    /// depend on import order). Derived again after every import for the customer ids the
-    /// imports brought, so a customers export imported after the payments attributes them,
-    /// and a row still unknown stays unattributed (no email: it belongs to nobody and counts
-    /// no money). Every address a customer id was ever known by keeps what the attributed
-    /// rows were evidence for (`peak_history`), so a customer who changed address is typed the
-    /// same whatever order the exports came in. The people rows leave and join are touched.
-    private func attribute(imports: [Int64]) throws {
-        try db.execute("""
-            CREATE TEMP TABLE IF NOT EXISTS touched_customers (
-              store TEXT NOT NULL, customer_id TEXT NOT NULL, PRIMARY KEY (store, customer_id)
-            )
-            """)
-        for importID in imports {
-            // The customers an import named, and the rows whose history it changed.
-            for source in ["SELECT store, source_id FROM stripe_customers WHERE import_id = ?"]
-                + RecordKind.allCases.filter(\.isAttributable).flatMap({ [
-                    "SELECT store, customer_id FROM \($0.table) WHERE import_id = ? AND customer_id IS NOT NULL",
-                    """
-                    SELECT l.store, l.customer_id FROM peak_history h JOIN \($0.table) l
-                      ON l.store = h.store AND l.source = h.source AND l.source_id = h.source_id
-                    WHERE h.import_id = ? AND l.customer_id IS NOT NULL
-                    """,
-                ] }) {
-                try db.prepare("INSERT INTO touched_customers (store, customer_id) \(source) ON CONFLICT DO NOTHING")
-                    .run([.integer(importID)])
+    /// depend on import order). Derived again after every import, so a customers export
+    /// imported after the payments attributes them, and a row still unknown stays
+    /// unattributed (no email: it belongs to nobody and counts no money). Every address a
+    /// customer id was ever known by keeps what the attributed rows were evidence for
+    /// (`peak_history`), so a customer who changed address is typed the same whatever order
+    /// the exports came in. The people rows leave and join, or whose history rose, are touched.
+    ///
+    /// The work is driven from the few rows it concerns (rows without an address, attributed
+    /// rows and their history, each behind a partial index), never from the size of the import.
+    private func attribute() throws {
+        let touch = try db.prepare("INSERT INTO touched (store, email) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        func touchAll(_ statement: Statement) throws {
+            var found: [(String, String)] = []
+            while try statement.step() {
+                if let store = statement.text(0), let email = statement.text(1) { found.append((store, email)) }
             }
+            statement.reset()
+            for (store, email) in found { try touch.run([.text(store), .text(email)]) }
         }
-        let inScope = "EXISTS (SELECT 1 FROM touched_customers tc WHERE tc.store = l.store AND tc.customer_id = l.customer_id)"
-        for kind in RecordKind.allCases where kind.isAttributable {
+        let attributable = RecordKind.allCases.filter(\.isAttributable)
+        for kind in attributable {
             let t = kind.table
             let known = """
                 coalesce(
-                  (SELECT min(c.email) FROM stripe_customers c
+                  (SELECT min(+c.email) FROM stripe_customers c
                    WHERE c.store = l.store AND c.source_id = l.customer_id AND c.email IS NOT NULL),
-                  (SELECT min(o.email) FROM (
+                  (SELECT min(+o.email) FROM (
                      SELECT p.email FROM payments p WHERE p.store = l.store AND p.customer_id = l.customer_id
                        AND p.email IS NOT NULL AND p.email_via_customer = 0
                      UNION ALL
                      SELECT s.email FROM subscriptions s WHERE s.store = l.store AND s.customer_id = l.customer_id
                        AND s.email IS NOT NULL AND s.email_via_customer = 0) o))
                 """
-            let stale = "(l.email IS NULL OR l.email_via_customer = 1) AND l.customer_id IS NOT NULL AND \(inScope) "
-                + "AND l.email IS NOT \(known)"
-            // Whom the rows leave…
-            try db.execute("""
-                INSERT INTO touched (store, email)
-                SELECT DISTINCT l.store, l.email FROM \(t) AS l WHERE \(stale) AND l.email IS NOT NULL
-                ON CONFLICT DO NOTHING
-                """)
-            // …and whom they join.
-            let update = try db.prepare("""
-                UPDATE \(t) AS l SET email = \(known), email_display = NULL,
-                  email_via_customer = CASE WHEN \(known) IS NULL THEN 0 ELSE 1 END
-                WHERE \(stale)
-                RETURNING store, email
-                """)
-            var joined: [(String, String)] = []
-            while try update.step() {
-                if let store = update.text(0), let email = update.text(1) { joined.append((store, email)) }
+            // The rows without an address, then the attributed ones: each pass reads one partial index.
+            for rows in ["l.email IS NULL", "l.email_via_customer = 1"] {
+                let stale = "\(rows) AND l.customer_id IS NOT NULL AND l.email IS NOT \(known)"
+                // Whom the rows leave…
+                try db.execute("""
+                    INSERT INTO touched (store, email)
+                    SELECT DISTINCT l.store, l.email FROM \(t) AS l WHERE \(stale) AND l.email IS NOT NULL
+                    ON CONFLICT DO NOTHING
+                    """)
+                // …and whom they join.
+                try touchAll(try db.prepare("""
+                    UPDATE \(t) AS l SET email = \(known), email_display = NULL,
+                      email_via_customer = CASE WHEN \(known) IS NULL THEN 0 ELSE 1 END
+                    WHERE \(stale)
+                    RETURNING store, email
+                    """))
             }
-            update.reset()
-            let touch = try db.prepare("INSERT INTO touched (store, email) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            for (store, email) in joined { try touch.run([.text(store), .text(email)]) }
-
-            // Every other address the customer id was known by: the Stripe customer rows and their
-            // history, and the rows carrying the id with an address of their own and their history.
-            // What the row was ever evidence for: its rank, or a higher one an earlier version had.
-            let rank = """
-                max(l.rank, coalesce((SELECT max(r.rank) FROM peak_history r
-                  WHERE r.store = l.store AND r.source = l.source AND r.source_id = l.source_id), 0))
-                """
-            // What versions without an address were evidence for.
-            let blankRank = """
-                (SELECT max(r.rank) FROM peak_history r
-                  WHERE r.store = l.store AND r.source = l.source AND r.source_id = l.source_id AND r.email = '')
-                """
-            let candidates = """
-                SELECT c.store, c.source_id AS customer_id, c.email FROM stripe_customers c
-                UNION SELECT c.store, c.source_id, h.email FROM stripe_customers c
-                  JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
-                \(RecordKind.allCases.filter(\.isAttributable).map { own in """
-                UNION SELECT o.store, o.customer_id, o.email FROM \(own.table) o
-                  WHERE o.email IS NOT NULL AND o.email_via_customer = 0
-                UNION SELECT o.store, o.customer_id, h.email FROM \(own.table) o
-                  JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
-                  WHERE o.email_via_customer = 0
-                """ }.joined(separator: "\n"))
-                """
-            let blankOthers = """
-                SELECT l.store, l.source, l.source_id, k.email, \(blankRank) FROM \(t) AS l
-                  JOIN (\(candidates)) k ON k.store = l.store AND k.customer_id = l.customer_id
-                  WHERE \(inScope) AND \(blankRank) IS NOT NULL
-                """
-            let others = """
-                SELECT l.store AS store, l.source AS source, l.source_id AS source_id, l.email AS email, \(rank) AS rank
-                  FROM \(t) AS l WHERE l.email_via_customer = 1 AND \(inScope)
-                UNION
-                \(blankOthers)
-                UNION
-                SELECT l.store, l.source, l.source_id, c.email, \(rank) FROM \(t) AS l
-                  JOIN stripe_customers c ON c.store = l.store AND c.source_id = l.customer_id
-                  WHERE l.email_via_customer = 1 AND \(inScope)
-                UNION
-                SELECT l.store, l.source, l.source_id, h.email, \(rank) FROM \(t) AS l
-                  JOIN stripe_customers c ON c.store = l.store AND c.source_id = l.customer_id
-                  JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
-                  WHERE l.email_via_customer = 1 AND \(inScope)
-                \(RecordKind.allCases.filter(\.isAttributable).map { own in """
-                UNION
-                SELECT l.store, l.source, l.source_id, o.email, \(rank) FROM \(t) AS l
-                  JOIN \(own.table) o ON o.store = l.store AND o.customer_id = l.customer_id
-                    AND o.email IS NOT NULL AND o.email_via_customer = 0
-                  WHERE l.email_via_customer = 1 AND \(inScope)
-                UNION
-                SELECT l.store, l.source, l.source_id, h.email, \(rank) FROM \(t) AS l
-                  JOIN \(own.table) o ON o.store = l.store AND o.customer_id = l.customer_id AND o.email_via_customer = 0
-                  JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
-                  WHERE l.email_via_customer = 1 AND \(inScope)
-                """ }.joined(separator: "\n"))
-                """
-            try db.execute("DROP TABLE IF EXISTS temp.known_as")
-            try db.execute("CREATE TEMP TABLE known_as AS SELECT * FROM (\(others))")
-            try db.execute("""
-                INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
-                SELECT k.store, k.source, k.source_id, k.email, k.rank, 0 FROM temp.known_as k WHERE k.email <> ''
-
-                ON CONFLICT (store, source, source_id, email) DO UPDATE SET
-                  rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END
-                """)
-            try db.execute("""
-                INSERT INTO touched (store, email) SELECT DISTINCT store, email FROM temp.known_as WHERE email <> ''
-                ON CONFLICT DO NOTHING
-                """)
-            try db.execute("DROP TABLE temp.known_as")
         }
-        try db.execute("DELETE FROM touched_customers")
+
+        // What the attributed rows, and the versions without an address, were evidence for goes to
+        // every address their customer id was known by.
+        try db.execute("DROP TABLE IF EXISTS temp.attribution_drivers")
+        try db.execute("""
+            CREATE TEMP TABLE attribution_drivers (
+              store TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+              rank INTEGER NOT NULL, email TEXT
+            )
+            """)
+        for kind in attributable {
+            let t = kind.table
+            try db.execute("""
+                INSERT INTO attribution_drivers
+                SELECT l.store, l.source, l.source_id, l.customer_id,
+                  max(l.rank, coalesce((SELECT max(r.rank) FROM peak_history r
+                    WHERE r.store = l.store AND r.source = l.source AND r.source_id = l.source_id), 0)),
+                  l.email
+                FROM \(t) AS l WHERE l.email_via_customer = 1;
+                INSERT INTO attribution_drivers
+                SELECT l.store, l.source, l.source_id, l.customer_id, r.rank, NULL
+                FROM peak_history r JOIN \(t) AS l ON l.store = r.store AND l.source = r.source AND l.source_id = r.source_id
+                WHERE r.email = '' AND l.customer_id IS NOT NULL;
+                """)
+        }
+        let owned = attributable.map { own in
+            """
+            UNION SELECT d.store, d.source, d.source_id, o.email, d.rank FROM attribution_drivers d
+              JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id
+              WHERE o.email IS NOT NULL AND o.email_via_customer = 0
+            UNION SELECT d.store, d.source, d.source_id, h.email, d.rank FROM attribution_drivers d
+              JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id AND o.email_via_customer = 0
+              JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
+            """
+        }.joined(separator: "\n")
+        try touchAll(try db.prepare("""
+            INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+            SELECT k.store, k.source, k.source_id, k.email, k.rank, 0 FROM (
+              SELECT d.store AS store, d.source AS source, d.source_id AS source_id, d.email AS email, d.rank AS rank
+                FROM attribution_drivers d WHERE d.email IS NOT NULL
+              UNION SELECT d.store, d.source, d.source_id, c.email, d.rank FROM attribution_drivers d
+                JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
+              UNION SELECT d.store, d.source, d.source_id, h.email, d.rank FROM attribution_drivers d
+                JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
+                JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
+              \(owned)
+            ) k WHERE k.email IS NOT NULL AND k.email <> ''
+            ON CONFLICT (store, source, source_id, email) DO UPDATE SET rank = excluded.rank
+              WHERE excluded.rank > peak_history.rank
+            RETURNING store, email
+            """))
+        try db.execute("DROP TABLE temp.attribution_drivers")
     }
 
     /// The rows an import landed that belong to nobody (no email, no known customer id):
