@@ -55,6 +55,28 @@ func endpointsFile(port: Int, profile: String = "json-batch", extra: String = ""
     return try temporaryFile(Array(yaml.utf8), name: "endpoints.yml")
 }
 
+/// Endpoints sending one batch at a time with a long timeout: a push to kill halfway.
+func oneAtATimeEndpoints(port: Int, timeout: Int) throws -> String {
+    let endpoints = try endpointsFile(port: port)
+    let yaml = try String(contentsOfFile: endpoints, encoding: .utf8)
+        .replacingOccurrences(of: "concurrency: 2", with: "concurrency: 1")
+        .replacingOccurrences(of: "timeout: 1\n", with: "timeout: \(timeout)\n")
+    try yaml.write(toFile: endpoints, atomically: true, encoding: .utf8)
+    return endpoints
+}
+
+/// `fansync push apply` started in the background, its output discarded.
+func startPush(db: String, endpoints: String) throws -> Process {
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = ["push", "apply", "--db", db, "--endpoints", endpoints]
+    process.environment = pushEnvironment()
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
 func pushEnvironment() -> [String: String] {
     ProcessInfo.processInfo.environment.merging(["FAKE_TOKEN": "s3cr3t-token"]) { $1 }
 }
@@ -180,18 +202,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         let db = try freshSampleStore()
         // Slow answers keep the push busy long enough to kill it halfway.
         let server = try FakeEndpoint(faults: [["sleep": 0.8], ["sleep": 0.8], ["sleep": 0.8], ["sleep": 0.8]])
-        let endpoints = try endpointsFile(port: server.port)
-        let yaml = try String(contentsOfFile: endpoints, encoding: .utf8)
-            .replacingOccurrences(of: "concurrency: 2", with: "concurrency: 1")
-            .replacingOccurrences(of: "timeout: 1\n", with: "timeout: 5\n")
-        try yaml.write(toFile: endpoints, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["push", "apply", "--db", db, "--endpoints", endpoints]
-        process.environment = pushEnvironment()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let endpoints = try oneAtATimeEndpoints(port: server.port, timeout: 5)
+        let process = try startPush(db: db, endpoints: endpoints)
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline, server.requests.count < 2 { Thread.sleep(forTimeInterval: 0.05) }
         Thread.sleep(forTimeInterval: 0.3)  // the second batch is applied, its answer not yet back
@@ -239,18 +251,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
     func aPusherKilledBeforeTheReplyResendsWithItsKey() throws {
         let db = try freshSampleStore()
         let server = try FakeEndpoint(faults: [NSNull(), ["hang_after_apply": 20]])
-        let endpoints = try endpointsFile(port: server.port)
-        let yaml = try String(contentsOfFile: endpoints, encoding: .utf8)
-            .replacingOccurrences(of: "concurrency: 2", with: "concurrency: 1")
-            .replacingOccurrences(of: "timeout: 1\n", with: "timeout: 30\n")
-        try yaml.write(toFile: endpoints, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["push", "apply", "--db", db, "--endpoints", endpoints]
-        process.environment = pushEnvironment()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let endpoints = try oneAtATimeEndpoints(port: server.port, timeout: 30)
+        let process = try startPush(db: db, endpoints: endpoints)
         // Wait until the second batch is applied on the endpoint; its answer is being held back.
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline, (server.applied.count < 8 || server.requests.count < 2) {

@@ -102,7 +102,7 @@ public enum FileMapper {
                 }
                 report.warnings += 1
                 if report.warningSamples.count < options.issueSampleLimit { report.warningSamples.append(warning) }
-                do { try rejects.write(warning) } catch { throw FileMapError.rejects("\(error)") }
+                try rejects.write(warning)
             }
             rejects.close()
             if options.publishRejects { try RejectsFile.publish(rejects.path) }
@@ -303,22 +303,14 @@ public enum FileMapper {
             }
             report.warnings += 1
             if report.warningSamples.count < limit { report.warningSamples.append(warning) }
-            do {
-                try rejects.write(warning)
-            } catch {
-                throw FileMapError.rejects("\(error)")
-            }
+            try rejects.write(warning)
         }
     }
 
     private static func reject(_ issue: RowIssue, report: inout FileReport, rejects: RejectsFile, limit: Int) throws {
         report.rejected += 1
         if report.issues.count < limit { report.issues.append(issue) }
-        do {
-            try rejects.write(issue)
-        } catch {
-            throw FileMapError.rejects("\(error)")
-        }
+        try rejects.write(issue)
     }
 }
 
@@ -335,10 +327,15 @@ final class RejectsFile {
         self.input = input
     }
 
-    func write(_ issue: RowIssue) throws {
+    /// Adds one row (creating the file on the first); a failure is a ``FileMapError/rejects(_:)``.
+    func write(_ issue: RowIssue) throws(FileMapError) {
         guard let directory else { return }
-        if writer == nil { (writer, path) = try Self.create(directory: directory, input: input) }
-        try writer?.write(Self.row(issue))
+        do {
+            if writer == nil { (writer, path) = try Self.create(directory: directory, input: input) }
+            try writer?.write(Self.row(issue))
+        } catch {
+            throw FileMapError.rejects("\(error)")
+        }
     }
 
     /// A new (partial) rejects file for `input` in `directory`, with its header; and its final path.
