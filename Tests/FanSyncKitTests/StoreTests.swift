@@ -176,15 +176,20 @@ struct SeededRandom: RandomNumberGenerator {
     }
 
     @Test func theBulkPathGivesTheSameStoreAndKeepsEveryIndex() throws {
+        // The edge samples too: rows attributed through their customer id while its index was set aside.
+        let samples = allSamples + ["stripe_payments_guest.csv", "stripe_customers_new.csv", "contacts_dates.csv"]
+            .map { repositoryRoot + "/samples/edge/" + $0 }
         let rowByRow = try freshStore()
-        try importAll(allSamples, into: rowByRow)
+        try importAll(samples, into: rowByRow)
         let bulk = try freshStore()
         bulk.bulkMinimum = 1  // every file and every refresh goes the bulk way
         bulk.mergeChunk = 2  // and people are merged two by two while the previous two are written
-        try importAll(allSamples, into: bulk)
+        try importAll(samples, into: bulk)
         #expect(try dump(bulk) == dump(rowByRow))
         #expect(try indexes(bulk) == indexes(rowByRow))
         #expect(try indexes(bulk).contains("payments_email"))
+        #expect(try indexes(bulk).contains("payments_customer"))
+        #expect(try indexes(bulk).contains("stripe_customers_id"))
         #expect(try indexes(bulk).contains("people_spent"))
         // And again, both ways: nothing changes.
         try importAll(allSamples.reversed(), into: bulk)

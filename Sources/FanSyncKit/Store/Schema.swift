@@ -75,6 +75,20 @@ enum Schema {
         Index(name: "\(kind.table)_import", create: "CREATE INDEX \(kind.table)_import ON \(kind.table) (import_id)")
     }
 
+    /// Finds rows by the customer they name (attribution; see migration 5): payments and
+    /// subscriptions by customer id, Stripe customers by their own id.
+    static func ledgerCustomerIndex(_ kind: RecordKind) -> Index? {
+        switch kind {
+        case .payment, .subscription:
+            return Index(name: "\(kind.table)_customer",
+                         create: "CREATE INDEX \(kind.table)_customer ON \(kind.table) (store, customer_id)")
+        case .stripeCustomer:
+            return Index(name: "stripe_customers_id", create: "CREATE INDEX stripe_customers_id ON stripe_customers (store, source_id)")
+        default:
+            return nil
+        }
+    }
+
     /// The listings' indexes on people (see migration 1).
     static let peopleIndexes = [
         Index(name: "people_spent", create: "CREATE INDEX people_spent ON people (store, settlement_net)"),

@@ -136,6 +136,7 @@ public final class Store {
         if try landed[current] == bulkThreshold(fact.kind) {
             try setAside(Schema.ledgerEmailIndex(fact.kind))
             try setAside(Schema.ledgerImportIndex(fact.kind))
+            if let customer = Schema.ledgerCustomerIndex(fact.kind) { try setAside(customer) }
         }
     }
 
