@@ -15,14 +15,14 @@ extension FanSync {
 
             func run() throws {
                 let library = mappingOptions.library()
-                if library.mappings.isEmpty {
-                    printError("No mappings found. Folders read: " + library.directories.joined(separator: ", "))
+                if !library.directories.isEmpty {
+                    printError("Built-in mappings, then folders: " + library.directories.joined(separator: ", "))
                 }
                 let width = library.mappings.map(\.name.count).max() ?? 0
                 for mapping in library.mappings.sorted(by: { $0.name < $1.name }) {
                     let name = mapping.name.padding(toLength: width, withPad: " ", startingAt: 0)
                     let kind = mapping.record.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)
-                    print("\(name)  \(kind)  \(mapping.format.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0))\(mapping.description)  (\(mapping.file))")
+                    print("\(name)  \(kind)  \(mapping.format.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0))\(mapping.description)  (\(MappingLibrary.origin(of: mapping)))")
                 }
                 for problem in library.problems { printError(problem.description) }
                 if !library.problems.isEmpty { throw ExitCode.failure }

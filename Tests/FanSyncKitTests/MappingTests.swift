@@ -280,3 +280,31 @@ import FanSyncCSV
         #expect(rows > 0 && rejected < rows)
     }
 }
+
+@Suite struct CompiledInMappings {
+    @Test("the mappings compiled into the binary are the files in mappings/ (run scripts/embed-mappings after editing one)")
+    func embeddedMappingsMatchTheFiles() throws {
+        let folder = repositoryRoot + "/mappings"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+            .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+        #expect(BuiltInMappings.files.map(\.name) == files)
+        for file in BuiltInMappings.files {
+            let onDisk = try String(contentsOfFile: folder + "/" + file.name, encoding: .utf8)
+            #expect(file.yaml == onDisk.trimmingCharacters(in: .newlines), "\(file.name) differs: run scripts/embed-mappings")
+        }
+    }
+
+    @Test("a user's folder adds mappings and overrides a built-in one by name")
+    func userFoldersOverrideByName() throws {
+        let folder = try temporaryDirectory()
+        let yaml = try String(contentsOfFile: repositoryRoot + "/mappings/stripe.customers.yml", encoding: .utf8)
+        _ = try writeFile(yaml.replacingOccurrences(of: "description: Stripe customers export", with: "description: mine"),
+                          name: "mine.yml", in: folder)
+        let library = MappingLibrary(directories: [folder])
+        #expect(library.mappings.count == BuiltInMappings.files.count)
+        let mine = try #require(library.mappings.first { $0.name == "stripe.customers" })
+        #expect(mine.description == "mine")
+        #expect(MappingLibrary.origin(of: mine) == folder + "/mine.yml")
+        #expect(library.mappings.filter { MappingLibrary.origin(of: $0) == "built-in" }.count == BuiltInMappings.files.count - 1)
+    }
+}

@@ -8,69 +8,59 @@ public struct MappingLibrary: Sendable {
     /// The folders read, in order (later folders override earlier names).
     public private(set) var directories: [String] = []
 
-    /// Loads every `*.yml` / `*.yaml` file in `directories`.
-    public init(directories: [String]) {
+    /// The `file` of a built-in mapping: `<built-in>/NAME.yml`.
+    public static let builtInPrefix = "<built-in>/"
+
+    /// The built-in mappings (compiled into the binary), then every `*.yml` / `*.yaml` file in
+    /// `directories`: a file whose mapping has a built-in's name replaces it, later folders win.
+    public init(directories: [String], builtIn: Bool = true) {
         self.directories = directories
         var byName: [String: Int] = [:]
+        func add(_ mapping: Mapping) {
+            if let existing = byName[mapping.name] {
+                mappings[existing] = mapping
+            } else {
+                byName[mapping.name] = mappings.count
+                mappings.append(mapping)
+            }
+        }
+        if builtIn {
+            for file in BuiltInMappings.files {
+                do { add(try Mapping.parse(yaml: file.yaml, file: Self.builtInPrefix + file.name)) } catch {
+                    problems += error.errors
+                }
+            }
+        }
         for directory in directories {
             let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
                 .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
             for name in files {
                 let path = (directory as NSString).appendingPathComponent(name)
-                do {
-                    let mapping = try Mapping.load(path: path)
-                    if let existing = byName[mapping.name] {
-                        mappings[existing] = mapping
-                    } else {
-                        byName[mapping.name] = mappings.count
-                        mappings.append(mapping)
-                    }
-                } catch {
-                    problems += error.errors
-                }
+                do { add(try Mapping.load(path: path)) } catch { problems += error.errors }
             }
         }
     }
 
-    /// The folders to read: the built-in mappings, `./mappings` when it is
-    /// another folder, then each of `extra` (later ones win on a name clash).
+    /// The user's folders to read after the built-in mappings: `./mappings` when it exists,
+    /// then each of `extra` (later ones win on a name clash).
     public static func defaultDirectories(extra: [String] = []) -> [String] {
         var folders: [String] = []
-        if let builtIn = builtInDirectory() { folders.append(builtIn) }
         let local = FileManager.default.currentDirectoryPath + "/mappings"
-        if FileManager.default.fileExists(atPath: local),
-           !folders.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL == URL(fileURLWithPath: local).standardizedFileURL }) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: local, isDirectory: &isDirectory), isDirectory.boolValue {
             folders.append(local)
         }
         return folders + extra
     }
 
-    /// Where the built-in mappings are: `$FANSYNC_HOME/mappings`, the
-    /// repository the binary was built in, `<prefix>/share/fansync/mappings`
-    /// next to an installed binary, or `/usr/local/share/fansync/mappings`.
-    public static func builtInDirectory() -> String? {
-        var candidates: [URL] = []
-        if let home = ProcessInfo.processInfo.environment["FANSYNC_HOME"] {
-            candidates.append(URL(fileURLWithPath: home).appendingPathComponent("mappings"))
-        }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        var folder = executable.deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(folder.appendingPathComponent("mappings"))
-            candidates.append(folder.appendingPathComponent("share/fansync/mappings"))
-            folder = folder.deletingLastPathComponent()
-        }
-        candidates.append(URL(fileURLWithPath: "/usr/local/share/fansync/mappings"))
-        return candidates.first { url in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-                && FileManager.default.fileExists(atPath: url.appendingPathComponent("activecampaign.contacts.yml").path)
-        }?.standardizedFileURL.path
+    /// Where a mapping comes from: `built-in`, or its file.
+    public static func origin(of mapping: Mapping) -> String {
+        mapping.file.hasPrefix(builtInPrefix) ? "built-in" : mapping.file
     }
 
     /// The mapping called `name`, or loaded from `name` when it is a path to a file.
     public func resolve(_ name: String) throws(DetectionError) -> Mapping {
-        if let mapping = mappings.first(where: { $0.name == name }) { return mapping }
+        if let mapping = mappings.first(where: { $0.name == name || $0.file == name }) { return mapping }
         if name.hasSuffix(".yml") || name.hasSuffix(".yaml") || name.contains("/") {
             do {
                 return try Mapping.load(path: name)
@@ -97,7 +87,8 @@ public struct MappingLibrary: Sendable {
         }
         .sorted { ($0.1.count, $0.0) < ($1.1.count, $1.0) }
         .prefix(3)
-        throw DetectionError(.unknown(near.map { DetectionError.Near(mapping: $0.0, missing: $0.1) }), file: file)
+        throw DetectionError(.unknown(near.map { DetectionError.Near(mapping: $0.0, missing: $0.1) },
+                                      considered: candidates.map(\.name).sorted()), file: file)
     }
 }
 
@@ -109,7 +100,8 @@ public struct DetectionError: Error, Sendable, CustomStringConvertible {
     }
 
     public enum Kind: Sendable {
-        case unknown([Near])
+        /// No mapping's `detect` columns are all in the header: the closest, and every mapping considered.
+        case unknown([Near], considered: [String])
         case ambiguous([String])
         case unknownMapping(String, known: [String])
         case invalidMapping(MappingErrors)
@@ -125,8 +117,11 @@ public struct DetectionError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch kind {
-        case .unknown(let near):
-            var text = "\(file): no mapping recognizes this header. Pass --mapping NAME or PATH, or write a mapping (see mappings/template.yml)."
+        case .unknown(let near, let considered):
+            var text = "\(file): no mapping recognizes this header. Pass --mapping NAME or PATH, or write a mapping "
+                + "(the built-in legacy.list is a commented template: mappings/template.yml in the repository)."
+            text += considered.isEmpty ? " No mappings were found for this format."
+                : " Considered: " + considered.joined(separator: ", ") + "."
             if !near.isEmpty {
                 text += " Closest:"
                 for candidate in near {
