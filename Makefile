@@ -2,12 +2,15 @@
 #   make demo    run fansync on the bundled samples
 #   make test    build and run the test suite
 #   make bench   measure the reader on 1,000,000-row synthetic exports (ROWS=...)
+#   make install install fansync under PREFIX (default /usr/local), with completions and a man page
 
 SWIFT ?= swift
 ROWS ?= 1000000
 BENCH_DATA ?= bench/data
 
-.PHONY: deps build release demo test bench clean
+PREFIX ?= /usr/local
+
+.PHONY: deps build release demo test bench clean fuzz install
 
 deps:
 	@scripts/ensure-packages
@@ -28,6 +31,19 @@ test: deps
 bench: release
 	@scripts/ensure-packages bench
 	@ROWS=$(ROWS) BENCH_DATA=$(BENCH_DATA) bench/run
+
+# libFuzzer harnesses (Fuzz/), built into .build-fuzz/; FUZZ_SECONDS per target (default 60).
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run
+
+# A release build with the Swift runtime linked in: the binary needs only the Debian
+# libraries `scripts/ensure-packages runtime` lists. The built-in mappings are compiled in.
+# The man page comes from swift-argument-parser's generate-manual plugin.
+install: build
+	$(SWIFT) package plugin generate-manual --configuration debug
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-install
+	@scripts/install-files .build-install/release/fansync .build/plugins/GenerateManual/outputs/FanSyncCommand/fansync.1 \
+		"$(DESTDIR)$(PREFIX)"
 
 clean:
 	rm -rf .build $(BENCH_DATA)
