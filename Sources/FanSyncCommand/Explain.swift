@@ -29,7 +29,7 @@ extension FanSync {
         var email: String
 
         func run() throws {
-            let store = try storeOptions.open()
+            let store = try storeOptions.openExisting()
             guard let explanation = try Queries(db: store.db).explain(store: store, storeName: storeOptions.store,
                                                                      email: email, fuzzy: fuzzy) else {
                 throw UnknownPerson(email: email, store: storeOptions.store)
@@ -90,7 +90,7 @@ extension FanSync {
         var email: String
 
         func run() throws {
-            let store = try storeOptions.open()
+            let store = try storeOptions.openExisting()
             guard let events = try Queries(db: store.db).history(store: store, storeName: storeOptions.store, email: email) else {
                 throw UnknownPerson(email: email, store: storeOptions.store)
             }

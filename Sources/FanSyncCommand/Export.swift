@@ -33,7 +33,7 @@ extension FanSync {
         }
 
         func run() throws {
-            let store = try storeOptions.open()
+            let store = try storeOptions.openExisting()
             let formatter = ValueFormatter(zone: tz.flatMap(TimeZone.init(identifier:)))
             let handle: FileHandle
             if let out {

@@ -62,17 +62,30 @@ struct PeopleFilterOptions: ParsableArguments {
     @Option(name: .customLong("as-of"), help: "The date segments count back from (yyyy-MM-dd), instead of today.")
     var asOf: String?
 
-    @Option(help: "How many rows to show.")
+    // `.unconditional`: `--limit -3` reaches validate() and is explained, instead of being
+    // taken for an option.
+    @Option(parsing: .unconditional, help: "How many rows to show.")
     var limit: Int?
 
-    @Option(help: "How many rows to skip (for paging).")
+    @Option(parsing: .unconditional, help: "How many rows to skip (for paging).")
     var offset = 0
 
     func validate() throws {
-        if let minSpent, Decimal(string: minSpent) == nil { throw ValidationError("--min-spent takes a number, e.g. 100 or 49.99.") }
+        if let minSpent, Self.amount(minSpent) == nil {
+            throw ValidationError("--min-spent takes an amount such as 100, 1000, 1,000 or 49.99 (not '\(minSpent)').")
+        }
         if let asOf, UTCTime.parse(asOf) == nil { throw ValidationError("--as-of takes a date, e.g. 2025-03-01.") }
-        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more.") }
-        if offset < 0 { throw ValidationError("--offset must be 0 or more.") }
+        if let limit, limit < 0 { throw ValidationError("--limit is how many rows to show: 0 or more, not \(limit).") }
+        if offset < 0 { throw ValidationError("--offset is how many rows to skip: 0 or more, not \(offset).") }
+    }
+
+    /// A non-negative amount in major units, read whole: digits with an optional decimal part,
+    /// thousands separated by commas in groups of three or not at all. (`Decimal(string:)`
+    /// alone read `1,000` as 1, stopping at the comma.)
+    static func amount(_ text: String) -> Decimal? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.range(of: #"^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$"#, options: .regularExpression) != nil else { return nil }
+        return Decimal(string: trimmed.replacingOccurrences(of: ",", with: ""), locale: Locale(identifier: "en_US_POSIX"))
     }
 
     func filter(store: String) -> PeopleFilter {
@@ -80,7 +93,7 @@ struct PeopleFilterOptions: ParsableArguments {
         filter.types = type.map(\.type)
         filter.tag = tag
         filter.source = source
-        filter.minSpent = minSpent.flatMap { Decimal(string: $0) }
+        filter.minSpent = minSpent.flatMap(Self.amount)
         if let asOf, let seconds = UTCTime.parse(asOf) { filter.asOf = seconds }
         return filter
     }
@@ -112,7 +125,7 @@ extension FanSync {
         var sort: PeopleSort = .totalSpent
 
         func run() throws {
-            let store = try storeOptions.open()
+            let store = try storeOptions.openExisting()
             var filter = filters.filter(store: storeOptions.store)
             filter.status = status
             let listing = try Queries(db: store.db).customers(filter, sort: sort, limit: filters.limit, offset: filters.offset)
@@ -143,7 +156,7 @@ extension FanSync {
         var sort: PeopleSort = .score
 
         func run() throws {
-            let store = try storeOptions.open()
+            let store = try storeOptions.openExisting()
             var filter = filters.filter(store: storeOptions.store)
             filter.daw = daw
             filter.genre = genre

@@ -38,7 +38,7 @@ extension FanSync {
             var samples = 2
 
             func run() throws {
-                let store = try storeOptions.open()
+                let store = try storeOptions.openExisting()
                 for endpoint in try endpointOptions.load() {
                     let plan = try Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint).plan(samples: samples)
                     printLine("\(endpoint.name) (\(endpoint.profile.rawValue), \(endpoint.send.rawValue) → \(endpoint.url)): "

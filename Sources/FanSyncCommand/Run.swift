@@ -102,7 +102,7 @@ extension FanSync {
         var limit = 20
 
         func run() throws {
-            let store = try storeOptions.open()
+            let store = try storeOptions.openExisting()
             let rows = try Queries(db: store.db).named("""
                 SELECT id, started_at, finished_at, outcome, files, skipped, rows_read, rows_accepted, rows_rejected,
                        people_new, people_updated, sent, acknowledged, dead, customers, fans, drift

@@ -35,7 +35,7 @@ extension FanSync {
         }
 
         func run() throws {
-            let store = try storeOptions.open()
+            let store = try storeOptions.openExisting()
             let now = asOf.flatMap { UTCTime.parse($0) } ?? Int64(Date().timeIntervalSince1970)
             let stats = try Queries(db: store.db).stats(store: storeOptions.store, since: since.flatMap { UTCTime.parse($0) },
                                                         until: until.flatMap { UTCTime.parse($0) }, by: by, asOf: now)

@@ -150,3 +150,41 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(rows[2].hasPrefix("plain@example.com,Plain,-12.50,"))  // a plain number stays as it is
     }
 }
+
+@Suite(.serialized) struct NoSilentWrongAnswers {
+    @Test("read commands on a store that is not there say so, exit 1 and create nothing")
+    func readCommandsNeedAStore() throws {
+        let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
+        let missing = folder + "/nothing-here.db"
+        let endpoints = try endpointsFile(port: 9)
+        for arguments in [["customers"], ["fans"], ["stats"], ["explain", "a@example.com"], ["history", "a@example.com"],
+                          ["export", "customers"], ["runs"], ["push", "plan", "--endpoints", endpoints]] {
+            let run = try fansyncWithEnvironment(arguments + ["--db", missing], environment: pushEnvironment())
+            #expect(run.status == 1, "\(arguments)")
+            #expect(run.stderr.contains("no store at \(missing)"), "\(arguments): \(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: missing), "\(arguments) created the store")
+        }
+        let noFolder = try fansync(["customers", "--db", folder + "/no/such/folder/x.db"])
+        #expect(noFolder.status == 1)
+        #expect(noFolder.stderr.contains("the folder \(folder)/no/such/folder does not exist"))
+    }
+
+    @Test("amounts and counts parse whole or not at all")
+    func numericOptionsAreStrict() throws {
+        func emails(_ extra: [String]) throws -> [String] {
+            let csv = try fansync(["customers", "--db", sampleStore, "--format", "csv"] + extra).stdout
+            return Array(lines(csv.replacingOccurrences(of: "\r", with: "")).dropFirst())
+        }
+        #expect(try !emails(["--min-spent", "1"]).isEmpty)
+        #expect(try emails(["--min-spent", "1,000"]) == emails(["--min-spent", "1000"]))
+        #expect(try emails(["--min-spent", "1"]) != emails(["--min-spent", "1,000"]))  // 1,000 was read as 1
+        for bad in ["1,00", "1.000,50", "$100", "ten"] {
+            let run = try fansync(["customers", "--db", sampleStore, "--min-spent", bad])
+            #expect(run.status == 64, "\(bad)")
+            #expect(run.stderr.contains("--min-spent takes an amount"), "\(bad)")
+        }
+        let negative = try fansync(["customers", "--db", sampleStore, "--limit", "-3"])
+        #expect(negative.status == 64)
+        #expect(negative.stderr.contains("--limit is how many rows to show: 0 or more, not -3"))
+    }
+}
