@@ -92,7 +92,9 @@ extension FanSync {
             if !inspection.firstRecords.isEmpty {
                 out += "first records\n"
                 for record in inspection.firstRecords {
-                    out += "  line \(record.position.line): " + record.fields.map(JSONText.quoted).joined(separator: ", ") + "\n"
+                    out += "  line \(record.position.line): "
+                        + SensitiveColumns.masked(record.fields, header: inspection.header).map(JSONText.quoted)
+                            .joined(separator: ", ") + "\n"
                 }
             }
             return out
@@ -119,7 +121,8 @@ extension FanSync {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 for element in inspection.firstElements {
-                    let text = (try? encoder.encode(element.value)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+                    let text = (try? encoder.encode(SensitiveColumns.masked(element.value)))
+                        .map { String(decoding: $0, as: UTF8.self) } ?? "?"
                     out += "  line \(element.line): \(text)\n"
                 }
             }

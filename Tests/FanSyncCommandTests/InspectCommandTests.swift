@@ -151,3 +151,21 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
         #expect(second.stderr.contains("dup.csv:1:3: header columns 1 and 3 are both named 'email'"))
     }
 }
+
+@Suite struct InspectHidesSecrets {
+    @Test("inspect shows secret columns but never their values, in every view")
+    func secretsAreNotShown() throws {
+        let secrets = ["FAKE-TOTP-SECRET", "FAKEDIGEST", "bcrypt"]
+        for arguments in [["inspect", "samples/clerk/users.csv"], ["inspect", "--records", "samples/clerk/users.csv"],
+                          ["inspect", "samples/clerk/users.json"], ["inspect", "--records", "samples/clerk/users.json"]] {
+            let run = try fansync(arguments)
+            #expect(run.status == 0 || run.status == 2, "\(arguments)")
+            for secret in secrets { #expect(!run.stdout.contains(secret), "\(arguments) shows \(secret)") }
+        }
+        let table = try fansync(["inspect", "samples/clerk/users.csv"])
+        #expect(table.stdout.contains("password_digest"))  // the column is named…
+        #expect(table.stdout.contains("(secret, not shown)"))  // …its value is not
+        let json = try fansync(["inspect", "samples/clerk/users.json"])
+        #expect(json.stdout.contains("\"password_enabled\":true"))  // flags say nothing secret
+    }
+}

@@ -85,6 +85,36 @@ public enum SensitiveColumns {
         let squashed = String(name.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) })
         return markers.contains(where: squashed.contains)
     }
+
+    /// What `inspect` shows instead of a secret column's value.
+    public static let hidden = "(secret, not shown)"
+
+    /// The fields of a record under `header`, secret columns' values hidden (empty ones stay empty).
+    public static func masked(_ fields: [String], header: [String]) -> [String] {
+        fields.enumerated().map { index, value in
+            index < header.count && !value.isEmpty && isSensitive(header[index]) ? hidden : value
+        }
+    }
+
+    /// A JSON value with the values of secret keys hidden, at any depth.
+    public static func masked(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            return .object(members.reduce(into: [:]) { result, member in
+                // Flags (`password_enabled: true`) say nothing secret; text, numbers and nested values might.
+                var secret = isSensitive(member.key)
+                switch member.value {
+                case .null, .bool, .string(""): secret = false
+                default: break
+                }
+                result[member.key] = secret ? .string(hidden) : masked(member.value)
+            })
+        case .array(let items):
+            return .array(items.map(masked))
+        default:
+            return value
+        }
+    }
 }
 
 extension Mapping {

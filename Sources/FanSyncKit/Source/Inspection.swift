@@ -116,9 +116,12 @@ public enum RecordDump {
     /// CSV: `{"line":N,"fields":[...]}` per record, the header first.
     public static func csv(path: String, options: CSVReaderOptions, write: (String) -> Void) throws(CSVError) {
         let reader = try CSVReader(path: path, options: options)
-        if let header = reader.header { write(line(header)) }
+        if let header = reader.header { write(line(header.position.line, header.fields)) }
+        let names = reader.headerNames
         var record = CSVRecord()
-        while try reader.read(into: &record) { write(line(record)) }
+        while try reader.read(into: &record) {
+            write(line(record.position.line, SensitiveColumns.masked(record.fields, header: names)))
+        }
     }
 
     /// JSON: `{"index":N,"line":L,"value":{...}}` per element (object keys sorted).
@@ -127,16 +130,17 @@ public enum RecordDump {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         while let element = try reader.next() {
-            let value = (try? encoder.encode(element.value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+            let value = (try? encoder.encode(SensitiveColumns.masked(element.value)))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "null"
             write("{\"index\":\(element.index),\"line\":\(element.line),\"value\":\(value)}")
         }
     }
 
-    static func line(_ record: CSVRecord) -> String {
-        var text = "{\"line\":\(record.position.line),\"fields\":["
-        for index in 0..<record.count {
+    static func line(_ number: Int, _ fields: [String]) -> String {
+        var text = "{\"line\":\(number),\"fields\":["
+        for (index, field) in fields.enumerated() {
             if index > 0 { text += "," }
-            JSONText.appendQuoted(record[index] ?? "", to: &text)
+            JSONText.appendQuoted(field, to: &text)
         }
         return text + "]}"
     }
