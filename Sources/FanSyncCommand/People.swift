@@ -99,15 +99,31 @@ struct PeopleFilterOptions: ParsableArguments {
     }
 }
 
+/// After an empty listing, says which filter names nothing in the store, and what it holds
+/// (a typo in a store, source or status gives an empty answer, which must not look like "none").
+func noticeUnknownNames(_ queries: Queries, store: String, source: String?, status: String?) throws {
+    let known = try queries.known(store: store)
+    func list(_ names: [String]) -> String { names.isEmpty ? "none yet" : names.joined(separator: ", ") }
+    if !known.stores.contains(store) {
+        printError("notice: no store named '\(store)' holds people; stores: \(list(known.stores)) (--store)")
+    }
+    if let source, !known.sources.contains(source) {
+        printError("notice: no source named '\(source)' in store '\(store)'; sources: \(list(known.sources))")
+    }
+    if let status, !known.statuses.contains(status) {
+        printError("notice: no subscription has the status '\(status)' in store '\(store)'; statuses: \(list(known.statuses))")
+    }
+}
+
 extension FanSync {
     struct Customers: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List customers: who paid, how much, how often, and what they are now.",
             discussion: """
                 Customers are people with evidence of at least a lead (registered users with nothing else \
-                are fans only). total_spent is in the settlement currency (what the processor paid out, net \
-                of refunds); per-currency totals are in `fansync explain EMAIL`. The count of every match is \
-                printed after the table (standard error), whatever --limit says.
+                are fans only). total_spent is in the currency the customer paid (the one with most \
+                purchases; the others in other_totals, or totals in JSON, with settlement_total beside them). \
+                The count of every match is printed after the table (standard error), whatever --limit says.
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
@@ -128,8 +144,10 @@ extension FanSync {
             let store = try storeOptions.openExisting()
             var filter = filters.filter(store: storeOptions.store)
             filter.status = status
-            let listing = try Queries(db: store.db).customers(filter, sort: sort, limit: filters.limit, offset: filters.offset)
+            let queries = Queries(db: store.db)
+            let listing = try queries.customers(filter, sort: sort, limit: filters.limit, offset: filters.offset)
             output.print(listing, noun: "customers", offset: filters.offset)
+            if listing.total == 0 { try noticeUnknownNames(queries, store: storeOptions.store, source: filters.source, status: status) }
         }
     }
 
@@ -162,8 +180,10 @@ extension FanSync {
             filter.genre = genre
             filter.level = level
             filter.segment = segment
-            let listing = try Queries(db: store.db).fans(filter, sort: sort, limit: filters.limit, offset: filters.offset)
+            let queries = Queries(db: store.db)
+            let listing = try queries.fans(filter, sort: sort, limit: filters.limit, offset: filters.offset)
             output.print(listing, noun: "fans", offset: filters.offset)
+            if listing.total == 0 { try noticeUnknownNames(queries, store: storeOptions.store, source: filters.source, status: nil) }
         }
     }
 }

@@ -155,7 +155,7 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
 @Suite struct InspectHidesSecrets {
     @Test("inspect shows secret columns but never their values, in every view")
     func secretsAreNotShown() throws {
-        let secrets = ["FAKE-TOTP-SECRET", "FAKEDIGEST", "bcrypt"]
+        let secrets = ["FAKE-TOTP-SECRET", "FAKEDIGEST", "bcrypt", "FAKE-PRIVATE-NOTE"]
         for arguments in [["inspect", "samples/clerk/users.csv"], ["inspect", "--records", "samples/clerk/users.csv"],
                           ["inspect", "samples/clerk/users.json"], ["inspect", "--records", "samples/clerk/users.json"]] {
             let run = try fansync(arguments)

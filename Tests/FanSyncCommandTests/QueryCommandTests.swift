@@ -169,6 +169,23 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(noFolder.stderr.contains("the folder \(folder)/no/such/folder does not exist"))
     }
 
+    @Test("a filter naming a store, source or status that does not exist says so and lists what does")
+    func unknownFilterNamesAreNamed() throws {
+        let store = try fansync(["customers", "--db", sampleStore, "--store", "defualt", "--format", "csv"])
+        #expect(store.status == 0)
+        #expect(store.stderr.contains("notice: no store named 'defualt' holds people; stores: default"))
+        let source = try fansync(["fans", "--db", sampleStore, "--source", "stripe.payment", "--format", "csv"])
+        #expect(source.status == 0)
+        #expect(source.stderr.contains("no source named 'stripe.payment'"))
+        #expect(source.stderr.contains("stripe.payments"))
+        let status = try fansync(["customers", "--db", sampleStore, "--status", "activ", "--format", "csv"])
+        #expect(status.stderr.contains("no subscription has the status 'activ'"))
+        #expect(status.stderr.contains("statuses: active,"))
+        // A filter that names real things but matches no one is no mistake: no notice.
+        let empty = try fansync(["customers", "--db", sampleStore, "--status", "active", "--type", "lead", "--format", "csv"])
+        #expect(!empty.stderr.contains("notice"))
+    }
+
     @Test("amounts and counts parse whole or not at all")
     func numericOptionsAreStrict() throws {
         func emails(_ extra: [String]) throws -> [String] {

@@ -189,6 +189,20 @@ public struct Queries {
         return Listing(columns: columns, rows: try named(sql, bindings), total: Int(total))
     }
 
+    /// The stores in the database, the sources (mappings) that landed facts in `store`, and the
+    /// subscription statuses its people have: what a filter can name.
+    public func known(store: String) throws -> (stores: [String], sources: [String], statuses: [String]) {
+        func strings(_ sql: String, _ values: [SQLValue] = []) throws -> [String] {
+            try db.prepare(sql).rows(values).compactMap { $0.first?.string }
+        }
+        let stores = try strings("SELECT DISTINCT store FROM people ORDER BY store")
+        let sources = try strings(RecordKind.allCases.map { "SELECT source FROM \($0.table) WHERE store = ?1" }
+            .joined(separator: " UNION ") + " ORDER BY 1", [.text(store)])
+        let statuses = try strings("SELECT DISTINCT status FROM people WHERE store = ? AND status IS NOT NULL ORDER BY 1",
+                                   [.text(store)])
+        return (stores, sources, statuses)
+    }
+
     /// Runs `sql` and returns each row keyed by column name.
     public func named(_ sql: String, _ values: [SQLValue] = []) throws -> [[String: SQLValue]] {
         let statement = try db.prepare(sql)
