@@ -50,17 +50,18 @@ extension FanSync {
                                      settings: mappingOptions.settings, rejectsDirectory: rejects)
             options.issueSampleLimit = 1000
             var reports: [ImportReport] = []
-            var failed = false
+            var failures: [(file: String, reason: String)] = []
             for file in files {
                 do {
                     let report = try importer.importFile(file, options: options)
                     reports.append(report)
                     if !quiet && !json { printImport(report) }
                 } catch {
-                    failed = true
+                    failures.append((file == "-" ? "<stdin>" : file, "\(error)"))
                     printError("Error: \(error)")
                 }
             }
+            var failed = !failures.isEmpty
             do {
                 try importer.finish()
             } catch {
@@ -71,7 +72,7 @@ extension FanSync {
             let accepted = reports.reduce(0) { $0 + $1.file.accepted }
             let rejected = reports.reduce(0) { $0 + $1.file.rejected }
             if json {
-                print(Self.json(reports, read: read, accepted: accepted, rejected: rejected, failed: failed))
+                print(Self.json(reports, failures: failures, read: read, accepted: accepted, rejected: rejected, failed: failed))
             } else if !quiet && files.count > 1 {
                 printLine("total: \(files.count) files, \(read) read, \(accepted) accepted, \(rejected) rejected")
             }
@@ -105,7 +106,8 @@ extension FanSync {
             printIssues(file)
         }
 
-        static func json(_ reports: [ImportReport], read: Int, accepted: Int, rejected: Int, failed: Bool) -> String {
+        static func json(_ reports: [ImportReport], failures: [(file: String, reason: String)], read: Int, accepted: Int,
+                         rejected: Int, failed: Bool) -> String {
             var text = "{\"files\":["
             for (index, report) in reports.enumerated() {
                 if index > 0 { text += "," }
@@ -117,6 +119,10 @@ extension FanSync {
                 text += ",\"people_updated\":\(report.people.updated),\"people_unchanged\":\(report.people.unchanged)"
                 text += ",\"rejects\":" + (report.file.rejectsPath.map(JSONText.quoted) ?? "null") + "}"
             }
+            // Files that could not be imported at all, with why (the store is as before each of them).
+            text += "],\"failed_files\":[" + failures.map {
+                "{\"file\":" + JSONText.quoted($0.file) + ",\"reason\":" + JSONText.quoted($0.reason) + "}"
+            }.joined(separator: ",")
             return text + "],\"read\":\(read),\"accepted\":\(accepted),\"rejected\":\(rejected),\"failed\":\(failed)}"
         }
     }

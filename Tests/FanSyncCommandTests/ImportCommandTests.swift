@@ -120,3 +120,21 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
         #expect(try fansync(["import", "--db", db, "samples/stripe/subscriptions.csv"]).status == 0)
     }
 }
+
+@Suite struct ImportJSONFailures {
+    @Test("import --json lists the files it could not import, with the reason")
+    func failedFilesAreListed() throws {
+        let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
+        let missing = folder + "/missing.csv"
+        let run = try fansync(["import", "--json", "--db", folder + "/store.db", "--rejects", folder + "/rejects",
+                               "samples/stripe/customers.csv", missing])
+        #expect(run.status == 1)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect((summary["files"] as? [Any])?.count == 1)
+        let failed = try #require(summary["failed_files"] as? [[String: Any]])
+        #expect(failed.count == 1)
+        #expect(failed.first?["file"] as? String == missing)
+        #expect((failed.first?["reason"] as? String)?.contains("cannot open") == true)
+        #expect(summary["failed"] as? Bool == true)
+    }
+}
