@@ -59,6 +59,7 @@ extension FanSync {
                 }
                 for failure in report.failures { printError("Error: \(failure)") }
                 for warning in report.driftWarnings { printError("warning: \(warning)") }
+                for pattern in report.unmatchedSources { printError("warning: the source \(pattern) matches no file") }
                 printLine("run \(report.runID.map(String.init) ?? "?")\(report.dryRun ? " (dry run)" : ""): \(report.outcome.rawValue), "
                           + "\(report.customers) customers, \(report.fans) fans, " + String(format: "%.1f s", report.elapsed))
             }
@@ -88,6 +89,7 @@ extension FanSync {
                 + "\"files\":[" + files.joined(separator: ",") + "],\"pushes\":[" + pushes.joined(separator: ",") + "],"
                 + "\"plans\":[" + plans.joined(separator: ",") + "],\"customers\":\(report.customers),\"fans\":\(report.fans),"
                 + "\"failures\":[" + report.failures.map(JSONText.quoted).joined(separator: ",") + "],"
+                + "\"unmatched_sources\":[" + report.unmatchedSources.map(JSONText.quoted).joined(separator: ",") + "],"
                 + "\"drift\":" + (report.drift.map(JSONText.quoted) ?? "null") + ",\"elapsed\":" + String(format: "%.3f", report.elapsed) + "}"
         }
     }

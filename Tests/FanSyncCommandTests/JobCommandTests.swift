@@ -194,3 +194,23 @@ func peopleDump(_ db: String) throws -> String {
         #expect(try sqlite(folder + "/store.db", "SELECT drift FROM runs ORDER BY id DESC LIMIT 1").contains("has 4 rows"))
     }
 }
+
+@Suite struct JobSourcesThatMatchNothing {
+    @Test("a source glob that matches nothing is a warning naming it, and fails the run when it was the only source")
+    func unmatchedGlobs() throws {
+        let folder = try newFolder()
+        let both = folder + "/both.yml", only = folder + "/only.yml"
+        try "db: store.db\nsources:\n  - \(repositoryRoot.path)/samples/stripe/customers.csv\n  - exports/*.csv\n"
+            .write(toFile: both, atomically: true, encoding: .utf8)
+        try "db: store.db\nsources:\n  - exports/*.csv\n".write(toFile: only, atomically: true, encoding: .utf8)
+        let partial = try fansync(["run", both])
+        #expect(partial.status == 0)
+        #expect(partial.stderr.contains("warning: the source \(folder)/exports/*.csv matches no file"))
+        let json = try fansync(["run", both, "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(report?["unmatched_sources"] as? [String] == ["\(folder)/exports/*.csv"])
+        let none = try fansync(["run", only])
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("no source matches a file (\(folder)/exports/*.csv)"))
+    }
+}

@@ -48,6 +48,11 @@ public struct Job: Sendable {
         return result
     }
 
+    /// True when a pattern without wildcards names a file that is there (a glob is checked by expanding it).
+    static func exists(_ pattern: String) -> Bool {
+        pattern.contains(where: { "*?[".contains($0) }) || FileManager.default.fileExists(atPath: pattern)
+    }
+
     static func expand(_ pattern: String) -> [String] {
         guard pattern.contains(where: { "*?[".contains($0) }) else { return [pattern] }
         var matches = glob_t()

@@ -17,6 +17,8 @@ public struct JobReport: Sendable {
     /// export much shorter than its previous version: a truncated download, a wrong filter).
     public var driftWarnings: [String] = []
     public var drift: String? { driftWarnings.isEmpty ? nil : driftWarnings.joined(separator: "; ") }
+    /// Source patterns that matched no file (a moved export folder, a renamed download).
+    public var unmatchedSources: [String] = []
     public var elapsed = 0.0
 
     public var outcome: Outcome {
@@ -82,7 +84,11 @@ public final class JobRunner {
         let library = MappingLibrary(directories: MappingLibrary.defaultDirectories(extra: job.mappingFolders))
         let importer = Importer(store: store, storeName: job.store, library: library)
         let files = job.files()
-        if files.isEmpty { report.failures.append("\(job.file): the sources match no files") }
+        report.unmatchedSources = job.sources.map(\.pattern).filter { Job.expand($0).isEmpty || !Job.exists($0) }
+        if files.isEmpty {
+            report.failures.append("\(job.file): no source matches a file ("
+                + job.sources.map(\.pattern).joined(separator: ", ") + "); check the paths, relative to the job file")
+        }
         let previousRows = try db.prepare("""
             SELECT rows_read FROM imports WHERE store = ? AND file = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
             """)
