@@ -29,7 +29,7 @@ extension FanSync {
         var json = false
 
         func run() throws {
-            let loaded = try JobFile.load(path: job)
+            let loaded = try JobFile.load(path: job, sending: !dryRun)
             let runner = JobRunner(job: loaded, dryRun: dryRun, wait: wait)
             if isatty(STDERR_FILENO) == 1 && !json { runner.onProgress = { printError($0) } }
             let report = try runner.run()

@@ -214,3 +214,33 @@ func peopleDump(_ db: String) throws -> String {
         #expect(none.stderr.contains("no source matches a file (\(folder)/exports/*.csv)"))
     }
 }
+
+@Suite struct DryRuns {
+    @Test("a dry run needs none of the endpoints' environment variables and leaves no rejects files")
+    func dryRunNeedsNoEnvironment() throws {
+        let folder = try newFolder()
+        let samples = repositoryRoot.appendingPathComponent("samples").path
+        let job = folder + "/job.yml"
+        try """
+            db: store.db
+            sources:
+              - \(samples)/activecampaign/contacts.csv
+            endpoints:
+              - name: crm
+                url: ${CRM_URL}/ingest
+                token_env: CRM_TOKEN
+            options:
+              rejects: rejects
+            """.write(toFile: job, atomically: true, encoding: .utf8)
+        let run = try fansyncWithEnvironment(["run", job, "--dry-run"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(run.status == 2, "\(run.stderr)")  // the sample's rejected rows
+        #expect(run.stdout.contains("crm: would create"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/rejects"))
+        // For real, the unset variable is an error of the job file, at its line.
+        let real = try fansyncWithEnvironment(["run", job], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(real.status == 1)
+        #expect(real.stderr.contains("job.yml:6:10: environment variable 'CRM_URL' is not set"))
+        #expect(real.stderr.contains("problems in the job file"))
+        #expect(!real.stderr.contains("mapping files"))
+    }
+}

@@ -67,7 +67,17 @@ public enum JobFile {
     static let optionKeys = ["region", "zone", "currency", "phones", "encoding", "rejects", "mappings", "drift_threshold"]
 
     /// Loads and checks a job file, with every problem reported as `file:line:column`.
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(MappingErrors) -> Job {
+    /// With `sending: false` (a dry run) endpoints may name environment variables that are not set.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            sending: Bool = true) throws(MappingErrors) -> Job {
+        do {
+            return try parse(path: path, environment: environment, sending: sending)
+        } catch {
+            throw MappingErrors(errors: error.errors, document: "the job file")
+        }
+    }
+
+    private static func parse(path: String, environment: [String: String], sending: Bool) throws(MappingErrors) -> Job {
         var errors: [MappingError] = []
         func fail(_ message: String, _ node: Node?) {
             errors.append(MappingError(file: path, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message))
@@ -131,7 +141,11 @@ public enum JobFile {
             fail("missing 'sources': the exports to import", root)
         }
         if let node = top["endpoints"] {
-            do { job.endpoints = try EndpointFile.parse(list: node, file: path, environment: environment) } catch { errors += error.errors }
+            do {
+                job.endpoints = try EndpointFile.parse(list: node, file: path, environment: environment, sending: sending)
+            } catch {
+                errors += error.errors
+            }
         }
         if let node = top["options"] {
             guard let map = node.mapping else { fail("'options' is a mapping", node); throw MappingErrors(errors: errors) }

@@ -95,7 +95,8 @@ public final class JobRunner {
         for (file, source) in files {
             let before = try previousRows.rows([.text(job.store), .text(file)]).first?.first?.int
             var options = MapOptions(mapping: source.mapping, read: CSVReaderOptions(encoding: job.encoding),
-                                     format: source.format, settings: job.settings, rejectsDirectory: job.rejects)
+                                     format: source.format, settings: job.settings,
+                                     rejectsDirectory: dryRun ? nil : job.rejects)  // a dry run leaves no files
             options.issueSampleLimit = 100
             do {
                 let result = try importer.importFile(file, options: options)

@@ -25,10 +25,17 @@ public struct MappingError: Error, Sendable, Equatable, CustomStringConvertible 
 /// Every problem found in one or more mapping files.
 public struct MappingErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [MappingError]
+    /// What kind of file the problems are in ("mapping files", "the job file"…), for the count line.
+    public var document = "mapping files"
+
+    public init(errors: [MappingError], document: String = "mapping files") {
+        self.errors = errors
+        self.document = document
+    }
 
     public var description: String {
         errors.map(\.description).joined(separator: "\n")
-            + (errors.count > 1 ? "\n\(errors.count) problems in mapping files." : "")
+            + (errors.count > 1 ? "\n\(errors.count) problems in \(document)." : "")
     }
 }
 

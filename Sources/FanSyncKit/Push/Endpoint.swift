@@ -75,11 +75,17 @@ public enum EndpointFile {
             throw MappingErrors(errors: [MappingError(file: path, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0,
                                                       message: "expected 'endpoints:' with a list of endpoints")])
         }
-        return try parse(list: list, file: path, environment: environment)
+        do {
+            return try parse(list: list, file: path, environment: environment)
+        } catch {
+            throw MappingErrors(errors: error.errors, document: "the endpoints file")
+        }
     }
 
-    /// Parses a list of endpoint mappings (also used by job files).
-    public static func parse(list: Node, file: String, environment: [String: String]) throws(MappingErrors) -> [Endpoint] {
+    /// Parses a list of endpoint mappings (also used by job files). With `sending: false` (a dry
+    /// run, which sends nothing) an endpoint URL naming an unset variable keeps the `${NAME}`.
+    public static func parse(list: Node, file: String, environment: [String: String],
+                             sending: Bool = true) throws(MappingErrors) -> [Endpoint] {
         var errors: [MappingError] = []
         func fail(_ message: String, _ node: Node?) {
             errors.append(MappingError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message))
@@ -98,8 +104,8 @@ public enum EndpointFile {
             }
             guard let name = map["name"]?.string, !name.isEmpty else { fail("an endpoint needs a 'name'", item); continue }
             guard let rawURL = map["url"]?.string else { fail("endpoint '\(name)' needs a 'url'", item); continue }
-            let url = substitute(rawURL, environment: environment, node: map["url"], fail: fail)
-            if !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+            let url = substitute(rawURL, environment: environment, node: map["url"], fail: fail, keepUnset: !sending)
+            if !(url.hasPrefix("https://") || url.hasPrefix("http://")) && (sending || !url.hasPrefix("${")) {
                 fail("endpoint '\(name)': the url must start with https:// (or http:// for a local test server)", map["url"])
             }
             var endpoint = Endpoint(name: name, url: url)
@@ -171,8 +177,10 @@ public enum EndpointFile {
         return endpoints
     }
 
-    /// Replaces `${VAR}` with the environment's value; an unset variable is an error.
-    static func substitute(_ text: String, environment: [String: String], node: Node?, fail: (String, Node?) -> Void) -> String {
+    /// Replaces `${VAR}` with the environment's value; an unset variable is an error, or is kept
+    /// as written with `keepUnset`.
+    static func substitute(_ text: String, environment: [String: String], node: Node?, fail: (String, Node?) -> Void,
+                           keepUnset: Bool = false) -> String {
         var result = ""
         var rest = Substring(text)
         while let start = rest.range(of: "${") {
@@ -182,7 +190,13 @@ public enum EndpointFile {
                 return result + rest[start.lowerBound...]
             }
             let name = String(rest[start.upperBound..<end])
-            if let value = environment[name] { result += value } else { fail("environment variable '\(name)' is not set", node) }
+            if let value = environment[name] {
+                result += value
+            } else if keepUnset {
+                result += "${\(name)}"
+            } else {
+                fail("environment variable '\(name)' is not set", node)
+            }
             rest = rest[rest.index(after: end)...]
         }
         return result + rest
