@@ -138,3 +138,24 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
         #expect(summary["failed"] as? Bool == true)
     }
 }
+
+@Suite struct StandardInput {
+    @Test("standard input is sniffed like a file, and positions and rejects name <stdin>")
+    func stdinIsSniffedAndNamed() throws {
+        let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
+        let json = try fansync(["import", "--db", folder + "/store.db", "--rejects", folder + "/rejects", "-"],
+                               stdin: try Data(contentsOf: repositoryRoot.appendingPathComponent("samples/clerk/users.json")))
+        #expect(json.stdout.contains("<stdin>: clerk.users.json: "), "\(json.stdout) \(json.stderr)")
+        let csv = try fansync(["import", "--db", folder + "/store.db", "--rejects", folder + "/rejects", "-"],
+                              stdin: try Data(contentsOf: repositoryRoot.appendingPathComponent("samples/activecampaign/contacts.csv")))
+        #expect(csv.stdout.contains("<stdin>: activecampaign.contacts: "))
+        #expect(csv.stderr.contains("<stdin>:6:2: field 'email'"))
+        #expect(!csv.stderr.contains("fansync-stdin-"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/rejects")
+        #expect(files.contains { $0.hasSuffix("-stdin.rejects.csv") })
+        for file in files {
+            let text = try String(contentsOfFile: folder + "/rejects/" + file, encoding: .utf8)
+            #expect(!text.contains("fansync-stdin-"), "\(file) names the spool file")
+        }
+    }
+}

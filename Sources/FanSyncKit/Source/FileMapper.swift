@@ -14,6 +14,9 @@ public struct MapOptions: Sendable {
     public var rejectsDirectory: String? = "rejects"
     /// How many issues a report keeps in memory to show (all are counted and written).
     public var issueSampleLimit = 100
+    /// The name positions and rejects files give the input (`<stdin>` for standard input
+    /// spooled to a temporary file); the path when `nil`.
+    public var displayName: String?
     /// Whether ``FileMapper/map(path:options:library:onFact:)`` puts the rejects file in
     /// place when the file is mapped. An import sets this to false and publishes it only
     /// once the file's transaction commits (``RejectsFile/publish(_:)``), so a rolled-back
@@ -88,8 +91,8 @@ public enum FileMapper {
     public static func map(path: String, options: MapOptions, library: MappingLibrary,
                            onFact: (Fact) throws -> Void) throws -> FileReport {
         let format = options.format ?? InputFormat.guess(path: path)
-        let display = path == "-" ? "<stdin>" : path
-        let rejects = RejectsFile(directory: options.rejectsDirectory, input: display)
+        let display = options.displayName ?? (path == "-" ? "<stdin>" : path)
+        let rejects = RejectsFile(directory: options.rejectsDirectory, input: display == "<stdin>" ? "stdin" : display)
         var mapped = false
         // A file that fails part-way leaves no rejects file: its rows are not imported.
         defer { if !mapped { rejects.discard() } }
@@ -251,7 +254,7 @@ public enum FileMapper {
     /// first JSON element) without reading further.
     public static func mapping(for path: String, options: MapOptions, library: MappingLibrary) throws -> Mapping {
         let format = options.format ?? InputFormat.guess(path: path)
-        let display = path == "-" ? "<stdin>" : path
+        let display = options.displayName ?? (path == "-" ? "<stdin>" : path)
         do {
             switch format {
             case .csv:

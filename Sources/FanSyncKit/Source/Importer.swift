@@ -38,6 +38,7 @@ public final class Importer {
     /// Imports one file (`-` reads standard input, spooled to a temporary file first
     /// so its content can be fingerprinted).
     public func importFile(_ path: String, options: MapOptions) throws -> ImportReport {
+        var options = options
         var source = path
         var spooled: String?
         if path == "-" {
@@ -46,6 +47,7 @@ public final class Importer {
         }
         defer { if let spooled { try? FileManager.default.removeItem(atPath: spooled) } }
         let display = path == "-" ? "<stdin>" : path
+        if spooled != nil { options.displayName = display }  // positions say <stdin>, not the spool file
         let fingerprint = try Self.fingerprint(source)
 
         // Same content through the same mapping, finished before: nothing to do.
@@ -63,7 +65,6 @@ public final class Importer {
             return ImportReport(file: report, alreadyImported: true)
         }
         let detected = options.mapping == nil
-        var options = options
         options.mapping = mapping.file  // resolved once: the rows go through exactly this mapping
         options.publishRejects = false  // only once the transaction has committed
 

@@ -7,12 +7,25 @@ public enum InputFormat: String, Sendable, CaseIterable {
     case csv
     case json
 
-    /// The format the file name suggests (`.json`, `.ndjson`, `.jsonl`,
-    /// optionally followed by `.gz`, are JSON; everything else is CSV).
+    /// The format the file name suggests (`.json`, `.ndjson`, `.jsonl`, optionally followed by
+    /// `.gz`, are JSON; `.csv`, `.tsv` and `.txt` are CSV); a name that says neither (standard
+    /// input spooled to a file, a download without an extension) is sniffed: a first character
+    /// of `[` or `{` is JSON, anything else CSV.
     public static func guess(path: String) -> InputFormat {
         var name = path.lowercased()
         if name.hasSuffix(".gz") { name.removeLast(3) }
-        return [".json", ".ndjson", ".jsonl"].contains(where: name.hasSuffix) ? .json : .csv
+        if [".json", ".ndjson", ".jsonl"].contains(where: name.hasSuffix) { return .json }
+        if [".csv", ".tsv", ".txt"].contains(where: name.hasSuffix) || path == "-" { return .csv }
+        return sniff(path: path) ?? .csv
+    }
+
+    /// JSON when the first character after white space (and a byte-order mark) is `[` or `{`.
+    static func sniff(path: String) -> InputFormat? {
+        guard FileManager.default.isReadableFile(atPath: path), let input = try? TextInput(path: path) else { return nil }
+        var head = [UInt8](repeating: 0, count: 4096)
+        guard let count = try? input.read(into: &head), count > 0 else { return nil }
+        guard let first = head[0..<count].first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return nil }
+        return first == UInt8(ascii: "[") || first == UInt8(ascii: "{") ? .json : .csv
     }
 }
 
