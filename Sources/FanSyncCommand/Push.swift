@@ -69,23 +69,32 @@ extension FanSync {
 
             func run() throws {
                 let store = try storeOptions.open()
-                var incomplete = false
+                var incomplete = false, failed = false
                 for endpoint in try endpointOptions.load() {
                     let pusher = Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint)
                     if isatty(STDERR_FILENO) == 1 { pusher.onProgress = { printError($0) } }
                     let summary = try pusher.apply()
-                    if summary.deadLettered > 0 || summary.pending > 0 { incomplete = true }
+                    if summary.deadLettered > 0 || summary.pending > 0 || summary.notSent > 0 { incomplete = true }
+                    // On every output, not only a terminal: a cron mail or a CI log must show it.
+                    if let problem = summary.problem {
+                        failed = failed || summary.failed
+                        printError("Error: \(problem)")
+                    }
                     if json {
                         printLine("{\"endpoint\":\(JSONText.quoted(summary.endpoint)),\"sent\":\(summary.sent),\"acknowledged\":\(summary.acknowledged),"
                                   + "\"unchanged\":\(summary.unchanged),\"retried\":\(summary.retried),\"dead_lettered\":\(summary.deadLettered),"
-                                  + "\"pending\":\(summary.pending),\"requests\":\(summary.requests),\"elapsed\":\(String(format: "%.3f", summary.elapsed))}")
+                                  + "\"pending\":\(summary.pending),\"not_sent\":\(summary.notSent),\"requests\":\(summary.requests),"
+                                  + "\"error\":" + (summary.problem.map(JSONText.quoted) ?? "null")
+                                  + ",\"elapsed\":\(String(format: "%.3f", summary.elapsed))}")
                     } else {
                         printLine("\(summary.endpoint): \(summary.sent) sent, \(summary.acknowledged) acknowledged, \(summary.unchanged) unchanged, "
                                   + "\(summary.retried) retried, \(summary.deadLettered) dead-lettered"
                                   + (summary.pending > 0 ? ", \(summary.pending) pending for the next run" : "")
+                                  + (summary.notSent > 0 ? ", \(summary.notSent) not sent" : "")
                                   + String(format: " in %.1f s (%d requests)", summary.elapsed, summary.requests))
                     }
                 }
+                if failed { throw ExitCode.failure }
                 if incomplete { throw ExitCode.completedWithRejects }
             }
         }

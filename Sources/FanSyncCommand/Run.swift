@@ -107,7 +107,7 @@ extension FanSync {
             let store = try storeOptions.openExisting()
             let rows = try Queries(db: store.db).named("""
                 SELECT id, started_at, finished_at, outcome, files, skipped, rows_read, rows_accepted, rows_rejected,
-                       people_new, people_updated, sent, acknowledged, dead, customers, fans, drift
+                       people_new, people_updated, sent, acknowledged, dead, customers, fans, drift, failures
                 FROM runs ORDER BY id DESC LIMIT ?
                 """, [.integer(Int64(limit))])
             let columns: [ListingColumn] = [
@@ -115,7 +115,7 @@ extension FanSync {
                 .init("files", .integer), .init("skipped", .integer), .init("rows_read", .integer), .init("rows_accepted", .integer),
                 .init("rows_rejected", .integer), .init("people_new", .integer), .init("people_updated", .integer),
                 .init("sent", .integer), .init("acknowledged", .integer), .init("dead", .integer), .init("customers", .integer),
-                .init("fans", .integer), .init("drift"),
+                .init("fans", .integer), .init("drift"), .init("failures"),
             ]
             output.print(Listing(columns: columns, rows: rows, total: rows.count), noun: "runs", offset: 0)
         }

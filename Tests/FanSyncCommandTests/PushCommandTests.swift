@@ -337,3 +337,54 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(server.applied.values.allSatisfy { $0 == 1 })
     }
 }
+
+@Suite(.serialized) struct PushFailuresAreLoud {
+    @Test("a refused token stops the endpoint: exit 1, what to check, records pending, nothing dead-lettered")
+    func refusedTokenStopsTheEndpoint() throws {
+        let db = try freshSampleStore()
+        let server = try FakeEndpoint(token: "the-right-token")
+        let endpoints = try oneAtATimeEndpoints(port: server.port, timeout: 5)
+        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
+                                             environment: pushEnvironment())
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("refused the token in FAKE_TOKEN (401 Unauthorized)"), "\(run.stderr)")
+        #expect(!run.stderr.contains("s3cr3t-token") && !run.stdout.contains("s3cr3t-token"))
+        #expect(server.requests.count == 1)  // stopped at the first refusal, no split, no retries
+        #expect(try sqlite(db, "SELECT count(*) FROM push_dead") == "0")
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect((summary?["pending"] as? Int ?? 0) + (summary?["not_sent"] as? Int ?? 0) == 10)
+        #expect((summary?["error"] as? String)?.contains("401") == true)
+        #expect(try sqlite(db, "SELECT error FROM push_runs").contains("401"))
+
+        // With the right token, the next run delivers everything once.
+        var environment = pushEnvironment()
+        environment["FAKE_TOKEN"] = "the-right-token"
+        let fixed = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: environment)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        #expect(Set(server.records.keys) == (try customerEmails(db)))
+        #expect(server.applied.values.allSatisfy { $0 == 1 })
+    }
+
+    @Test("an endpoint nobody answers is an error naming it and libcurl's reason on every output, never rejects")
+    func unreachableEndpointIsAnError() throws {
+        let db = try freshSampleStore()
+        // A port nothing listens on: bind one, note it, close it.
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]
+        let out = Pipe()
+        probe.standardOutput = out
+        try probe.run()
+        let printed = out.fileHandleForReading.readDataToEndOfFile()
+        probe.waitUntilExit()
+        let port = try #require(Int(String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let endpoints = try endpointsFile(port: port, extra: "    max_attempts: 2")
+        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints],
+                                             environment: pushEnvironment())
+        #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
+        #expect(run.stderr.contains("endpoint 'crm' (http://127.0.0.1:\(port)/ingest)"), "\(run.stderr)")
+        #expect(run.stderr.contains("connect"), "\(run.stderr)")  // libcurl: Couldn't connect to server
+        #expect(!run.stderr.contains("s3cr3t-token"))
+        #expect(try sqlite(db, "SELECT count(*) FROM push_dead") == "0")
+    }
+}

@@ -24,7 +24,7 @@ public struct JobReport: Sendable {
     public var outcome: Outcome {
         if !failures.isEmpty { return .failed }
         let rejected = imports.contains { !$0.alreadyImported && $0.file.rejected > 0 }
-        let undelivered = pushes.contains { $0.deadLettered > 0 || $0.pending > 0 }
+        let undelivered = pushes.contains { $0.deadLettered > 0 || $0.pending > 0 || $0.notSent > 0 }
         return rejected || undelivered ? .rejects : .ok
     }
 }
@@ -125,7 +125,9 @@ public final class JobRunner {
                     report.plans.append(try pusher.plan())
                 } else {
                     pusher.onProgress = onProgress
-                    report.pushes.append(try pusher.apply())
+                    let summary = try pusher.apply()
+                    report.pushes.append(summary)
+                    if summary.failed, let problem = summary.problem { report.failures.append(problem) }
                 }
             } catch {
                 report.failures.append("endpoint '\(endpoint.name)': \(error)")

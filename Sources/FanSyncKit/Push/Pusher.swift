@@ -33,10 +33,32 @@ public struct PushSummary: Sendable {
     public var unchanged = 0
     public var retried = 0
     public var deadLettered = 0
-    /// Records still in the outbox (attempts or retry budget used up): sent on the next run.
+    /// Records still in the outbox (attempts or retry budget used up, or the endpoint stopped):
+    /// sent on the next run.
     public var pending = 0
+    /// Changed records not sent because the endpoint stopped (planned again on the next run).
+    public var notSent = 0
     public var requests = 0
     public var elapsed = 0.0
+    /// Why the endpoint itself refused every request (401, 403, 404, 405, a TLS or URL error):
+    /// the push stopped and its records stay pending, none dead-lettered.
+    public var endpointFailure: String?
+    /// The last connection error or timeout libcurl reported, with the endpoint's name.
+    public var lastTransportError: String?
+
+    /// True when the endpoint could not be used at all: refused, or never reached.
+    public var failed: Bool {
+        endpointFailure != nil || (lastTransportError != nil && acknowledged == 0 && pending + notSent > 0)
+    }
+
+    /// What went wrong, in one line a person can act on (nil when nothing did).
+    public var problem: String? {
+        if let endpointFailure { return endpointFailure }
+        if failed, let lastTransportError {
+            return lastTransportError + "; \(pending + notSent) records wait for the next run"
+        }
+        return nil
+    }
 }
 
 /// Errors that stop a push before it starts.
@@ -328,7 +350,7 @@ public final class Pusher {
             """)
 
         client.run(concurrency: endpoint.concurrency, next: {
-            if failure != nil { return .done }
+            if failure != nil || summary.endpointFailure != nil { return .done }
             let now = Date()
             if nextSlot > now { return .wait(until: nextSlot) }
             // A batch whose backoff has passed, else the next fresh one.
@@ -357,6 +379,25 @@ public final class Pusher {
         }, completed: { request, result in
             guard var batch = batchesByRequest.removeValue(forKey: request.id) else { return }
             do {
+                if let why = Self.refusal(result, endpoint: endpoint) {
+                    // The endpoint said no to the request, not to a record: every batch would get the
+                    // same answer. Stop, and keep the batch in the outbox for the next run.
+                    if summary.endpointFailure == nil { summary.endpointFailure = why }
+                    summary.pending += batch.records.count
+                    return
+                }
+                if summary.endpointFailure != nil {
+                    summary.pending += batch.records.count  // in flight when the endpoint stopped
+                    return
+                }
+                switch result.failure {
+                case .timeout?:
+                    summary.lastTransportError = "endpoint '\(endpoint.name)' (\(endpoint.url)): no answer within \(endpoint.timeout) s"
+                case .connection(let why)?:
+                    summary.lastTransportError = "endpoint '\(endpoint.name)' (\(endpoint.url)): \(why)"
+                default:
+                    break
+                }
                 if result.failure == nil, (200..<300).contains(result.status) || (batch.step.isLink && result.status == 422),
                    endpoint.profile == .activecampaign, let next = advance(&batch, response: result.body) {
                     // More ActiveCampaign steps for this record (tags).
@@ -412,12 +453,22 @@ public final class Pusher {
             }
         })
         if let failure { throw failure }
+        if summary.endpointFailure != nil {
+            // Batches waiting for a retry stay in the outbox; changes never read stay changed.
+            summary.pending += queue.reduce(0) { $0 + $1.records.count }
+            if !todoDone {
+                while try pendingRows.step() { summary.notSent += 1 }
+                pendingRows.reset()
+            }
+        }
         summary.elapsed = Date().timeIntervalSince(started)
         try db.prepare("""
-            UPDATE push_runs SET finished_at = ?, sent = ?, acknowledged = ?, unchanged = ?, retried = ?, dead = ?, pending = ? WHERE id = ?
+            UPDATE push_runs SET finished_at = ?, sent = ?, acknowledged = ?, unchanged = ?, retried = ?, dead = ?, pending = ?,
+              error = ? WHERE id = ?
             """).run([.integer(Int64(Date().timeIntervalSince1970)), .integer(Int64(summary.sent)), .integer(Int64(summary.acknowledged)),
                       .integer(Int64(summary.unchanged)), .integer(Int64(summary.retried)), .integer(Int64(summary.deadLettered)),
-                      .integer(Int64(summary.pending)), .integer(runID)])
+                      .integer(Int64(summary.pending + summary.notSent)), summary.problem.map(SQLValue.text) ?? .null,
+                      .integer(runID)])
         return summary
     }
 
@@ -462,6 +513,23 @@ public final class Pusher {
     }
 
     /// 429, 5xx, timeouts and dropped connections are worth another try.
+    /// Why an answer means the endpoint, not the record, is wrong (nil for a record-level answer):
+    /// 401 and 403 (the token), 404 and 405 (the URL or method), and transport errors that no
+    /// retry mends (TLS, a malformed URL).
+    static func refusal(_ result: HTTPResult, endpoint: Endpoint) -> String? {
+        let name = "endpoint '\(endpoint.name)' (\(endpoint.url))"
+        let token = endpoint.tokenEnv.map { "the token in \($0)" } ?? "its credentials (no token_env is set)"
+        if case .other(let why)? = result.failure { return "\(name): \(why). Check the url, and ca_bundle for TLS." }
+        guard result.failure == nil else { return nil }
+        switch result.status {
+        case 401: return "\(name) refused \(token) (401 Unauthorized): check that it is current."
+        case 403: return "\(name) refused \(token) (403 Forbidden): check its permissions."
+        case 404: return "\(name) answered 404 Not Found: check the url."
+        case 405: return "\(name) answered 405 Method Not Allowed: check the url and method (\(endpoint.method))."
+        default: return nil
+        }
+    }
+
     static func isRetriable(_ result: HTTPResult) -> Bool {
         switch result.failure {
         case .timeout?, .connection?: return true

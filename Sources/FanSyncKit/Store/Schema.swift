@@ -419,6 +419,8 @@ enum Schema {
         ALTER TABLE rejects ADD COLUMN disposition TEXT NOT NULL DEFAULT 'rejected';
         ALTER TABLE imports ADD COLUMN rows_warned INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE imports ADD COLUMN rows_unattributed INTEGER NOT NULL DEFAULT 0;
+        -- Why a push could not use its endpoint (refused, unreachable), as the command said it.
+        ALTER TABLE push_runs ADD COLUMN error TEXT;
         -- Payments and subscriptions without an email of their own belong to the customer
         -- their Customer ID names, once an export says who that is (Store.attribute).
         ALTER TABLE payments ADD COLUMN email_via_customer INTEGER NOT NULL DEFAULT 0;
