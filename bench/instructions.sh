@@ -13,7 +13,7 @@ small=10000 large=30000
 # valgrind 3.19 cannot read the DWARF 5 Swift emits: count on a copy without debug info.
 objcopy --strip-debug "$BIN" "$DATA/fansync-nodebug"
 count() {
-  FANSYNC_HOME="$PWD" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$DATA/fansync-nodebug" "$@" 2>&1 >/dev/null \
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$DATA/fansync-nodebug" "$@" 2>&1 >/dev/null \
     | awk '/Collected/ { print $4 }'
 }
 for name in contacts payments; do

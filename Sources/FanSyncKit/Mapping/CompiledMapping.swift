@@ -71,6 +71,9 @@ struct FieldPlan {
     var required: Bool
     /// The field has a fixed set of values to check.
     var checked: Bool
+    /// Slash dates that read both ways are noted (``CompiledField/flagsAmbiguousDates``), kept here
+    /// so the hot path never copies the compiled field out of its array to ask.
+    var flagsAmbiguousDates: Bool
 }
 
 /// A record's bytes and field ends, borrowed for one row.
@@ -194,7 +197,8 @@ public struct CompiledMapping {
                 ops += chain
             }
             plans.append(FieldPlan(field: index, slot: field.slot, positions: columns, ops: range,
-                                   required: field.required, checked: field.allowed != nil))
+                                   required: field.required, checked: field.allowed != nil,
+                                   flagsAmbiguousDates: field.flagsAmbiguousDates))
         }
         self.plans = plans
         planPositions = positions
@@ -226,6 +230,13 @@ public struct CompiledMapping {
                                          exponents: exponents, context: &context, file: file, line: line)
                                 } ?? fillFromRecord(fields[plan.field], record, context: &context, file: file, line: line)
                                 if let issue { return issue }
+                                // Date fields without an `order`: note slash dates that read both ways
+                                // (out of `fill`, whose fast path stays as it was).
+                                if plan.flagsAmbiguousDates, plan.ops != nil,
+                                   let chosen = columns.first(where: { !row.isEmpty($0) }), row[chosen].contains(UInt8(ascii: "/")) {
+                                    noteAmbiguousDate(fields[plan.field], row[chosen], column: chosen + 1, context: &context,
+                                                      file: file, line: line)
+                                }
                             }
                             return nil
                         }
@@ -258,9 +269,6 @@ public struct CompiledMapping {
             result = .value(.text(tables.texts[text]))
         case .done(.value(let value)) where !plan.checked:
             context.values[plan.slot] = value
-            if fields[plan.field].flagsAmbiguousDates {
-                noteAmbiguousDate(fields[plan.field], raw, column: chosen + 1, context: &context, file: file, line: line)
-            }
             return nil
         case .done(let done):
             result = done
@@ -378,9 +386,9 @@ public struct CompiledMapping {
     private func noteAmbiguousDate(_ field: CompiledField, _ raw: UnsafeBufferPointer<UInt8>, column: Int?,
                                    context: inout RowContext, file: String, line: Int) {
         guard raw.contains(UInt8(ascii: "/")), UTCTime.isAmbiguousSlashDate(raw) else { return }
-        context.warnings.append(RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
+        context.warnings = (context.warnings ?? []) + [RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
                                          value: String(decoding: raw, as: UTF8.self),
-                                         reason: .ambiguousDates(field: field.name, count: 1), disposition: .warning))
+                                         reason: .ambiguousDates(field: field.name, count: 1), disposition: .warning)]
     }
 
     /// A value a field cannot use: the row's rejection, or (for a field the record can do
@@ -389,7 +397,7 @@ public struct CompiledMapping {
         guard field.onInvalid == .warn else { return issue }
         var warning = issue
         warning.disposition = .warning
-        context.warnings.append(warning)
+        context.warnings = (context.warnings ?? []) + [warning]
         return nil
     }
 
@@ -405,7 +413,7 @@ public struct CompiledMapping {
             sourceID = Self.hash(keySlots.isEmpty ? context.values : keySlots.map { context.values[$0] })
         }
         return .success(Fact(kind: mapping.record, source: mapping.name, sourceID: sourceID, file: file, line: line,
-                             values: context.values, warnings: context.warnings))
+                             values: context.values, storedWarnings: context.warnings))
     }
 
     /// `count` empty values. (`Array(repeating:count:)` copied the enum element by element:

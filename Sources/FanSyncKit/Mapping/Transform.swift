@@ -194,7 +194,8 @@ enum StepResult {
 struct RowContext {
     var values: [FieldValue?]
     /// Values fields could not use, left empty (the row is accepted with these warnings).
-    var warnings: [RowIssue] = []
+    /// (Optional: nil on nearly every row costs nothing to copy or free, unlike an empty array.)
+    var warnings: [RowIssue]? = nil
 
     func text(at slot: Int) -> String? {
         guard slot >= 0, slot < values.count, let value = values[slot] else { return nil }

@@ -10,18 +10,27 @@ public struct Fact: Sendable, Equatable {
     public var line: Int
     /// Values in the kind's schema order; `nil` where the row had none.
     public var values: [FieldValue?]
+    /// Values of the row that fields could not use and left empty (nil, not an empty array, on
+    /// the rows that have none: a fact is copied and freed on every row).
+    var storedWarnings: [RowIssue]?
     /// Values of the row that fields could not use and left empty (the row is still accepted).
-    public var warnings: [RowIssue] = []
+    public var warnings: [RowIssue] { storedWarnings ?? [] }
 
     public init(kind: RecordKind, source: String, sourceID: String, file: String, line: Int, values: [FieldValue?],
                 warnings: [RowIssue] = []) {
+        self.init(kind: kind, source: source, sourceID: sourceID, file: file, line: line, values: values,
+                  storedWarnings: warnings.isEmpty ? nil : warnings)
+    }
+
+    init(kind: RecordKind, source: String, sourceID: String, file: String, line: Int, values: [FieldValue?],
+         storedWarnings: [RowIssue]?) {
         self.kind = kind
         self.source = source
         self.sourceID = sourceID
         self.file = file
         self.line = line
         self.values = values
-        self.warnings = warnings
+        self.storedWarnings = storedWarnings
     }
 
     /// The value of field `name`, or `nil`.
