@@ -28,6 +28,8 @@ public final class Importer {
     /// Called while a file's people are recomputed: file, people done, people touched.
     public var onPeopleProgress: ((String, Int, Int) -> Void)?
     private var summaryStale = false
+    /// People written since the kept stats were last computed.
+    private var peopleWritten = 0
 
     public init(store: Store, storeName: String, library: MappingLibrary) {
         self.store = store
@@ -119,6 +121,7 @@ public final class Importer {
             // (until then, and after a crash in between, `stats` computes them live).
             try db.prepare("DELETE FROM summaries WHERE store = ?").run([.text(storeName)])
             summaryStale = true
+            peopleWritten += people.new + people.updated
             let refreshSeconds = Date().timeIntervalSince(refreshStart)
             let landSeconds = refreshStart.timeIntervalSince(landStart)
             let rejectInsert = try db.prepare("""
@@ -151,11 +154,16 @@ public final class Importer {
     }
 
     /// Recomputes the store's kept stats after the files imported (one pass over the
-    /// store for the whole batch instead of one per file). Call after the last file.
+    /// store for the whole batch instead of one per file), when the files wrote a good share
+    /// of the store's people. A small import (a daily delta) does not pay a pass over the
+    /// whole store: its stats are computed live until then. Call after the last file.
     public func finish() throws {
         guard summaryStale else { return }
+        defer { summaryStale = false; peopleWritten = 0 }
+        let people = try store.db.prepare("SELECT count(*) FROM people WHERE store = ?")
+            .rows([.text(storeName)]).first?.first?.int ?? 0
+        guard Int64(peopleWritten) * 8 >= people else { return }
         try store.db.transaction { try Queries(db: store.db).refreshSummary(store: storeName) }
-        summaryStale = false
     }
 
     /// A fingerprint of a file's bytes (128-bit FNV-1a plus the size).

@@ -270,7 +270,7 @@ public final class Store {
                 // Whom the rows leave…
                 try db.execute("""
                     INSERT INTO touched (store, email)
-                    SELECT DISTINCT l.store, l.email FROM \(t) AS l WHERE \(stale) AND l.email IS NOT NULL
+                    SELECT l.store, l.email FROM \(t) AS l WHERE \(stale) AND l.email IS NOT NULL
                     ON CONFLICT DO NOTHING
                     """)
                 // …and whom they join.
@@ -313,8 +313,8 @@ public final class Store {
               JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id
               WHERE o.email IS NOT NULL AND o.email_via_customer = 0
             UNION SELECT d.store, d.source, d.source_id, h.email, d.rank FROM attribution_drivers d
-              JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id AND o.email_via_customer = 0
-              JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
+              CROSS JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id AND o.email_via_customer = 0
+              CROSS JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
             """
         }.joined(separator: "\n")
         try touchAll(try db.prepare("""
@@ -325,8 +325,8 @@ public final class Store {
               UNION SELECT d.store, d.source, d.source_id, c.email, d.rank FROM attribution_drivers d
                 JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
               UNION SELECT d.store, d.source, d.source_id, h.email, d.rank FROM attribution_drivers d
-                JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
-                JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
+                CROSS JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
+                CROSS JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
               \(owned)
             ) k WHERE k.email IS NOT NULL AND k.email <> ''
             ON CONFLICT (store, source, source_id, email) DO UPDATE SET rank = excluded.rank
@@ -365,17 +365,23 @@ public final class Store {
             if touchedCount >= people / 4 { for index in Schema.peopleIndexes { try setAside(index) } }
         }
         defer { try? restoreIndexes() }
+        // A few people among many: look each one up (touched drives the join; left to itself the
+        // planner walks the whole email index in order to skip a sort, which made a 2,000-row
+        // daily import read every ledger). Most of the ledger: walk it in order.
+        let known = try db.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0
+        let few = touchedCount * 8 < known
         let cursors = try RecordKind.allCases.map { kind in
-            try LedgerCursor(db: db, kind: kind,
-                             sql: "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email")
+            try LedgerCursor(db: db, kind: kind, sql: few
+                ? "SELECT l.* FROM touched t CROSS JOIN \(kind.table) l ON t.store = l.store AND t.email = l.email ORDER BY t.store, t.email"
+                : "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email")
         }
         var heads = try cursors.map { try $0.next() }
         // One row per touched person, in the cursors' order: the highest type the history
         // keeps for them, and what was written for them last time.
         let people = try db.prepare("""
             SELECT t.store, t.email,
-              (SELECT max(h.rank) FROM peak_history h WHERE h.store = t.store AND h.email = t.email),
-              (SELECT min(h.source) FROM peak_history h WHERE h.store = t.store AND h.email = t.email),
+              (SELECT max(h.rank) FROM peak_history h INDEXED BY peak_history_email WHERE h.store = t.store AND h.email = t.email),
+              (SELECT min(h.source) FROM peak_history h INDEXED BY peak_history_email WHERE h.store = t.store AND h.email = t.email),
               f.content_hash
             FROM touched t LEFT JOIN people f ON f.store = t.store AND f.email = t.email
             ORDER BY t.store, t.email
