@@ -19,7 +19,9 @@ func importAll(_ files: [String], into store: Store, storeName: String = "defaul
     return try files.map { try importer.importFile($0, options: MapOptions(rejectsDirectory: nil)) }
 }
 
-/// Everything derived, plus the ledger without its import ids: what the laws compare.
+/// Everything derived, plus the ledger without its import ids and provenance (a row keeps the
+/// file and line it was first seen at; the same content from another file writes nothing):
+/// what the laws compare.
 func dump(_ store: Store) throws -> String {
     var text = ""
     for table in ["customers", "customer_totals", "fans", "fan_activity"] {
@@ -32,7 +34,7 @@ func dump(_ store: Store) throws -> String {
         let rows = try statement.rows()
         let names = (0..<statement.columnCount).map(statement.columnName)
         for row in rows {
-            text += kind.table + ": " + zip(names, row).filter { $0.0 != "import_id" }.map { $0.1.string ?? "∅" }
+            text += kind.table + ": " + zip(names, row).filter { !["import_id", "file", "line"].contains($0.0) }.map { $0.1.string ?? "∅" }
                 .joined(separator: "|") + "\n"
         }
     }

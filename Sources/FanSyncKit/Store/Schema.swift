@@ -177,19 +177,19 @@ enum Schema {
     }
 
     /// The upsert for one kind: a row replaces the stored one only when it is
-    /// newer (version, then content hash, then file and line, so the outcome
-    /// does not depend on import order).
+    /// newer (version, then content hash, so the outcome does not depend on import order).
+    /// The same content again (a re-import, or the same row in another file or on another
+    /// line) writes nothing: the row keeps the file and line it was first seen at and the
+    /// import that wrote it, so its person is not touched, and a nightly re-import of an
+    /// unchanged export costs a lookup a row. (Content that differs returns the stored row,
+    /// winner or not, so the caller can keep what a losing version was evidence for.)
     static func upsert(_ kind: RecordKind) -> String {
         let data = columns(of: kind) + bookkeeping
         let names = ["store", "source", "source_id"] + data.map(\.name)
         let placeholders = names.map { _ in "?" }.joined(separator: ", ")
         let t = kind.table
         let newer = """
-            (excluded.version > \(t).version
-              OR (excluded.version = \(t).version AND excluded.content_hash > \(t).content_hash)
-              OR (excluded.version = \(t).version AND excluded.content_hash = \(t).content_hash AND excluded.file > \(t).file)
-              OR (excluded.version = \(t).version AND excluded.content_hash = \(t).content_hash AND excluded.file = \(t).file
-                  AND excluded.line > \(t).line))
+            (excluded.version > \(t).version OR (excluded.version = \(t).version AND excluded.content_hash > \(t).content_hash))
             """
         var assignments = data.map { column in
             "\(column.name) = CASE WHEN \(newer) THEN excluded.\(column.name) ELSE \(t).\(column.name) END"
@@ -200,7 +200,7 @@ enum Schema {
         }
         return "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
             + "ON CONFLICT (store, source, source_id) DO UPDATE SET " + assignments.joined(separator: ", ")
-            + " RETURNING email, rank"
+            + " WHERE excluded.content_hash <> \(t).content_hash RETURNING email, rank"
     }
 
     static let migrations: [String] = [

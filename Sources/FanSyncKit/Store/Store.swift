@@ -114,6 +114,7 @@ public final class Store {
         // (another address, or a higher rank than the stored row), what it was
         // evidence for goes to the history, so the type cannot depend on import order.
         // (A replaced row's former state is kept by the ledger's trigger.)
+        // No row back: the stored row has this content already, and nothing was written.
         guard try statement.step() else { statement.rewind(); return }
         // A row without an address loses only by rank; what it was evidence for is kept under
         // the empty address until attribution hands it to the customer's addresses.
