@@ -29,6 +29,9 @@ public final class Store {
     /// Rows landed per (import, kind) since the last refresh: its keys are what to refresh.
     private var landed: [Landed: Int] = [:]
     private var bulkThresholds: [RecordKind: Int] = [:]
+    /// Whether each kind's ledger had rows when this import began, and the lookup of a row's content.
+    private var hadRows: [RecordKind: Bool] = [:]
+    private var sameContent: [RecordKind: Statement] = [:]
     private var setAsideIndexes: [Schema.Index] = []
     /// The fewest rows (landed, or people touched) that make a load a bulk load
     /// (lowered by tests, so the bulk path runs on the samples).
@@ -71,6 +74,27 @@ public final class Store {
             upserts[fact.kind] = statement
         }
         let storeName = fact.text("store").flatMap { $0.isEmpty ? nil : $0 } ?? defaultStore
+        let hash = Self.contentHash(fact.values)
+        // Into a ledger that had rows before this import, most rows of a re-imported export are
+        // there already with the same content: a lookup of three values says so, instead of
+        // binding the whole row for an upsert that writes nothing.
+        if hadRows[fact.kind] == nil { _ = try bulkThreshold(fact.kind) }
+        if hadRows[fact.kind] == true {
+            let known: Statement
+            if let cached = sameContent[fact.kind] {
+                known = cached
+            } else {
+                known = try db.prepare("SELECT 1 FROM \(fact.kind.table) WHERE store = ? AND source = ? AND source_id = ? AND content_hash = ?")
+                sameContent[fact.kind] = known
+            }
+            try known.bind(1, .text(storeName))
+            try known.bind(2, .text(fact.source))
+            try known.bind(3, .text(fact.sourceID))
+            try known.bind(4, .text(hash))
+            let same = try known.step()
+            known.rewind()
+            if same { return }
+        }
         var index: Int32 = 1
         func bind(_ value: SQLValue) throws {
             try statement.bind(index, value)
@@ -106,7 +130,7 @@ public final class Store {
         try bind(.integer(rank))
         try bind(EvidenceRules.seenAt(fact).map(SQLValue.integer) ?? .null)
         try bind(.integer(EvidenceRules.version(of: fact)))
-        try bind(.text(Self.contentHash(fact.values)))
+        try bind(.text(hash))
         try bind(.text(fact.file))
         try bind(.integer(Int64(fact.line)))
         try bind(.integer(importID))
@@ -169,6 +193,7 @@ public final class Store {
     public func forgetLanded() {
         landed.removeAll()
         bulkThresholds.removeAll()
+        hadRows.removeAll()
         setAsideIndexes.removeAll()
     }
 
@@ -182,6 +207,7 @@ public final class Store {
         let existing = try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int
         let threshold = max(bulkMinimum, Int(existing ?? 0) / 4)
         bulkThresholds[kind] = threshold
+        hadRows[kind] = (existing ?? 0) > 0
         return threshold
     }
 
@@ -207,6 +233,7 @@ public final class Store {
     public func refreshTouched() throws -> PeopleCounts {
         try restoreIndexes()
         bulkThresholds.removeAll()
+        hadRows.removeAll()
         // Touched: the addresses of the rows these imports wrote, and the former
         // addresses they moved away from (kept in the history under the import's id).
         let imports = Set(landed.keys.map(\.importID))
