@@ -236,10 +236,16 @@ public struct Queries {
     /// Runs `sql` and returns each row keyed by column name.
     func named(_ sql: String, _ values: [SQLValue] = []) throws -> [[String: ListingValue]] {
         let statement = try db.prepare(sql)
-        let names = (0..<statement.columnCount).map(statement.columnName)
-        return try statement.rows(values).map { row in
-            Dictionary(uniqueKeysWithValues: zip(names, row.map(ListingValue.init)))
+        if !values.isEmpty { try statement.bind(values) }
+        defer { statement.reset() }
+        let names = (0..<statement.columnCount).map { ($0, statement.columnName($0)) }
+        var rows: [[String: ListingValue]] = []
+        while try statement.step() {
+            var row = [String: ListingValue](minimumCapacity: names.count)
+            for (index, name) in names { row[name] = ListingValue(statement.value(index)) }
+            rows.append(row)
         }
+        return rows
     }
 }
 

@@ -21,7 +21,7 @@ extension Store {
 
 extension Queries {
     func stats(store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64,
-                      useSummary: Bool = true) throws -> Stats {
+               useSummary: Bool = true) throws -> Stats {
         // The unbounded figures are kept after each import; only "new this month" depends on today.
         if useSummary, since == nil, until == nil, grouping == nil,
            let json = try db.prepare("SELECT stats FROM summaries WHERE store = ?").rows([.text(store)]).first?.first?.string,
