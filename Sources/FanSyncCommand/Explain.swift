@@ -30,8 +30,7 @@ extension FanSync {
 
         func run() throws {
             let store = try storeOptions.openExisting()
-            guard let explanation = try Queries(db: store.db).explain(store: store, storeName: storeOptions.store,
-                                                                     email: email, fuzzy: fuzzy) else {
+            guard let explanation = try store.explain(store: storeOptions.store, email: email, fuzzy: fuzzy) else {
                 throw UnknownPerson(email: email, store: storeOptions.store)
             }
             let formatter = ValueFormatter(zone: tz.flatMap(TimeZone.init(identifier:)))
@@ -91,12 +90,12 @@ extension FanSync {
 
         func run() throws {
             let store = try storeOptions.openExisting()
-            guard let events = try Queries(db: store.db).history(store: store, storeName: storeOptions.store, email: email) else {
+            guard let events = try store.history(store: storeOptions.store, email: email) else {
                 throw UnknownPerson(email: email, store: storeOptions.store)
             }
-            let rows: [[String: SQLValue]] = events.map { event in
-                ["at": event.at.map(SQLValue.integer) ?? .null, "kind": .text(event.kind), "event": .text(event.text),
-                 "amount": event.amount.map(SQLValue.integer) ?? .null, "currency": event.currency.map(SQLValue.text) ?? .null,
+            let rows: [[String: ListingValue]] = events.map { event in
+                ["at": event.at.map(ListingValue.integer) ?? .null, "kind": .text(event.kind), "event": .text(event.text),
+                 "amount": event.amount.map(ListingValue.integer) ?? .null, "currency": event.currency.map(ListingValue.text) ?? .null,
                  "source": .text(event.source), "source_id": .text(event.sourceID),
                  "row": .text("\(event.file):\(event.line)")]
             }

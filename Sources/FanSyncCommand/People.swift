@@ -101,8 +101,8 @@ struct PeopleFilterOptions: ParsableArguments {
 
 /// After an empty listing, says which filter names nothing in the store, and what it holds
 /// (a typo in a store, source or status gives an empty answer, which must not look like "none").
-func noticeUnknownNames(_ queries: Queries, store: String, source: String?, status: String?) throws {
-    let known = try queries.known(store: store)
+func noticeUnknownNames(in people: Store, store: String, source: String?, status: String?) throws {
+    let known = try people.knownNames(store: store)
     func list(_ names: [String]) -> String { names.isEmpty ? "none yet" : names.joined(separator: ", ") }
     if !known.stores.contains(store) {
         printError("notice: no store named '\(store)' holds people; stores: \(list(known.stores)) (--store)")
@@ -144,10 +144,9 @@ extension FanSync {
             let store = try storeOptions.openExisting()
             var filter = filters.filter(store: storeOptions.store)
             filter.status = status
-            let queries = Queries(db: store.db)
-            let listing = try queries.customers(filter, sort: sort, limit: filters.limit, offset: filters.offset)
+            let listing = try store.customers(matching: filter, sort: sort, limit: filters.limit, offset: filters.offset)
             output.print(listing, noun: "customers", offset: filters.offset)
-            if listing.total == 0 { try noticeUnknownNames(queries, store: storeOptions.store, source: filters.source, status: status) }
+            if listing.total == 0 { try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: status) }
         }
     }
 
@@ -180,10 +179,9 @@ extension FanSync {
             filter.genre = genre
             filter.level = level
             filter.segment = segment
-            let queries = Queries(db: store.db)
-            let listing = try queries.fans(filter, sort: sort, limit: filters.limit, offset: filters.offset)
+            let listing = try store.fans(matching: filter, sort: sort, limit: filters.limit, offset: filters.offset)
             output.print(listing, noun: "fans", offset: filters.offset)
-            if listing.total == 0 { try noticeUnknownNames(queries, store: storeOptions.store, source: filters.source, status: nil) }
+            if listing.total == 0 { try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: nil) }
         }
     }
 }

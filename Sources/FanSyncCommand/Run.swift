@@ -105,11 +105,7 @@ extension FanSync {
 
         func run() throws {
             let store = try storeOptions.openExisting()
-            let rows = try Queries(db: store.db).named("""
-                SELECT id, started_at, finished_at, outcome, files, skipped, rows_read, rows_accepted, rows_rejected,
-                       people_new, people_updated, sent, acknowledged, dead, customers, fans, drift, failures
-                FROM runs ORDER BY id DESC LIMIT ?
-                """, [.integer(Int64(limit))])
+            let rows = try store.recentRuns(limit: limit)
             let columns: [ListingColumn] = [
                 .init("id", .integer), .init("started_at", .timestamp), .init("finished_at", .timestamp), .init("outcome"),
                 .init("files", .integer), .init("skipped", .integer), .init("rows_read", .integer), .init("rows_accepted", .integer),

@@ -37,8 +37,8 @@ extension FanSync {
         func run() throws {
             let store = try storeOptions.openExisting()
             let now = asOf.flatMap { UTCTime.parse($0) } ?? Int64(Date().timeIntervalSince1970)
-            let stats = try Queries(db: store.db).stats(store: storeOptions.store, since: since.flatMap { UTCTime.parse($0) },
-                                                        until: until.flatMap { UTCTime.parse($0) }, by: by, asOf: now)
+            let stats = try store.stats(store: storeOptions.store, since: since.flatMap { UTCTime.parse($0) },
+                                        until: until.flatMap { UTCTime.parse($0) }, by: by, asOf: now)
             print(json ? Self.json(stats) : Self.text(stats), terminator: "")
         }
 

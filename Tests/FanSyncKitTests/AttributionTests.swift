@@ -47,7 +47,7 @@ import Testing
         let rejects = try String(contentsOfFile: try #require(first.file.rejectsPath), encoding: .utf8)
         #expect(rejects.components(separatedBy: "\"unattributed\",").count - 1 == 3)
         try importer.finish()
-        var stats = try Queries(db: store.db).stats(store: "default", since: nil, until: nil, by: nil, asOf: 0)
+        var stats = try store.stats(store: "default", since: nil, until: nil, by: nil, asOf: 0)
         #expect(stats.unattributed == 3)
         // Only Mia's payments count: 120 EUR and 1200 JPY, nothing in USD from the guests.
         #expect(stats.revenue.map(\.currency) == ["EUR", "JPY"])
@@ -58,7 +58,7 @@ import Testing
         try importer.importFile(Self.customers, options: MapOptions(rejectsDirectory: nil))
         try importer.importFile(Self.newCustomers, options: MapOptions(rejectsDirectory: nil))
         try importer.finish()
-        stats = try Queries(db: store.db).stats(store: "default", since: nil, until: nil, by: nil, asOf: 0)
+        stats = try store.stats(store: "default", since: nil, until: nil, by: nil, asOf: 0)
         #expect(stats.unattributed == 1)
         #expect(try payments(store, "zed.okafor@example.com") == ["py_3GuestZed01"])
         #expect(try customer(store, "zed.okafor@example.com")["total_spent"] == .integer(2_500))

@@ -69,8 +69,8 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
         #expect(row["settlement_net"] == .integer(13_827))
 
         var csv = "", json = ""
-        try Exporter.export(.customers, store: "default", db: store.db, format: .csv, formatter: ValueFormatter()) { csv += $0 }
-        try Exporter.export(.customers, store: "default", db: store.db, format: .ndjson, formatter: ValueFormatter()) { json += $0 }
+        try Exporter.export(.customers, store: "default", from: store, format: .csv, formatter: ValueFormatter()) { csv += $0 }
+        try Exporter.export(.customers, store: "default", from: store, format: .ndjson, formatter: ValueFormatter()) { json += $0 }
         #expect(csv.contains("Total Spent,Currency,Other Totals,Settlement Total,Settlement Currency"))
         #expect(csv.contains("120.00,EUR,JPY 1200,138.27,USD"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -106,9 +106,9 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
     func listingExportAndPayloadAgree() throws {
         let store = try freshStore()
         try importAll(allSamples, into: store)
-        let listed = try Queries(db: store.db).customers(PeopleFilter(store: "default"), sort: .name, limit: nil, offset: 0)
+        let listed = try store.customers(matching: PeopleFilter(store: "default"), sort: .name, limit: nil, offset: 0)
         var exported: [String: [String: Any]] = [:]
-        try Exporter.export(.customers, store: "default", db: store.db, format: .ndjson, formatter: ValueFormatter()) { line in
+        try Exporter.export(.customers, store: "default", from: store, format: .ndjson, formatter: ValueFormatter()) { line in
             if let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                let email = object["email"] as? String { exported[email] = object }
         }

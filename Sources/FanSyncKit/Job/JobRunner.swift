@@ -1,4 +1,3 @@
-import FanSyncSQLite
 import Foundation
 
 /// What a job run did.
@@ -63,7 +62,7 @@ public final class JobRunner {
             // The dry run imports into a copy; the real store is only read.
             let copy = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-dry-run-\(UUID().uuidString).db").path
             if FileManager.default.fileExists(atPath: job.db) {
-                try Database(path: job.db).execute("VACUUM INTO '\(copy.replacingOccurrences(of: "'", with: "''"))'")
+                try Store.snapshot(of: job.db, into: copy)
             }
             scratch = copy
             path = copy
@@ -74,12 +73,9 @@ public final class JobRunner {
             }
         }
         let store = try Store(path: path)
-        let db = store.db
         // Holding the lock, any run still marked running was interrupted.
-        try db.execute("UPDATE runs SET outcome = 'interrupted' WHERE outcome = 'running'")
-        try db.prepare("INSERT INTO runs (job, store, started_at, outcome) VALUES (?, ?, ?, 'running')")
-            .run([.text(job.file), .text(job.store), .integer(Int64(started.timeIntervalSince1970))])
-        report.runID = db.lastInsertRowID
+        try store.markInterruptedRuns()
+        report.runID = try store.startRun(job: job.file, store: job.store, at: Int64(started.timeIntervalSince1970))
 
         let library = MappingLibrary(directories: MappingLibrary.defaultDirectories(extra: job.mappingFolders))
         let importer = Importer(store: store, storeName: job.store, library: library)
@@ -89,11 +85,8 @@ public final class JobRunner {
             report.failures.append("\(job.file): no source matches a file ("
                 + job.sources.map(\.pattern).joined(separator: ", ") + "); check the paths, relative to the job file")
         }
-        let previousRows = try db.prepare("""
-            SELECT rows_read FROM imports WHERE store = ? AND file = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
-            """)
         for (file, source) in files {
-            let before = try previousRows.rows([.text(job.store), .text(file)]).first?.first?.int
+            let before = try store.rowsReadLastTime(file: file, store: job.store)
             var options = MapOptions(mapping: source.mapping, read: CSVReaderOptions(encoding: job.encoding),
                                      format: source.format, settings: job.settings,
                                      rejectsDirectory: dryRun ? nil : job.rejects)  // a dry run leaves no files
@@ -134,12 +127,9 @@ public final class JobRunner {
             }
         }
 
-        report.customers = Int(try db.prepare("SELECT count(*) FROM customers WHERE store = ?").rows([.text(job.store)]).first?.first?.int ?? 0)
-        report.fans = Int(try db.prepare("SELECT count(*) FROM fans WHERE store = ?").rows([.text(job.store)]).first?.first?.int ?? 0)
-        let previous = try db.prepare("""
-            SELECT customers, fans FROM runs WHERE store = ? AND outcome IN ('ok', 'rejects') AND id < ? ORDER BY id DESC LIMIT 1
-            """).rows([.text(job.store), .integer(report.runID ?? 0)]).first
-        if let previous, let before = previous[0].int, before > 0 {
+        report.customers = try store.customerCount(store: job.store)
+        report.fans = try store.fanCount(store: job.store)
+        if let before = try store.customersAtLastRun(store: job.store, before: report.runID ?? 0), before > 0 {
             let change = Double(report.customers - Int(before)) / Double(before)
             if change <= -job.driftThreshold {
                 report.driftWarnings.append(String(format: "customers fell from %d to %d (%.0f%%) since the previous run; check that every export is complete",
@@ -147,22 +137,7 @@ public final class JobRunner {
             }
         }
         report.elapsed = Date().timeIntervalSince(started)
-        let sum = { (value: (ImportReport) -> Int) in report.imports.reduce(0) { $0 + value($1) } }
-        try db.prepare("""
-            UPDATE runs SET finished_at = ?, outcome = ?, files = ?, skipped = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?,
-              people_new = ?, people_updated = ?, sent = ?, acknowledged = ?, dead = ?, pending = ?, customers = ?, fans = ?,
-              failures = ?, drift = ? WHERE id = ?
-            """).run([
-                .integer(Int64(Date().timeIntervalSince1970)), .text(report.outcome.rawValue), .integer(Int64(report.imports.count)),
-                .integer(Int64(sum { $0.alreadyImported ? 1 : 0 })), .integer(Int64(sum { $0.file.read })),
-                .integer(Int64(sum { $0.file.accepted })), .integer(Int64(sum { $0.file.rejected })),
-                .integer(Int64(sum { $0.people.new })), .integer(Int64(sum { $0.people.updated })),
-                .integer(Int64(report.pushes.reduce(0) { $0 + $1.sent })), .integer(Int64(report.pushes.reduce(0) { $0 + $1.acknowledged })),
-                .integer(Int64(report.pushes.reduce(0) { $0 + $1.deadLettered })), .integer(Int64(report.pushes.reduce(0) { $0 + $1.pending })),
-                .integer(Int64(report.customers)), .integer(Int64(report.fans)),
-                report.failures.isEmpty ? .null : .text(report.failures.joined(separator: "\n")),
-                report.drift.map(SQLValue.text) ?? .null, .integer(report.runID ?? 0),
-            ])
+        try store.finishRun(report, at: Int64(Date().timeIntervalSince1970))
         return report
     }
 }

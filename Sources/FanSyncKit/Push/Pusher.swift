@@ -1,5 +1,4 @@
 import FanSyncHTTP
-import FanSyncSQLite
 import Foundation
 
 /// One record as an endpoint receives it.
@@ -89,8 +88,6 @@ public final class Pusher {
         self.environment = environment
     }
 
-    var db: Database { store.db }
-
     // MARK: Records
 
     /// How a record differs from what the endpoint last acknowledged.
@@ -104,54 +101,42 @@ public final class Pusher {
         var filter = PeopleFilter(store: storeName)
         filter.types = endpoint.types
         filter.segment = endpoint.segment
-        let (conditions, values) = Queries(db: db).whereClause(filter, customersOnly: endpoint.send == .customers)
-        // The acknowledged hash comes with each row (one query, not one per record).
-        let statement = try db.prepare("""
-            SELECT p.*, s.content_hash AS acknowledged_hash FROM people p
-            LEFT JOIN push_state s ON s.endpoint = ? AND s.store = p.store AND s.record_key = p.email
-            WHERE \(conditions)
-              AND NOT EXISTS (SELECT 1 FROM push_dead d WHERE d.endpoint = ? AND d.store = p.store AND d.record_key = p.email)
-            ORDER BY p.email
-            """)
-        try statement.bind([.text(endpoint.name)] + values + [.text(endpoint.name)])
-        defer { statement.reset() }
-        let inFlight = try outboxKeys()
-        let names = (0..<statement.columnCount).map(statement.columnName)
+        let inFlight = try store.outboxRecordKeys(endpoint: endpoint.name, store: storeName)
         let formatter = ValueFormatter()
-        while try statement.step() {
-            var row: [String: SQLValue] = [:]
-            for (index, name) in names.enumerated() { row[name] = statement.value(Int32(index)) }
-            let key = row["email"]?.string ?? ""
-            if inFlight.contains(key) { continue }
-            let json = record(row, formatter: formatter)
+        try store.forEachPersonToPush(filter, customersOnly: endpoint.send == .customers, endpoint: endpoint.name) {
+            person, acknowledged in
+            let key = person.email
+            if inFlight.contains(key) { return }
+            let json = record(person, formatter: formatter)
             var hasher = StableHasher()
             hasher.combine(json)
             let hash = hasher.hexDigest
-            let acknowledged = row["acknowledged_hash"]?.string
             try body(PushRecord(key: key, json: json, hash: hash),
                      acknowledged == nil ? .create : acknowledged == hash ? .unchanged : .update)
         }
     }
 
-    func record(_ row: [String: SQLValue], formatter: ValueFormatter) -> String {
+    /// A person's record as the endpoint receives it (the payload's JSON).
+    func record(_ person: PersonRecord, formatter: ValueFormatter) -> String {
         if endpoint.profile == .activecampaign {
-            var contact = "{\"email\":" + JSONText.quoted(row["email"]?.string ?? "")
-            for (key, column) in [("firstName", "first_name"), ("lastName", "last_name"), ("phone", "phone")] {
-                if let value = row[column]?.string, !value.isEmpty { contact += ",\"\(key)\":" + JSONText.quoted(value) }
+            var contact = "{\"email\":" + JSONText.quoted(person.email)
+            for (key, value) in [("firstName", person.firstName), ("lastName", person.lastName), ("phone", person.phone)] {
+                if let value, !value.isEmpty { contact += ",\"\(key)\":" + JSONText.quoted(value) }
             }
+            // Custom fields name the person's values as the store does (`daw`, `first_source`…).
             let fields = endpoint.fieldIDs.sorted { $0.key < $1.key }.compactMap { field, id -> String? in
-                guard let value = row[field]?.string, !value.isEmpty else { return nil }
+                guard let value = person.value(field).string, !value.isEmpty else { return nil }
                 return "{\"field\":" + JSONText.quoted(id) + ",\"value\":" + JSONText.quoted(value) + "}"
             }
             if !fields.isEmpty { contact += ",\"fieldValues\":[" + fields.joined(separator: ",") + "]" }
             // Tags go through the tags and contactTags endpoints after the contact is synced.
-            let tags = ValueFormatter.tags(row["tags"]?.string).map(JSONText.quoted).joined(separator: ",")
+            let tags = person.tags.map(JSONText.quoted).joined(separator: ",")
             return "{\"contact\":" + contact + "},\"tags\":[" + tags + "]}"
         }
         let columns = (endpoint.send == .customers ? Exporter.customerColumns : Exporter.fanColumns)
             .filter { $0.column.isShown(in: .json) }
-        return "{\"store_id\":" + JSONText.quoted(storeName) + ",\"email\":" + JSONText.quoted(row["email"]?.string ?? "")
-            + "," + columns.map { JSONText.quoted($0.key == "email" ? "email_display" : $0.key) + ":" + formatter.json(row, $0.column) }
+        return "{\"store_id\":" + JSONText.quoted(storeName) + ",\"email\":" + JSONText.quoted(person.email)
+            + "," + columns.map { JSONText.quoted($0.key == "email" ? "email_display" : $0.key) + ":" + formatter.json(person, $0.column) }
                 .joined(separator: ",") + "}"
     }
 
@@ -160,11 +145,8 @@ public final class Pusher {
     /// Counts what `apply` would send, with up to `samples` example payloads.
     public func plan(samples: Int = 2) throws -> PushPlan {
         var plan = PushPlan(endpoint: endpoint.name)
-        let key: [SQLValue] = [.text(endpoint.name), .text(storeName)]
-        plan.inFlightBatches = Int(try db.prepare("SELECT count(*) FROM push_outbox WHERE endpoint = ? AND store = ?")
-            .rows(key).first?.first?.int ?? 0)
-        plan.dead = Int(try db.prepare("SELECT count(*) FROM push_dead WHERE endpoint = ? AND store = ?")
-            .rows(key).first?.first?.int ?? 0)
+        plan.inFlightBatches = try store.outboxCount(endpoint: endpoint.name, store: storeName)
+        plan.dead = try store.deadLetterCount(endpoint: endpoint.name, store: storeName)
         try forEachChange { record, change in
             switch change {
             case .unchanged: plan.unchanged += 1; return
@@ -174,15 +156,6 @@ public final class Pusher {
             if plan.samples.count < samples { plan.samples.append(body(for: [record])) }
         }
         return plan
-    }
-
-    func outboxKeys() throws -> Set<String> {
-        var keys = Set<String>()
-        for row in try db.prepare("SELECT records FROM push_outbox WHERE endpoint = ? AND store = ?")
-            .rows([.text(endpoint.name), .text(storeName)]) {
-            for record in Self.decode(row.first?.string ?? "[]") { keys.insert(record.key) }
-        }
-        return keys
     }
 
     // MARK: Payloads
@@ -234,19 +207,6 @@ public final class Pusher {
         return base
     }
 
-    static func encode(_ records: [PushRecord]) -> String {
-        "[" + records.map { "{\"key\":" + JSONText.quoted($0.key) + ",\"hash\":" + JSONText.quoted($0.hash) + ",\"json\":"
-            + JSONText.quoted($0.json) + "}" }.joined(separator: ",") + "]"
-    }
-
-    static func decode(_ text: String) -> [PushRecord] {
-        guard let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: String]] else { return [] }
-        return list.compactMap { item in
-            guard let key = item["key"], let hash = item["hash"], let json = item["json"] else { return nil }
-            return PushRecord(key: key, json: json, hash: hash)
-        }
-    }
-
     // MARK: Apply
 
     struct Batch {
@@ -282,48 +242,35 @@ public final class Pusher {
             }
             token = value
         }
-        try db.prepare("INSERT INTO push_runs (endpoint, store, started_at) VALUES (?, ?, ?)")
-            .run([.text(endpoint.name), .text(storeName), .integer(Int64(started.timeIntervalSince1970))])
-        let runID = db.lastInsertRowID
+        let name = endpoint.name
+        func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+        let runID = try store.startPushRun(endpoint: name, store: storeName, at: Int64(started.timeIntervalSince1970))
 
         // Batches an interrupted run left in the outbox go first, with their original keys.
-        var queue: [Batch] = try db.prepare("""
-            SELECT idempotency_key, records, attempts FROM push_outbox WHERE endpoint = ? AND store = ? ORDER BY created_at, idempotency_key
-            """).rows([.text(endpoint.name), .text(storeName)]).map {
-                Batch(key: $0[0].string ?? UUID().uuidString, records: Self.decode($0[1].string ?? "[]"),
-                      attempts: Int($0[2].int ?? 0), notBefore: .distantPast)
-            }
-        // What changed, decided once up front into a scratch table, so acknowledgements
-        // written during the run cannot move the cursor.
-        try db.execute("CREATE TEMP TABLE IF NOT EXISTS push_todo (record_key TEXT PRIMARY KEY, json TEXT NOT NULL, content_hash TEXT NOT NULL)")
-        try db.execute("DELETE FROM push_todo")
-        let todo = try db.prepare("INSERT INTO push_todo (record_key, json, content_hash) VALUES (?, ?, ?)")
-        try db.transaction {
+        var queue: [Batch] = try store.outbox(endpoint: name, store: storeName).map {
+            Batch(key: $0.key, records: $0.records, attempts: $0.attempts, notBefore: .distantPast)
+        }
+        // What changed, decided once up front, so acknowledgements written during the run
+        // cannot move what is read.
+        let pending = try store.stagePushChanges { add in
             try forEachChange { record, change in
                 if change == .unchanged { summary.unchanged += 1; return }
-                try todo.run([.text(record.key), .text(record.json), .text(record.hash)])
+                try add(record)
             }
         }
-        let pendingRows = try db.prepare("SELECT record_key, json, content_hash FROM push_todo ORDER BY record_key")
-        var todoDone = false
 
-        let insertOutbox = try db.prepare("""
-            INSERT INTO push_outbox (idempotency_key, endpoint, store, records, body, attempts, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)
-            """)
+        /// A new batch with a fresh key, in the outbox and in the form sent.
+        func newBatch(_ records: [PushRecord]) -> (key: String, records: [PushRecord], body: String) {
+            (UUID().uuidString.lowercased(), records, body(for: records))
+        }
         func enqueue(_ records: [PushRecord]) throws -> Batch {
-            let key = UUID().uuidString.lowercased()
-            try insertOutbox.run([.text(key), .text(endpoint.name), .text(storeName), .text(Self.encode(records)),
-                                  .text(body(for: records)), .integer(Int64(Date().timeIntervalSince1970))])
-            return Batch(key: key, records: records, attempts: 0, notBefore: .distantPast)
+            let batch = newBatch(records)
+            try store.addToOutbox(key: batch.key, records: records, body: batch.body, endpoint: name, store: storeName, at: now())
+            return Batch(key: batch.key, records: records, attempts: 0, notBefore: .distantPast)
         }
         func nextFreshBatch() throws -> Batch? {
-            guard !todoDone else { return nil }
             var records: [PushRecord] = []
-            while records.count < endpoint.effectiveBatchSize {
-                guard try pendingRows.step() else { todoDone = true; break }
-                records.append(PushRecord(key: pendingRows.text(0) ?? "", json: pendingRows.text(1) ?? "", hash: pendingRows.text(2) ?? ""))
-            }
-            if todoDone { pendingRows.reset() }
+            while records.count < endpoint.effectiveBatchSize, let record = try pending.next() { records.append(record) }
             return records.isEmpty ? nil : try enqueue(records)
         }
 
@@ -334,20 +281,6 @@ public final class Pusher {
         var requestID = 0
         var batchesByRequest: [Int: Batch] = [:]
         var failure: Error?
-
-        let ackState = try db.prepare("""
-            INSERT INTO push_state (endpoint, store, record_key, content_hash, acknowledged_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (endpoint, store, record_key) DO UPDATE SET content_hash = excluded.content_hash,
-              acknowledged_at = excluded.acknowledged_at
-            """)
-        let deleteOutbox = try db.prepare("DELETE FROM push_outbox WHERE idempotency_key = ?")
-        let bumpOutbox = try db.prepare("UPDATE push_outbox SET attempts = attempts + 1 WHERE idempotency_key = ?")
-        let addDead = try db.prepare("""
-            INSERT INTO push_dead (endpoint, store, record_key, content_hash, status, response, body, failed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (endpoint, store, record_key) DO UPDATE SET content_hash = excluded.content_hash,
-              status = excluded.status, response = excluded.response, body = excluded.body, failed_at = excluded.failed_at
-            """)
 
         client.run(concurrency: endpoint.concurrency, next: {
             if failure != nil || summary.endpointFailure != nil { return .done }
@@ -406,17 +339,11 @@ public final class Pusher {
                     batch.notBefore = .distantPast
                     queue.insert(batch, at: 0)
                 } else if result.failure == nil, (200..<300).contains(result.status) || (batch.step.isLink && result.status == 422) {
-                    let now = Int64(Date().timeIntervalSince1970)
-                    try db.transaction {
-                        for record in batch.records {
-                            try ackState.run([.text(endpoint.name), .text(storeName), .text(record.key), .text(record.hash), .integer(now)])
-                        }
-                        try deleteOutbox.run([.text(batch.key)])
-                    }
+                    try store.acknowledge(batch.records, batch: batch.key, endpoint: name, store: storeName, at: now())
                     summary.acknowledged += batch.records.count
                     onProgress?("\(endpoint.name): \(summary.acknowledged) acknowledged")
                 } else if Self.isRetriable(result) {
-                    try bumpOutbox.run([.text(batch.key)])
+                    try store.countOutboxAttempt(batch.key)
                     batch.attempts += 1
                     if batch.attempts >= endpoint.maxAttempts || budget <= 0 {
                         summary.pending += batch.records.count  // stays in the outbox for the next run
@@ -432,19 +359,13 @@ public final class Pusher {
                 } else if batch.records.count > 1 {
                     // A permanent rejection of a batch: split it to find the bad record(s).
                     let middle = batch.records.count / 2
-                    try db.transaction {
-                        try deleteOutbox.run([.text(batch.key)])
-                        queue.append(try enqueue(Array(batch.records[..<middle])))
-                        queue.append(try enqueue(Array(batch.records[middle...])))
-                    }
+                    let halves = [newBatch(Array(batch.records[..<middle])), newBatch(Array(batch.records[middle...]))]
+                    try store.splitOutboxBatch(batch.key, into: halves, endpoint: name, store: storeName, at: now())
+                    for half in halves { queue.append(Batch(key: half.key, records: half.records, attempts: 0, notBefore: .distantPast)) }
                 } else if let record = batch.records.first {
                     let snippet = String(decoding: result.body.prefix(500), as: UTF8.self)
-                    try db.transaction {
-                        try addDead.run([.text(endpoint.name), .text(storeName), .text(record.key), .text(record.hash),
-                                         .integer(Int64(result.status)), .text(snippet), .text(body(for: [record])),
-                                         .integer(Int64(Date().timeIntervalSince1970))])
-                        try deleteOutbox.run([.text(batch.key)])
-                    }
+                    try store.deadLetter(record, batch: batch.key, status: result.status, response: snippet,
+                                         body: body(for: [record]), endpoint: name, store: storeName, at: now())
                     summary.deadLettered += 1
                     onProgress?("\(endpoint.name): \(record.key) rejected with HTTP \(result.status): \(snippet.prefix(120))")
                 }
@@ -456,19 +377,10 @@ public final class Pusher {
         if summary.endpointFailure != nil {
             // Batches waiting for a retry stay in the outbox; changes never read stay changed.
             summary.pending += queue.reduce(0) { $0 + $1.records.count }
-            if !todoDone {
-                while try pendingRows.step() { summary.notSent += 1 }
-                pendingRows.reset()
-            }
+            while try pending.next() != nil { summary.notSent += 1 }
         }
         summary.elapsed = Date().timeIntervalSince(started)
-        try db.prepare("""
-            UPDATE push_runs SET finished_at = ?, sent = ?, acknowledged = ?, unchanged = ?, retried = ?, dead = ?, pending = ?,
-              error = ? WHERE id = ?
-            """).run([.integer(Int64(Date().timeIntervalSince1970)), .integer(Int64(summary.sent)), .integer(Int64(summary.acknowledged)),
-                      .integer(Int64(summary.unchanged)), .integer(Int64(summary.retried)), .integer(Int64(summary.deadLettered)),
-                      .integer(Int64(summary.pending + summary.notSent)), summary.problem.map(SQLValue.text) ?? .null,
-                      .integer(runID)])
+        try store.finishPushRun(runID, summary, at: now())
         return summary
     }
 
@@ -541,11 +453,6 @@ public final class Pusher {
     /// Moves dead letters back so the next `apply` sends them again (after a fix).
     @discardableResult
     public func reviveDead() throws -> Int {
-        try db.transaction {
-            let count = try db.prepare("SELECT count(*) FROM push_dead WHERE endpoint = ? AND store = ?")
-                .rows([.text(endpoint.name), .text(storeName)]).first?.first?.int ?? 0
-            try db.prepare("DELETE FROM push_dead WHERE endpoint = ? AND store = ?").run([.text(endpoint.name), .text(storeName)])
-            return Int(count)
-        }
+        try store.reviveDeadLetters(endpoint: endpoint.name, store: storeName)
     }
 }

@@ -1,4 +1,3 @@
-import FanSyncSQLite
 import Foundation
 
 /// Why a person is what they are: `fansync explain EMAIL`.
@@ -74,25 +73,22 @@ public struct HistoryEvent: Sendable, Equatable {
     public var line: Int
 }
 
-extension Queries {
+extension Store {
     /// Explains `email` (normalized here); `nil` when the store has no such person.
-    public func explain(store: Store, storeName: String, email raw: String, fuzzy: Bool) throws -> Explanation? {
+    public func explain(store storeName: String, email raw: String, fuzzy: Bool) throws -> Explanation? {
         guard case .success(let address) = Email.normalize(raw) else { return nil }
         let email = address.normalized
-        guard let person = try store.person(store: storeName, email: email) else { return nil }
-        let evidence = try store.evidence(store: storeName, email: email).sorted {
+        guard let person = try person(store: storeName, email: email) else { return nil }
+        let evidence = try evidence(store: storeName, email: email).sorted {
             ($0.seenAt ?? .min, $0.source, $0.sourceID) < ($1.seenAt ?? .min, $1.source, $1.sourceID)
         }
-        let peak = try store.peak(store: storeName, email: email)?.type
+        let peak = try peak(store: storeName, email: email)?.type
         let spellings = Array(Set(evidence.compactMap(\.emailDisplay) + [person.emailDisplay])).sorted()
         var near: [String] = []
         if fuzzy {
             let target = Explanation.canonical(email, fuzzy: true)
-            let statement = try db.prepare("SELECT email FROM people WHERE store = ? AND email <> ?")
-            try statement.bind([.text(storeName), .text(email)])
-            defer { statement.reset() }
-            while try statement.step() {
-                if let other = statement.text(0), Explanation.canonical(other, fuzzy: true) == target { near.append(other) }
+            try forEachEmail(in: storeName, except: email) { other in
+                if Explanation.canonical(other, fuzzy: true) == target { near.append(other) }
             }
         }
         return Explanation(person: person, rows: evidence.map { .init(evidence: $0, rule: Explanation.rule(for: $0)) },
@@ -100,12 +96,12 @@ extension Queries {
     }
 
     /// Purchases, refunds, subscriptions and enrollments of `email`, in time order; `nil` when unknown.
-    public func history(store: Store, storeName: String, email raw: String) throws -> [HistoryEvent]? {
+    public func history(store storeName: String, email raw: String) throws -> [HistoryEvent]? {
         guard case .success(let address) = Email.normalize(raw) else { return nil }
         let email = address.normalized
-        guard try store.person(store: storeName, email: email) != nil else { return nil }
+        guard try person(store: storeName, email: email) != nil else { return nil }
         var events: [HistoryEvent] = []
-        for item in try store.evidence(store: storeName, email: email) {
+        for item in try evidence(store: storeName, email: email) {
             func event(_ at: Int64?, _ kind: String, _ text: String, amount: Int64? = nil, currency: String? = nil) {
                 events.append(HistoryEvent(at: at, kind: kind, text: text, amount: amount, currency: currency,
                                            source: item.source, sourceID: item.sourceID, file: item.file, line: item.line))

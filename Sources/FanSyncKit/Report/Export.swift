@@ -1,4 +1,3 @@
-import FanSyncSQLite
 import Foundation
 
 /// What `fansync export` writes.
@@ -46,14 +45,9 @@ public enum Exporter {
     /// Writes every customer or fan of `store` in `format` (csv, json or ndjson) through `write`;
     /// returns how many rows were written.
     @discardableResult
-    public static func export(_ kind: ExportKind, store: String, db: Database, format: OutputFormat,
+    public static func export(_ kind: ExportKind, store: String, from people: Store, format: OutputFormat,
                               formatter: ValueFormatter, write: (String) throws -> Void) throws -> Int {
         let columns = (kind == .customers ? customerColumns : fanColumns).filter { $0.column.isShown(in: format) }
-        let condition = kind == .customers ? "AND type_rank >= 1" : ""
-        let statement = try db.prepare("SELECT * FROM people WHERE store = ? \(condition) ORDER BY email")
-        try statement.bind([.text(store)])
-        defer { statement.reset() }
-        let names = (0..<statement.columnCount).map(statement.columnName)
         switch format {
         case .csv, .table:
             try write(columns.map { ListingWriter.csvCell($0.header) }.joined(separator: ",") + "\r\n")
@@ -63,9 +57,7 @@ public enum Exporter {
             break
         }
         var count = 0
-        while try statement.step() {
-            var row: [String: SQLValue] = [:]
-            for (index, name) in names.enumerated() { row[name] = statement.value(Int32(index)) }
+        try people.forEachPerson(in: store, customersOnly: kind == .customers) { row in
             switch format {
             case .csv, .table:
                 try write(columns.map { item -> String in

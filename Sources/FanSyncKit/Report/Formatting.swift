@@ -1,4 +1,3 @@
-import FanSyncSQLite
 import Foundation
 
 /// How listings are printed.
@@ -51,14 +50,49 @@ public struct ListingColumn: Sendable {
     }
 }
 
+/// One cell of a listing as the store holds it: nothing, a whole number, a real number or text.
+public enum ListingValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    public var int: Int64? { if case .integer(let value) = self { return value } else { return nil } }
+    /// The value as text (numbers written out), or nil for ``null``.
+    public var string: String? {
+        switch self {
+        case .text(let value): return value
+        case .integer(let value): return String(value)
+        case .real(let value): return String(value)
+        case .null: return nil
+        }
+    }
+}
+
+/// A row a ``ValueFormatter`` can read cells from, by column name.
+public protocol ListingRow {
+    /// The cell in `column`, ``ListingValue/null`` when the row has none.
+    func value(_ column: String) -> ListingValue
+    /// The labels in a ``ListingColumn/Kind/tags`` column.
+    func tags(_ column: String) -> [String]
+}
+
+extension ListingRow {
+    public func tags(_ column: String) -> [String] { ValueFormatter.tags(value(column).string) }
+}
+
+extension Dictionary: ListingRow where Key == String, Value == ListingValue {
+    public func value(_ column: String) -> ListingValue { self[column] ?? .null }
+}
+
 /// Rows of a query, ready to print in any ``OutputFormat``.
 public struct Listing: Sendable {
     public var columns: [ListingColumn]
-    public var rows: [[String: SQLValue]]
+    public var rows: [[String: ListingValue]]
     /// All matches, not only the page shown.
     public var total: Int?
 
-    public init(columns: [ListingColumn], rows: [[String: SQLValue]], total: Int? = nil) {
+    public init(columns: [ListingColumn], rows: [[String: ListingValue]], total: Int? = nil) {
         self.columns = columns
         self.rows = rows
         self.total = total
@@ -103,23 +137,23 @@ public struct ValueFormatter: Sendable {
     }
 
     /// A cell as display text: money with its symbol for tables, plain decimals for CSV.
-    public func text(_ row: [String: SQLValue], _ column: ListingColumn, symbols: Bool = true) -> String {
-        let value = row[column.name] ?? .null
+    public func text(_ row: some ListingRow, _ column: ListingColumn, symbols: Bool = true) -> String {
+        let value = row.value(column.name)
         switch column.kind {
         case .text, .integer, .json: return value.string ?? ""
         case .money(let currencyColumn):
             guard let minor = value.int else { return "" }
-            let currency = row[currencyColumn]?.string ?? "USD"
+            let currency = row.value(currencyColumn).string ?? "USD"
             return symbols ? Self.money(minor, currency: currency) : Money.decimal(minor, currency: currency)
         case .timestamp: return value.int.map(time) ?? ""
         case .bool: return value.int.map { $0 != 0 ? "yes" : "no" } ?? ""
-        case .tags: return Self.tags(value.string).joined(separator: ", ")
+        case .tags: return row.tags(column.name).joined(separator: ", ")
         }
     }
 
     /// A cell as a JSON value.
-    public func json(_ row: [String: SQLValue], _ column: ListingColumn) -> String {
-        let value = row[column.name] ?? .null
+    public func json(_ row: some ListingRow, _ column: ListingColumn) -> String {
+        let value = row.value(column.name)
         if case .null = value { return "null" }
         switch column.kind {
         case .text: return JSONText.quoted(value.string ?? "")
@@ -127,10 +161,10 @@ public struct ValueFormatter: Sendable {
         case .money(let currencyColumn):
             guard let minor = value.int else { return "null" }
             // Decimal text in major units: exact, unlike a float.
-            return JSONText.quoted(Money.decimal(minor, currency: row[currencyColumn]?.string ?? "USD"))
+            return JSONText.quoted(Money.decimal(minor, currency: row.value(currencyColumn).string ?? "USD"))
         case .timestamp: return value.int.map { JSONText.quoted(time($0)) } ?? "null"
         case .bool: return value.int.map { $0 != 0 ? "true" : "false" } ?? "null"
-        case .tags: return "[" + Self.tags(value.string).map(JSONText.quoted).joined(separator: ",") + "]"
+        case .tags: return "[" + row.tags(column.name).map(JSONText.quoted).joined(separator: ",") + "]"
         case .json: return value.string ?? "null"
         }
     }
@@ -171,7 +205,7 @@ public enum ListingWriter {
         }
     }
 
-    static func object(_ row: [String: SQLValue], _ columns: [ListingColumn], _ formatter: ValueFormatter) -> String {
+    static func object(_ row: [String: ListingValue], _ columns: [ListingColumn], _ formatter: ValueFormatter) -> String {
         "{" + columns.map { JSONText.quoted($0.name) + ":" + formatter.json(row, $0) }.joined(separator: ",") + "}"
     }
 

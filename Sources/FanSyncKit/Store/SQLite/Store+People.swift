@@ -1,63 +1,97 @@
 import FanSyncSQLite
 import Foundation
 
-/// Filters shared by `customers` and `fans`.
-public struct PeopleFilter: Sendable {
-    public var store = "default"
-    public var types: [PersonType] = []
-    public var status: String?
-    public var tag: String?
-    public var source: String?
-    /// In major units of each person's settlement currency.
-    public var minSpent: Decimal?
-    public var daw: String?
-    public var genre: String?
-    public var level: String?
-    public var segment: Segment?
-    /// "Now", for segments that look back in time.
-    public var asOf: Int64 = Int64(Date().timeIntervalSince1970)
+// The people questions: listings, the names a filter can use, every person for an export,
+// every address for explain's near collisions.
 
-    public init(store: String = "default") { self.store = store }
-}
+extension Store {
+    /// Customers matching `filter`, one page, with the exact total.
+    public func customers(matching filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
+        try Queries(db: db).customers(filter, sort: sort, limit: limit, offset: offset)
+    }
 
-/// Named groups of fans. Each definition is documented in README.md and `fansync fans --help`.
-public enum Segment: String, Sendable, CaseIterable {
-    /// Has an account (a Clerk user row) and no purchase.
-    case registeredNotPurchased = "registered-not-purchased"
-    /// No purchase, but active in the last 90 days and either enrolled in a course or carrying 2+ tags.
-    case engagedNotPurchased = "engaged-not-purchased"
-    /// Spent at least 100 (settlement currency; --min-spent changes it) and no activity for 90 days.
-    case highValueLowEngagement = "high-value-low-engagement"
-    /// Two or more purchases.
-    case repeatBuyers = "repeat"
-    /// Bought before, last purchase over 180 days ago, no live subscription.
-    case lapsed
+    /// Fans matching `filter`, one page, with the exact total.
+    public func fans(matching filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
+        try Queries(db: db).fans(filter, sort: sort, limit: limit, offset: offset)
+    }
 
-    public var definition: String {
-        switch self {
-        case .registeredNotPurchased:
-            return "has an account (a registered user row) and has bought nothing (no succeeded payment, no paid enrollment)"
-        case .engagedNotPurchased:
-            return "has bought nothing, active in the last 90 days, and enrolled in a course or carrying two or more tags"
-        case .highValueLowEngagement:
-            return "spent at least 100 in the settlement currency (or --min-spent) and no activity in the last 90 days"
-        case .repeatBuyers: return "two or more purchases"
-        case .lapsed: return "bought before, last purchase over 180 days ago, and no live subscription"
+    /// The stores that hold people, the sources (mappings) that landed facts in `store`, and the
+    /// subscription statuses its people have: what a filter can name.
+    public func knownNames(store: String) throws -> (stores: [String], sources: [String], statuses: [String]) {
+        try Queries(db: db).known(store: store)
+    }
+
+    /// Every person of `store` (only customers when `customersOnly`), in email order, one at a time.
+    public func forEachPerson(in store: String, customersOnly: Bool, _ body: (PersonRecord) throws -> Void) throws {
+        let condition = customersOnly ? "AND type_rank >= 1" : ""
+        let statement = try db.prepare("SELECT * FROM people WHERE store = ? \(condition) ORDER BY email")
+        try statement.bind([.text(store)])
+        defer { statement.reset() }
+        let reader = PersonRowReader(statement)
+        while try statement.step() { try body(reader.person()) }
+    }
+
+    /// The address of every person in `store` but `email`, in no particular order.
+    public func forEachEmail(in store: String, except email: String, _ body: (String) throws -> Void) throws {
+        let statement = try db.prepare("SELECT email FROM people WHERE store = ? AND email <> ?")
+        try statement.bind([.text(store), .text(email)])
+        defer { statement.reset() }
+        while try statement.step() {
+            if let other = statement.text(0) { try body(other) }
         }
     }
 }
 
-public enum PeopleSort: String, Sendable, CaseIterable {
-    case totalSpent = "total-spent"
-    case lastActivity = "last-activity"
-    case firstPurchase = "first-purchase"
-    case name
-    case score
+/// Reads a `people` row (`SELECT *`, or `p.*` with more columns) as a ``PersonRecord``;
+/// columns are found by name once, not per row.
+struct PersonRowReader {
+    let statement: Statement
+    private let store, email, emailDisplay, name, firstName, lastName, phone, type, typeRank, status, purchases,
+        firstPurchaseAt, lastPurchaseAt, isRepeat, currency, totalSpent, otherTotals, totals, settlementCurrency,
+        settlementNet, firstSource, firstProduct, firstSeenAt, lastActivityAt, sources, tags, score, daw, genre, level,
+        goals, imageURL, contentHash: Int32
+
+    init(_ statement: Statement) {
+        self.statement = statement
+        var columns: [String: Int32] = [:]
+        for index in 0..<statement.columnCount { columns[statement.columnName(index)] = index }
+        func at(_ name: String) -> Int32 { columns[name] ?? -1 }
+        store = at("store"); email = at("email"); emailDisplay = at("email_display"); name = at("name")
+        firstName = at("first_name"); lastName = at("last_name"); phone = at("phone"); type = at("type")
+        typeRank = at("type_rank"); status = at("status"); purchases = at("purchases")
+        firstPurchaseAt = at("first_purchase_at"); lastPurchaseAt = at("last_purchase_at"); isRepeat = at("is_repeat")
+        currency = at("currency"); totalSpent = at("total_spent"); otherTotals = at("other_totals"); totals = at("totals")
+        settlementCurrency = at("settlement_currency"); settlementNet = at("settlement_net")
+        firstSource = at("first_source"); firstProduct = at("first_product"); firstSeenAt = at("first_seen_at")
+        lastActivityAt = at("last_activity_at"); sources = at("sources"); tags = at("tags"); score = at("score")
+        daw = at("daw"); genre = at("genre"); level = at("level"); goals = at("goals"); imageURL = at("image_url")
+        contentHash = at("content_hash")
+    }
+
+    /// The person in the statement's current row.
+    func person() -> PersonRecord {
+        func text(_ index: Int32) -> String? { index < 0 ? nil : statement.text(index) }
+        func int(_ index: Int32) -> Int64? { index < 0 ? nil : statement.int(index) }
+        return PersonRecord(
+            store: text(store) ?? "", email: text(email) ?? "", emailDisplay: text(emailDisplay) ?? "",
+            name: text(name), firstName: text(firstName), lastName: text(lastName), phone: text(phone),
+            type: text(type) ?? "", typeRank: int(typeRank) ?? 0, status: text(status), purchases: int(purchases) ?? 0,
+            firstPurchaseAt: int(firstPurchaseAt), lastPurchaseAt: int(lastPurchaseAt), isRepeat: (int(isRepeat) ?? 0) != 0,
+            currency: text(currency), totalSpent: int(totalSpent), otherTotals: text(otherTotals), totals: text(totals),
+            settlementCurrency: text(settlementCurrency), settlementNet: int(settlementNet),
+            firstSource: text(firstSource) ?? "", firstProduct: text(firstProduct), firstSeenAt: int(firstSeenAt),
+            lastActivityAt: int(lastActivityAt), sources: text(sources) ?? "", tags: ValueFormatter.tags(text(tags)),
+            score: int(score) ?? 0, daw: text(daw), genre: text(genre), level: text(level), goals: text(goals),
+            imageURL: text(imageURL), contentHash: text(contentHash) ?? "")
+    }
 }
 
-/// The questions creators ask, as queries over the store.
+/// The SQLite statements behind the people questions (listings, stats), over one connection.
+///
+/// The rest of the code asks ``Store``; `init(db:)` and ``refreshSummary(store:)`` stay public
+/// only until the importer does too.
 public struct Queries {
-    public let db: Database
+    let db: Database
 
     public init(db: Database) { self.db = db }
 
@@ -139,7 +173,7 @@ public struct Queries {
         }
     }
 
-    public static let customerColumns: [ListingColumn] = [
+    static let customerColumns: [ListingColumn] = [
         .init("email"), .init("name"), .init("type"), .init("status"),
         .init("total_spent", .money(currencyColumn: "currency")), .init("currency"),
         .init("other_totals", in: .text), .init("total_spent_minor", .integer, in: .json), .init("totals", .json, in: .json),
@@ -149,13 +183,12 @@ public struct Queries {
         .init("repeat", .bool), .init("first_source"), .init("last_activity_at", .timestamp),
     ]
 
-    public static let fanColumns: [ListingColumn] = [
+    static let fanColumns: [ListingColumn] = [
         .init("email"), .init("name"), .init("type"), .init("tags", .tags), .init("score", .integer),
         .init("daw"), .init("genre"), .init("level"), .init("source"), .init("last_activity_at", .timestamp),
     ]
 
-    /// Customers matching `filter`, one page, with the exact total.
-    public func customers(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
+    func customers(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
         try people(filter, customersOnly: true, sort: sort, limit: limit, offset: offset, select: """
             p.email_display AS email, p.name, p.type, p.status, p.total_spent, p.currency, p.other_totals,
             p.total_spent AS total_spent_minor, p.totals, p.settlement_net AS settlement_total, p.settlement_currency,
@@ -164,8 +197,7 @@ public struct Queries {
             """, columns: Self.customerColumns)
     }
 
-    /// Fans matching `filter`, one page, with the exact total.
-    public func fans(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
+    func fans(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
         try people(filter, customersOnly: false, sort: sort, limit: limit, offset: offset, select: """
             p.email_display AS email, p.name, p.type, p.tags, p.score, p.daw, p.genre, p.level,
             p.first_source AS source, p.last_activity_at
@@ -189,9 +221,7 @@ public struct Queries {
         return Listing(columns: columns, rows: try named(sql, bindings), total: Int(total))
     }
 
-    /// The stores in the database, the sources (mappings) that landed facts in `store`, and the
-    /// subscription statuses its people have: what a filter can name.
-    public func known(store: String) throws -> (stores: [String], sources: [String], statuses: [String]) {
+    func known(store: String) throws -> (stores: [String], sources: [String], statuses: [String]) {
         func strings(_ sql: String, _ values: [SQLValue] = []) throws -> [String] {
             try db.prepare(sql).rows(values).compactMap { $0.first?.string }
         }
@@ -204,9 +234,28 @@ public struct Queries {
     }
 
     /// Runs `sql` and returns each row keyed by column name.
-    public func named(_ sql: String, _ values: [SQLValue] = []) throws -> [[String: SQLValue]] {
+    func named(_ sql: String, _ values: [SQLValue] = []) throws -> [[String: ListingValue]] {
         let statement = try db.prepare(sql)
-        let names = (0..<statement.columnCount).map(statement.columnName)
-        return try statement.rows(values).map { Dictionary(uniqueKeysWithValues: zip(names, $0)) }
+        if !values.isEmpty { try statement.bind(values) }
+        defer { statement.reset() }
+        let names = (0..<statement.columnCount).map { ($0, statement.columnName($0)) }
+        var rows: [[String: ListingValue]] = []
+        while try statement.step() {
+            var row = [String: ListingValue](minimumCapacity: names.count)
+            for (index, name) in names { row[name] = ListingValue(statement.value(index)) }
+            rows.append(row)
+        }
+        return rows
+    }
+}
+
+extension ListingValue {
+    init(_ value: SQLValue) {
+        switch value {
+        case .null: self = .null
+        case .integer(let number): self = .integer(number)
+        case .real(let number): self = .real(number)
+        case .text(let text): self = .text(text)
+        }
     }
 }
