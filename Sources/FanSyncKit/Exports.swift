@@ -2,7 +2,6 @@
 // (and the CLI) name CSVReaderOptions, TextEncoding and friends directly.
 @_exported import FanSyncCSV
 @_exported import FanSyncIO
-@_exported import FanSyncSQLite
 
 /// The version printed by `fansync --version` and sent as `User-Agent`.
 public let fanSyncVersion = "0.1.0"

@@ -1,4 +1,3 @@
-import FanSyncSQLite
 import Foundation
 
 /// What importing one file did.
@@ -54,16 +53,11 @@ public final class Importer {
 
         // Same content through the same mapping, finished before: nothing to do.
         let mapping = try FileMapper.mapping(for: source, options: options, library: library)
-        let db = store.db
-        let previous = try db.prepare("""
-            SELECT rows_read, rows_accepted, rows_rejected FROM imports
-            WHERE store = ? AND content_hash = ? AND mapping = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
-            """).rows([.text(storeName), .text(fingerprint), .text(mapping.name)])
-        if let counts = previous.first {
+        if let counts = try store.previousImport(store: storeName, fingerprint: fingerprint, mapping: mapping.name) {
             var report = FileReport(file: display, mapping: mapping.name, mappingDetected: options.mapping == nil)
-            report.read = Int(counts[0].int ?? 0)
-            report.accepted = Int(counts[1].int ?? 0)
-            report.rejected = Int(counts[2].int ?? 0)
+            report.read = counts.read
+            report.accepted = counts.accepted
+            report.rejected = counts.rejected
             return ImportReport(file: report, alreadyImported: true)
         }
         let detected = options.mapping == nil
@@ -86,15 +80,10 @@ public final class Importer {
     /// Lands one file's rows and recomputes its people, in one transaction.
     private func importRows(source: String, display: String, fingerprint: String, mapping: Mapping, detected: Bool,
                             options: MapOptions, rejectsPath: inout String?) throws -> ImportReport {
-        let db = store.db
         var workEnded = Date()
-        var report = try db.transaction {
-            let started = Int64(Date().timeIntervalSince1970)
-            let insert = try db.prepare("""
-                INSERT INTO imports (store, file, content_hash, mapping, started_at) VALUES (?, ?, ?, '', ?)
-                """)
-            try insert.run([.text(storeName), .text(display), .text(fingerprint), .integer(started)])
-            let importID = db.lastInsertRowID
+        var report = try store.transaction {
+            let importID = try store.beginImport(store: storeName, file: display, fingerprint: fingerprint,
+                                                 at: Int64(Date().timeIntervalSince1970))
             var landed = 0
             let landStart = Date()
             var fileReport = try FileMapper.map(path: source, options: options, library: library) { fact in
@@ -119,32 +108,14 @@ public final class Importer {
             fileReport.rejectsPath = rejectsPath
             // The kept stats are stale now; ``finish()`` recomputes them once after the last file
             // (until then, and after a crash in between, `stats` computes them live).
-            try db.prepare("DELETE FROM summaries WHERE store = ?").run([.text(storeName)])
+            try store.invalidateSummary(store: storeName)
             summaryStale = true
             peopleWritten += people.new + people.updated
             let refreshSeconds = Date().timeIntervalSince(refreshStart)
             let landSeconds = refreshStart.timeIntervalSince(landStart)
-            let rejectInsert = try db.prepare("""
-                INSERT INTO rejects (import_id, file, line, column_number, column_name, value, reason, disposition)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for issue in fileReport.issues + fileReport.warningSamples + fileReport.unattributedSamples {
-                try rejectInsert.run([.integer(importID), .text(issue.file), .integer(Int64(issue.line)),
-                                      issue.column.map { .integer(Int64($0)) } ?? .null,
-                                      issue.columnName.map(SQLValue.text) ?? .null, issue.value.map(SQLValue.text) ?? .null,
-                                      .text(issue.reasonText), .text(issue.disposition.rawValue)])
-            }
-            try db.prepare("""
-                UPDATE imports SET mapping = ?, finished_at = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?,
-                  rows_warned = ?, rows_unattributed = ?, people_new = ?, people_updated = ?, people_unchanged = ?,
-                  rejects_path = ? WHERE id = ?
-                """).run([.text(fileReport.mapping), .integer(Int64(Date().timeIntervalSince1970)),
-                          .integer(Int64(fileReport.read)), .integer(Int64(fileReport.accepted)),
-                          .integer(Int64(fileReport.rejected)), .integer(Int64(fileReport.warnings)),
-                          .integer(Int64(fileReport.unattributed)),
-                          .integer(Int64(people.new)),
-                          .integer(Int64(people.updated)), .integer(Int64(people.unchanged)),
-                          fileReport.rejectsPath.map(SQLValue.text) ?? .null, .integer(importID)])
+            try store.recordIssues(fileReport.issues + fileReport.warningSamples + fileReport.unattributedSamples,
+                                   importID: importID)
+            try store.finishImport(importID, report: fileReport, people: people, at: Int64(Date().timeIntervalSince1970))
             workEnded = Date()
             return ImportReport(file: fileReport, people: people, importID: importID, landSeconds: landSeconds,
                                 refreshSeconds: refreshSeconds)
@@ -160,10 +131,8 @@ public final class Importer {
     public func finish() throws {
         guard summaryStale else { return }
         defer { summaryStale = false; peopleWritten = 0 }
-        let people = try store.db.prepare("SELECT count(*) FROM people WHERE store = ?")
-            .rows([.text(storeName)]).first?.first?.int ?? 0
-        guard Int64(peopleWritten) * 8 >= people else { return }
-        try store.db.transaction { try Queries(db: store.db).refreshSummary(store: storeName) }
+        guard try peopleWritten * 8 >= store.peopleCount(store: storeName) else { return }
+        try store.transaction { try store.refreshSummary(store: storeName) }
     }
 
     /// A fingerprint of a file's bytes (128-bit FNV-1a plus the size).

@@ -87,13 +87,11 @@ struct PersonRowReader {
 }
 
 /// The SQLite statements behind the people questions (listings, stats), over one connection.
-///
-/// The rest of the code asks ``Store``; `init(db:)` and ``refreshSummary(store:)`` stay public
-/// only until the importer does too.
-public struct Queries {
+/// The rest of the code asks ``Store``.
+struct Queries {
     let db: Database
 
-    public init(db: Database) { self.db = db }
+    init(db: Database) { self.db = db }
 
     static let day: Int64 = 86_400
 

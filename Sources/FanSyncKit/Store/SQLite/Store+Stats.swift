@@ -5,15 +5,24 @@ import Foundation
 
 extension Store {
     /// Counts and revenue for `store`; `since`/`until` bound payments and new people (seconds,
-    /// inclusive/exclusive). Without bounds or grouping the summary kept by the last import
-    /// answers, unless `useSummary` is false.
+    /// inclusive/exclusive). Without bounds or grouping the kept summary answers, unless
+    /// `useSummary` is false; when an import left none (a small import does not pay a pass over
+    /// the whole store), the first such question computes it and keeps it.
     public func stats(store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64,
                       useSummary: Bool = true) throws -> Stats {
-        try Queries(db: db).stats(store: store, since: since, until: until, by: grouping, asOf: asOf, useSummary: useSummary)
+        if useSummary, since == nil, until == nil, grouping == nil,
+           try db.prepare("SELECT 1 FROM summaries WHERE store = ?").rows([.text(store)]).isEmpty,
+           try peopleCount(store: store) > 0 {
+            // Kept when the store can be written now; otherwise answered live, as before.
+            _ = try? db.transaction { try refreshSummary(store: store) }
+        }
+        return try Queries(db: db).stats(store: store, since: since, until: until, by: grouping, asOf: asOf,
+                                         useSummary: useSummary)
     }
 
     /// Recomputes the store's unbounded stats and keeps them, so `fansync stats`
-    /// answers at once on big stores. Called at the end of every import.
+    /// answers at once on big stores. Called after an import that wrote a good share of the
+    /// store's people, and by the first `stats` after a smaller one.
     public func refreshSummary(store: String) throws {
         try Queries(db: db).refreshSummary(store: store)
     }
@@ -151,7 +160,7 @@ extension Queries {
     }
 
     /// Recomputes the store's unbounded stats and keeps them (see ``Store/refreshSummary(store:)``).
-    public func refreshSummary(store: String) throws {
+    func refreshSummary(store: String) throws {
         let stats = try self.stats(store: store, since: nil, until: nil, by: nil, asOf: 0, useSummary: false)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -18,7 +18,7 @@ public struct PeopleCounts: Sendable, Equatable {
 /// }
 /// ```
 public final class Store {
-    public let db: Database
+    let db: Database
     private var upserts: [RecordKind: Statement] = [:]
     private var recordLoser: Statement?
     /// Which ledgers each import wrote since the last refresh.
