@@ -215,6 +215,26 @@ struct SeededRandom: RandomNumberGenerator {
 }
 
 @Suite struct Migrations {
+    /// The first version's SQL, as it shipped, upgraded by every later migration: the store
+    /// it becomes imports the samples into exactly what a new store holds.
+    @Test func aStoreWrittenByVersion1UpgradesAndImports() throws {
+        let path = try temporaryDirectory() + "/v1.db"
+        let db = try Database(path: path)
+        try db.execute(FanSyncKit.Migrations.v1)
+        try db.execute("PRAGMA user_version = 1")
+        let upgraded = try Store(path: path)
+        #expect(try upgraded.db.prepare("PRAGMA user_version").rows().first?.first?.int == Int64(Schema.migrations.count))
+        try importAll(allSamples, into: upgraded)
+        let fresh = try freshStore()
+        try importAll(allSamples, into: fresh)
+        #expect(try dump(upgraded) == dump(fresh))
+        #expect(try upgraded.peopleCount(store: "default") > 0)
+        // The same tables, columns and indexes as a new store's.
+        let schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+        #expect(try upgraded.db.prepare(schema).rows().map { $0.prefix(3).map(\.string) }
+                == fresh.db.prepare(schema).rows().map { $0.prefix(3).map(\.string) })
+    }
+
     /// A store written by the previous schema (version 3: a peaks row for every
     /// ledger row) keeps its data, and its history keeps only what the ledger no longer shows.
     @Test func version3StoresMoveToSparsePeaks() throws {
