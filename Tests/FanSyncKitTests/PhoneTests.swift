@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FanSyncKit
 
@@ -19,5 +20,54 @@ import Testing
         #expect(PhoneNormalizer.isSupported(region: "US"))
         #expect(PhoneNormalizer.isSupported(region: "JP"))
         #expect(!PhoneNormalizer.isSupported(region: "XX"))
+    }
+}
+
+@Suite struct PhoneBooks {
+    static let numbers = [("+1 415 555 0132", "US"), ("(415) 555-0199", "US"), ("020 7946 0958", "GB"),
+                          ("020 7946 0958", "US"), ("12", "US"), ("call me", "US"), ("+81 3-1234-5678", "US")]
+
+    /// The book answers what libphonenumber answers, asks it once per number and region,
+    /// and a book opened on what it learned answers the same without learning anything.
+    @Test func answersAsLibphonenumberAndLearnsEachNumberOnce() {
+        let book = PhoneBook()
+        for _ in 0..<3 {
+            for (raw, region) in Self.numbers {
+                #expect(book.normalize(raw, region: region) == PhoneNormalizer.normalize(raw, region: region))
+            }
+        }
+        let learned = book.takeLearned()
+        #expect(learned.count == Self.numbers.count)  // the same digits in two regions are two numbers
+        #expect(learned.map(\.key) == learned.map(\.key).sorted())
+        #expect(book.takeLearned().isEmpty)
+        let reopened = PhoneBook(sortedEntries: learned)
+        for (raw, region) in Self.numbers {
+            #expect(reopened.normalize(raw, region: region) == PhoneNormalizer.normalize(raw, region: region))
+        }
+        #expect(reopened.takeLearned().isEmpty)
+    }
+
+    /// Stores keep the keys: they must never change between versions.
+    @Test func keysAreStable() {
+        #expect(PhoneBook.key("+1 415 555 0132", region: "US") == PhoneBook.key("+1 415 555 0132", region: "US"))
+        #expect(PhoneBook.key("+1 415 555 0132", region: "US") != PhoneBook.key("+1 415 555 0132", region: "GB"))
+        #expect(PhoneBook.key("+1 415 555 0132", region: "US") == -3_910_118_600_126_686_902)
+    }
+
+    /// Importing keeps every number read in the store; importing the same numbers again (here,
+    /// into a second store given the first one's book) learns nothing and gives the same people.
+    @Test func aStoreRemembersItsNumbers() throws {
+        let store = try freshStore()
+        try importAll(allSamples, into: store)
+        let known = try store.phoneBook().count
+        #expect(known > 0)
+        let copy = try temporaryDirectory() + "/contacts-again.csv"
+        try FileManager.default.copyItem(atPath: allSamples[0], toPath: copy)
+        try importAll([copy], into: store)
+        #expect(try store.phoneBook().count == known)
+
+        let other = try freshStore()
+        try importAll(allSamples, into: other)
+        #expect(try dump(other) == dump(store))
     }
 }

@@ -85,6 +85,7 @@ final class ByteTables: @unchecked Sendable {
     let zones: [TimeZone?]
     let regions: [String]
     let normalizePhones: Bool
+    let phoneBook: PhoneBook?
     /// The configured default currency, for amounts whose currency field is empty.
     let defaultCurrency: String?
 
@@ -178,6 +179,7 @@ final class ByteTables: @unchecked Sendable {
         zones = builder.zones
         regions = builder.regions
         normalizePhones = builder.settings.normalizePhones
+        phoneBook = builder.settings.phoneBook
         defaultCurrency = builder.settings.defaultCurrency
     }
 
@@ -255,7 +257,8 @@ final class ByteTables: @unchecked Sendable {
                 if raw.isEmpty { return .done(.empty) }
                 let text = String(decoding: raw, as: UTF8.self)
                 guard normalizePhones else { return .done(.value(.phone(text, .unchecked))) }
-                switch PhoneNormalizer.normalize(text, region: regions[region]) {
+                switch phoneBook?.normalize(text, region: regions[region])
+                    ?? PhoneNormalizer.normalize(text, region: regions[region]) {
                 case .valid(let e164): return .done(.value(.phone(e164, .valid)))
                 case .invalid(let kept): return .done(.value(.phone(kept, .invalid)))
                 }

@@ -221,6 +221,8 @@ public struct MappingSettings: Sendable {
     public var normalizePhones = true
     /// The currency of amounts whose currency field is empty (a job's `currency` option).
     public var defaultCurrency: String?
+    /// Numbers read before (a store's), so each is parsed once; nil asks libphonenumber every time.
+    public var phoneBook: PhoneBook?
 
     public init(region: String = "US", zone: TimeZone? = nil, normalizePhones: Bool = true) {
         self.region = region
@@ -262,11 +264,12 @@ extension Transform {
         case .phone(let region):
             let region = region ?? settings.region
             let check = settings.normalizePhones
+            let book = settings.phoneBook
             return { value, _ in
                 let raw = value.text.trimmed
                 if raw.isEmpty { return .empty }
                 guard check else { return .value(.phone(raw, .unchecked)) }
-                switch PhoneNormalizer.normalize(raw, region: region) {
+                switch book?.normalize(raw, region: region) ?? PhoneNormalizer.normalize(raw, region: region) {
                 case .valid(let e164): return .value(.phone(e164, .valid))
                 case .invalid(let kept): return .value(.phone(kept, .invalid))
                 }

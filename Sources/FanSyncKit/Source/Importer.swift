@@ -27,6 +27,8 @@ public final class Importer {
     /// Called while a file's people are recomputed: file, people done, people touched.
     public var onPeopleProgress: ((String, Int, Int) -> Void)?
     private var summaryStale = false
+    /// The phone numbers the store has read (opened at the first file with phone numbers).
+    private var phones: PhoneBook?
     /// People written since the kept stats were last computed.
     private var peopleWritten = 0
 
@@ -63,6 +65,12 @@ public final class Importer {
         let detected = options.mapping == nil
         options.mapping = mapping.file  // resolved once: the rows go through exactly this mapping
         options.publishRejects = false  // only once the transaction has committed
+        if options.settings.normalizePhones, options.settings.phoneBook == nil,
+           mapping.record.schema.contains(where: { $0.type == .phone }) {
+            // Opened once for all the files: what one file learns, the next one knows.
+            if phones == nil { phones = try store.phoneBook() }
+            options.settings.phoneBook = phones
+        }
 
         var rejectsPath: String?
         do {
@@ -113,6 +121,7 @@ public final class Importer {
             peopleWritten += people.new + people.updated
             let refreshSeconds = Date().timeIntervalSince(refreshStart)
             let landSeconds = refreshStart.timeIntervalSince(landStart)
+            if let book = options.settings.phoneBook { try store.rememberPhones(book) }
             try store.recordIssues(fileReport.issues + fileReport.warningSamples + fileReport.unattributedSamples,
                                    importID: importID)
             try store.finishImport(importID, report: fileReport, people: people, at: Int64(Date().timeIntervalSince1970))

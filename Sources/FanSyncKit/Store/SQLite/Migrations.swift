@@ -5,7 +5,7 @@
 
 enum Migrations {
     /// Version N is `all[N - 1]`.
-    static let all: [String] = [v1, v2, v3, v4, v5]
+    static let all: [String] = [v1, v2, v3, v4, v5, v6]
 
     /// 1: ledger, imports, rejects, people (and `peaks`, every ledger row with its rank).
     static let v1 = #"""
@@ -679,5 +679,14 @@ enum Migrations {
               rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END,
               import_id = excluded.import_id;
         END;
+        """#
+
+    /// 6: the phone numbers libphonenumber has read (see `PhoneBook`): a fingerprint of the
+    /// region and the number as written, and its E.164 digits (0: not a valid number).
+    static let v6 = #"""
+        CREATE TABLE phone_numbers (
+          key INTEGER PRIMARY KEY,
+          e164 INTEGER NOT NULL
+        );
         """#
 }

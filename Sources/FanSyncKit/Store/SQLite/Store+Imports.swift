@@ -73,3 +73,24 @@ extension Store {
         Int(try db.prepare("SELECT count(*) FROM people WHERE store = ?").rows([.text(store)]).first?.first?.int ?? 0)
     }
 }
+
+/// The phone numbers libphonenumber has read for this store.
+extension Store {
+    /// Every number the store has read, as a book the mapping threads share.
+    public func phoneBook() throws -> PhoneBook {
+        let statement = try db.prepare("SELECT key, e164 FROM phone_numbers ORDER BY key")
+        var entries: [(key: Int64, answer: Int64)] = []
+        while try statement.step() {
+            if let key = statement.int(0), let answer = statement.int(1) { entries.append((key, answer)) }
+        }
+        return PhoneBook(sortedEntries: entries)
+    }
+
+    /// Keeps what `book` learned (inside the import's transaction).
+    public func rememberPhones(_ book: PhoneBook) throws {
+        let insert = try db.prepare("INSERT INTO phone_numbers (key, e164) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        for entry in book.takeLearned() {
+            try insert.run([.integer(entry.key), .integer(entry.answer)])
+        }
+    }
+}
