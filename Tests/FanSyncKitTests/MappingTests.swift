@@ -54,7 +54,7 @@ import FanSyncCSV
             Issue.record("expected errors")
         } catch {
             let messages = error.errors.map(\.description)
-            #expect(messages.contains("m.yml:5:1: unknown key 'colour'; a mapping has name, description, record, format, detect, key, fields"))
+            #expect(messages.contains("m.yml:5:1: unknown key 'colour'; a mapping has name, description, system, record, format, detect, key, fields"))
             #expect(messages.contains { $0.hasPrefix("m.yml:9:23: unknown transform 'lower' (did you mean 'lowercase'?)") })
             #expect(messages.contains { $0.hasPrefix("m.yml:10:3: a contact has no field 'first_nam' (did you mean 'first_name'?)") })
             #expect(messages.contains { $0.hasPrefix("m.yml:12:3: a contact has no field 'secret'") })

@@ -92,6 +92,8 @@ struct RowBytes {
 /// A ``Mapping`` bound to one file's header (CSV) or shape (JSON), ready to apply per row.
 public struct CompiledMapping {
     public let mapping: Mapping
+    /// The facts' ledger source (``Mapping/ledgerSource``), made once.
+    let ledgerSource: String
     let fields: [CompiledField]
     let keyReader: Reader?
     /// The key's CSV column index, when the key is a column.
@@ -159,6 +161,7 @@ public struct CompiledMapping {
     private init(mapping: Mapping, keyReader: Reader?, settings: MappingSettings, bytes: Bool,
                  reader: (Mapping.Field) throws(MappingError) -> Reader) throws(MappingError) {
         self.mapping = mapping
+        ledgerSource = mapping.ledgerSource
         self.keyReader = keyReader
         if case .columns(let positions, _)? = keyReader { keyPosition = positions.first } else { keyPosition = nil }
         let names = mapping.record.fieldNames
@@ -412,7 +415,7 @@ public struct CompiledMapping {
         } else {
             sourceID = Self.hash(keySlots.isEmpty ? context.values : keySlots.map { context.values[$0] })
         }
-        return .success(Fact(kind: mapping.record, source: mapping.name, sourceID: sourceID, file: file, line: line,
+        return .success(Fact(kind: mapping.record, source: ledgerSource, sourceID: sourceID, file: file, line: line,
                              values: context.values, storedWarnings: context.warnings))
     }
 

@@ -57,6 +57,10 @@ public struct Mapping: Sendable {
     public var name: String
     public var description: String
     public var record: RecordKind
+    /// The system the export comes from (`stripe`, `clerk`): `system:`, else the name up to its
+    /// first dot. With the record kind it names the ledger's source, so every mapping of the same
+    /// export (a renamed copy, Clerk's CSV and its JSON) lands the same fact once.
+    public var system: String
     public var format: Format
     /// Columns (or top-level keys) whose presence identifies the export.
     public var detect: [String]
@@ -64,6 +68,14 @@ public struct Mapping: Sendable {
     public var fields: [Field]
     /// The file the mapping was loaded from.
     public var file: String
+
+    /// The ledger's source for this mapping's facts: the system and the record kind (`stripe.payments`).
+    public var ledgerSource: String { system + "." + record.sourceNoun }
+
+    /// The system of a mapping called `name` that does not say: its name up to the first dot.
+    static func system(ofName name: String) -> String {
+        String(name.prefix(while: { $0 != "." })).lowercased()
+    }
 
     /// Every column or path the mapping reads.
     public var columns: [String] {
@@ -152,7 +164,7 @@ struct MappingParser {
                                    message: message))
     }
 
-    static let topKeys = ["name", "description", "record", "format", "detect", "key", "fields"]
+    static let topKeys = ["name", "description", "system", "record", "format", "detect", "key", "fields"]
     static let fieldKeys = ["from", "transform", "required", "invalid", "empty"]
 
     mutating func parse(root: Node) -> Mapping? {
@@ -171,6 +183,17 @@ struct MappingParser {
         }
         let name = requiredString(top, "name")
         let description = top["description"]?.string ?? ""
+        var system: String?
+        if let node = top["system"] {
+            if let value = node.string, !value.isEmpty, value.unicodeScalars.allSatisfy({ scalar in
+                ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-"
+            }) {
+                system = value
+            } else {
+                fail("'system' names the system the export comes from, in lower-case letters, digits, _ or - "
+                     + "(stripe, clerk, activecampaign)", at: node)
+            }
+        }
         var record: RecordKind?
         if let node = top["record"] {
             if let value = node.string, let kind = RecordKind(rawValue: value) {
@@ -231,7 +254,8 @@ struct MappingParser {
             check(fields: fields, record: record, declared: declared, at: top["fields"] ?? root)
         }
         guard let name, let record, errors.isEmpty else { return nil }
-        return Mapping(name: name, description: description, record: record, format: format, detect: detect,
+        return Mapping(name: name, description: description, record: record,
+                       system: system ?? Mapping.system(ofName: name), format: format, detect: detect,
                        key: key, fields: fields, file: file)
     }
 

@@ -150,6 +150,19 @@ public enum RecordKind: String, Sendable, CaseIterable {
     /// Kinds whose rows without an email belong to the customer their `customer_id` names.
     public var isAttributable: Bool { self == .payment || self == .subscription }
 
+    /// What a source calls this kind of record, after its system's name in the ledger's source
+    /// (`stripe.payments`, `clerk.users`).
+    public var sourceNoun: String {
+        switch self {
+        case .contact: return "contacts"
+        case .payment: return "payments"
+        case .subscription: return "subscriptions"
+        case .stripeCustomer: return "customers"
+        case .user: return "users"
+        case .enrollment: return "enrollments"
+        }
+    }
+
     public var table: String {
         switch self {
         case .contact: return "contacts"

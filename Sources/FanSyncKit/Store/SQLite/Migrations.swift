@@ -5,7 +5,7 @@
 
 enum Migrations {
     /// Version N is `all[N - 1]`.
-    static let all: [String] = [v1, v2, v3, v4, v5, v6]
+    static let all: [String] = [v1, v2, v3, v4, v5, v6, v7]
 
     /// 1: ledger, imports, rejects, people (and `peaks`, every ledger row with its rank).
     static let v1 = #"""
@@ -688,5 +688,138 @@ enum Migrations {
           key INTEGER PRIMARY KEY,
           e164 INTEGER NOT NULL
         );
+        """#
+
+    /// 7: the ledger's source names the system and the record kind, not the mapping (people are
+    /// recomputed after it: their sources and activity name the new sources).
+    static let v7 = #"""
+        -- The ledger's source names the system and the record kind (`stripe.payments`), no longer the
+        -- mapping: a renamed copy of a mapping, or Clerk's CSV and its JSON, land the same fact once.
+        -- Old names become the system (the mapping's name up to its first dot) and the kind's noun.
+        CREATE TEMP TABLE source_names (former TEXT PRIMARY KEY, latest TEXT NOT NULL);
+        INSERT OR IGNORE INTO source_names SELECT DISTINCT source, lower(substr(source, 1, instr(source || '.', '.') - 1)) || '.contacts' FROM contacts;
+        INSERT OR IGNORE INTO source_names SELECT DISTINCT source, lower(substr(source, 1, instr(source || '.', '.') - 1)) || '.payments' FROM payments;
+        INSERT OR IGNORE INTO source_names SELECT DISTINCT source, lower(substr(source, 1, instr(source || '.', '.') - 1)) || '.subscriptions' FROM subscriptions;
+        INSERT OR IGNORE INTO source_names SELECT DISTINCT source, lower(substr(source, 1, instr(source || '.', '.') - 1)) || '.customers' FROM stripe_customers;
+        INSERT OR IGNORE INTO source_names SELECT DISTINCT source, lower(substr(source, 1, instr(source || '.', '.') - 1)) || '.users' FROM users;
+        INSERT OR IGNORE INTO source_names SELECT DISTINCT source, lower(substr(source, 1, instr(source || '.', '.') - 1)) || '.enrollments' FROM enrollments;
+        -- The history under the new names (two old names of one fact keep the higher rank).
+        CREATE TEMP TABLE history_renamed AS
+          SELECT h.store AS store, coalesce(n.latest, h.source) AS source, h.source_id AS source_id, h.email AS email,
+            max(h.rank) AS rank, max(h.import_id) AS import_id
+          FROM peak_history h LEFT JOIN source_names n ON n.former = h.source GROUP BY 1, 2, 3, 4;
+        DELETE FROM peak_history;
+        INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+          SELECT store, source, source_id, email, rank, import_id FROM history_renamed WHERE 1;
+        DROP TABLE history_renamed;
+        -- contacts: where two old names meet on one key, the newer version stays (version, then content,
+        -- as the upsert decides) and what the other was evidence for goes to the history.
+        CREATE TEMP TABLE losers AS
+          SELECT id FROM (
+            SELECT l.rowid AS id, row_number() OVER (
+              PARTITION BY l.store, n.latest, l.source_id ORDER BY l.version DESC, l.content_hash DESC, l.rowid DESC) AS place
+            FROM contacts l JOIN source_names n ON n.former = l.source)
+          WHERE place > 1;
+        INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+          SELECT l.store, n.latest, l.source_id, l.email, l.rank, l.import_id
+          FROM contacts l JOIN source_names n ON n.former = l.source
+          WHERE l.rowid IN (SELECT id FROM losers) AND l.email IS NOT NULL
+          ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+            rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END;
+        DELETE FROM contacts WHERE rowid IN (SELECT id FROM losers);
+        DROP TABLE losers;
+        UPDATE contacts SET source = (SELECT n.latest FROM source_names n WHERE n.former = contacts.source)
+          WHERE source IN (SELECT former FROM source_names WHERE former <> latest);
+        -- payments: where two old names meet on one key, the newer version stays (version, then content,
+        -- as the upsert decides) and what the other was evidence for goes to the history.
+        CREATE TEMP TABLE losers AS
+          SELECT id FROM (
+            SELECT l.rowid AS id, row_number() OVER (
+              PARTITION BY l.store, n.latest, l.source_id ORDER BY l.version DESC, l.content_hash DESC, l.rowid DESC) AS place
+            FROM payments l JOIN source_names n ON n.former = l.source)
+          WHERE place > 1;
+        INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+          SELECT l.store, n.latest, l.source_id, l.email, l.rank, l.import_id
+          FROM payments l JOIN source_names n ON n.former = l.source
+          WHERE l.rowid IN (SELECT id FROM losers) AND l.email IS NOT NULL
+          ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+            rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END;
+        DELETE FROM payments WHERE rowid IN (SELECT id FROM losers);
+        DROP TABLE losers;
+        UPDATE payments SET source = (SELECT n.latest FROM source_names n WHERE n.former = payments.source)
+          WHERE source IN (SELECT former FROM source_names WHERE former <> latest);
+        -- subscriptions: where two old names meet on one key, the newer version stays (version, then content,
+        -- as the upsert decides) and what the other was evidence for goes to the history.
+        CREATE TEMP TABLE losers AS
+          SELECT id FROM (
+            SELECT l.rowid AS id, row_number() OVER (
+              PARTITION BY l.store, n.latest, l.source_id ORDER BY l.version DESC, l.content_hash DESC, l.rowid DESC) AS place
+            FROM subscriptions l JOIN source_names n ON n.former = l.source)
+          WHERE place > 1;
+        INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+          SELECT l.store, n.latest, l.source_id, l.email, l.rank, l.import_id
+          FROM subscriptions l JOIN source_names n ON n.former = l.source
+          WHERE l.rowid IN (SELECT id FROM losers) AND l.email IS NOT NULL
+          ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+            rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END;
+        DELETE FROM subscriptions WHERE rowid IN (SELECT id FROM losers);
+        DROP TABLE losers;
+        UPDATE subscriptions SET source = (SELECT n.latest FROM source_names n WHERE n.former = subscriptions.source)
+          WHERE source IN (SELECT former FROM source_names WHERE former <> latest);
+        -- stripe_customers: where two old names meet on one key, the newer version stays (version, then content,
+        -- as the upsert decides) and what the other was evidence for goes to the history.
+        CREATE TEMP TABLE losers AS
+          SELECT id FROM (
+            SELECT l.rowid AS id, row_number() OVER (
+              PARTITION BY l.store, n.latest, l.source_id ORDER BY l.version DESC, l.content_hash DESC, l.rowid DESC) AS place
+            FROM stripe_customers l JOIN source_names n ON n.former = l.source)
+          WHERE place > 1;
+        INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+          SELECT l.store, n.latest, l.source_id, l.email, l.rank, l.import_id
+          FROM stripe_customers l JOIN source_names n ON n.former = l.source
+          WHERE l.rowid IN (SELECT id FROM losers) AND l.email IS NOT NULL
+          ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+            rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END;
+        DELETE FROM stripe_customers WHERE rowid IN (SELECT id FROM losers);
+        DROP TABLE losers;
+        UPDATE stripe_customers SET source = (SELECT n.latest FROM source_names n WHERE n.former = stripe_customers.source)
+          WHERE source IN (SELECT former FROM source_names WHERE former <> latest);
+        -- users: where two old names meet on one key, the newer version stays (version, then content,
+        -- as the upsert decides) and what the other was evidence for goes to the history.
+        CREATE TEMP TABLE losers AS
+          SELECT id FROM (
+            SELECT l.rowid AS id, row_number() OVER (
+              PARTITION BY l.store, n.latest, l.source_id ORDER BY l.version DESC, l.content_hash DESC, l.rowid DESC) AS place
+            FROM users l JOIN source_names n ON n.former = l.source)
+          WHERE place > 1;
+        INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+          SELECT l.store, n.latest, l.source_id, l.email, l.rank, l.import_id
+          FROM users l JOIN source_names n ON n.former = l.source
+          WHERE l.rowid IN (SELECT id FROM losers) AND l.email IS NOT NULL
+          ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+            rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END;
+        DELETE FROM users WHERE rowid IN (SELECT id FROM losers);
+        DROP TABLE losers;
+        UPDATE users SET source = (SELECT n.latest FROM source_names n WHERE n.former = users.source)
+          WHERE source IN (SELECT former FROM source_names WHERE former <> latest);
+        -- enrollments: where two old names meet on one key, the newer version stays (version, then content,
+        -- as the upsert decides) and what the other was evidence for goes to the history.
+        CREATE TEMP TABLE losers AS
+          SELECT id FROM (
+            SELECT l.rowid AS id, row_number() OVER (
+              PARTITION BY l.store, n.latest, l.source_id ORDER BY l.version DESC, l.content_hash DESC, l.rowid DESC) AS place
+            FROM enrollments l JOIN source_names n ON n.former = l.source)
+          WHERE place > 1;
+        INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+          SELECT l.store, n.latest, l.source_id, l.email, l.rank, l.import_id
+          FROM enrollments l JOIN source_names n ON n.former = l.source
+          WHERE l.rowid IN (SELECT id FROM losers) AND l.email IS NOT NULL
+          ON CONFLICT (store, source, source_id, email) DO UPDATE SET
+            rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END;
+        DELETE FROM enrollments WHERE rowid IN (SELECT id FROM losers);
+        DROP TABLE losers;
+        UPDATE enrollments SET source = (SELECT n.latest FROM source_names n WHERE n.former = enrollments.source)
+          WHERE source IN (SELECT former FROM source_names WHERE former <> latest);
+        DROP TABLE source_names;
         """#
 }

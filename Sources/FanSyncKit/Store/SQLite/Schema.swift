@@ -119,9 +119,10 @@ enum Schema {
     /// The migrations, in order (frozen literal SQL: see ``Migrations``).
     static let migrations: [String] = Migrations.all
 
-    /// The first version whose people rows carry native-currency totals: a store migrated
-    /// from before it has its people recomputed.
-    static let nativeTotalsVersion: Int64 = 5
+    /// The last version that changed what people rows are derived from or carry (5: native-currency
+    /// totals; 7: sources named by system and kind): a store migrated from before it has its
+    /// people recomputed, once.
+    static let peopleRecomputedVersion: Int64 = 7
 
     /// Brings `db` up to the latest schema, one migration per transaction; returns the
     /// version the store was at before (0 for a new store).

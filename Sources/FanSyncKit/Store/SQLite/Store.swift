@@ -51,8 +51,8 @@ public final class Store {
               store TEXT NOT NULL, email TEXT NOT NULL, PRIMARY KEY (store, email)
             )
             """)
-        if before > 0 && before < Schema.nativeTotalsVersion {
-            // People written before native totals existed: recompute them all, once.
+        if before > 0 && before < Schema.peopleRecomputedVersion {
+            // People written by an older schema: recompute them all, once.
             try db.transaction {
                 try db.execute("INSERT INTO touched (store, email) SELECT store, email FROM people")
                 _ = try recomputeTouched()
