@@ -31,7 +31,7 @@ public final class Store {
     private var bulkThresholds: [RecordKind: Int] = [:]
     /// Whether each kind's ledger had rows when this import began, and the lookup of a row's content.
     private var hadRows: [RecordKind: Bool] = [:]
-    private var sameContent: [RecordKind: Statement] = [:]
+    private var storedVersion: [RecordKind: Statement] = [:]
     private var setAsideIndexes: [Schema.Index] = []
     /// The fewest rows (landed, or people touched) that make a load a bulk load
     /// (lowered by tests, so the bulk path runs on the samples).
@@ -78,22 +78,43 @@ public final class Store {
         // Into a ledger that had rows before this import, most rows of a re-imported export are
         // there already with the same content: a lookup of three values says so, instead of
         // binding the whole row for an upsert that writes nothing.
+        let rank = Int64(EvidenceRules.type(of: fact).rawValue)
+        let version = EvidenceRules.version(of: fact)
+        // A row without an address loses only by rank; what it was evidence for is kept under
+        // the empty address until attribution hands it to the customer's addresses.
+        let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
         if hadRows[fact.kind] == nil { _ = try bulkThreshold(fact.kind) }
         if hadRows[fact.kind] == true {
+            // The stored version decides without a write: the same content, or an older version
+            // (a re-import of last month's file) that loses, costs this lookup and nothing more.
             let known: Statement
-            if let cached = sameContent[fact.kind] {
+            if let cached = storedVersion[fact.kind] {
                 known = cached
             } else {
-                known = try db.prepare("SELECT 1 FROM \(fact.kind.table) WHERE store = ? AND source = ? AND source_id = ? AND content_hash = ?")
-                sameContent[fact.kind] = known
+                known = try db.prepare("""
+                    SELECT content_hash, version, email, rank FROM \(fact.kind.table) WHERE store = ? AND source = ? AND source_id = ?
+                    """)
+                storedVersion[fact.kind] = known
             }
             try known.bind(1, .text(storeName))
             try known.bind(2, .text(fact.source))
             try known.bind(3, .text(fact.sourceID))
-            try known.bind(4, .text(hash))
-            let same = try known.step()
+            if try known.step() {
+                let storedHash = known.text(0) ?? "", stored = known.int(1) ?? 0
+                if storedHash == hash { known.rewind(); return }
+                // The upsert's rule: a higher version wins, then the greater content hash.
+                if version < stored || (version == stored && hash.utf8.lexicographicallyPrecedes(storedHash.utf8)) {
+                    let lost = email.map { address in
+                        address.isEmpty
+                            ? known.text(2) != nil || (known.int(3) ?? 0) < rank
+                            : !known.textEquals(2, address) || (known.int(3) ?? 0) < rank
+                    } ?? false
+                    known.rewind()
+                    if lost, let email { try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID) }
+                    return
+                }
+            }
             known.rewind()
-            if same { return }
         }
         var index: Int32 = 1
         func bind(_ value: SQLValue) throws {
@@ -126,10 +147,9 @@ public final class Store {
             case (_, .phone(let number, _)?): try bind(.text(number))
             }
         }
-        let rank = Int64(EvidenceRules.type(of: fact).rawValue)
         try bind(.integer(rank))
         try bind(EvidenceRules.seenAt(fact).map(SQLValue.integer) ?? .null)
-        try bind(.integer(EvidenceRules.version(of: fact)))
+        try bind(.integer(version))
         try bind(.text(hash))
         try bind(.text(fact.file))
         try bind(.integer(Int64(fact.line)))
@@ -140,22 +160,13 @@ public final class Store {
         // (A replaced row's former state is kept by the ledger's trigger.)
         // No row back: the stored row has this content already, and nothing was written.
         guard try statement.step() else { statement.rewind(); return }
-        // A row without an address loses only by rank; what it was evidence for is kept under
-        // the empty address until attribution hands it to the customer's addresses.
-        let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
         let lost = email.map { address in
             address.isEmpty
                 ? statement.text(0) != nil || (statement.int(1) ?? 0) < rank
                 : !statement.textEquals(0, address) || (statement.int(1) ?? 0) < rank
         } ?? false
         statement.rewind()
-        if lost, let email {
-            if recordLoser == nil {
-                recordLoser = try db.prepare(Schema.raisePeakHistory(values: "?, ?, ?, ?, ?, ?"))
-            }
-            try recordLoser?.run([.text(storeName), .text(fact.source), .text(fact.sourceID), .text(email),
-                                  .integer(rank), .integer(importID)])
-        }
+        if lost, let email { try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID) }
         let current = Landed(importID: importID, kind: fact.kind)
         landed[current, default: 0] += 1
         if try landed[current] == bulkThreshold(fact.kind) {
@@ -163,6 +174,18 @@ public final class Store {
             try setAside(Schema.ledgerImportIndex(fact.kind))
             if let customer = Schema.ledgerCustomerIndex(fact.kind) { try setAside(customer) }
         }
+    }
+
+    /// Keeps in the history what a version that lost to the stored row was evidence for
+    /// (another address, or a higher rank), so the type cannot depend on import order.
+    private func recordLoss(of fact: Fact, store storeName: String, email: String, rank: Int64, importID: Int64) throws {
+        if recordLoser == nil {
+            recordLoser = try db.prepare(Schema.raisePeakHistory(values: "?, ?, ?, ?, ?, ?"))
+        }
+        try recordLoser?.run([.text(storeName), .text(fact.source), .text(fact.sourceID), .text(email),
+                              .integer(rank), .integer(importID)])
+        // The history row carries this import's id: the refresh looks there for whom it touched.
+        landed[Landed(importID: importID, kind: fact.kind), default: 0] += 0
     }
 
     /// A fingerprint of a fact's values, for the ledger's tie-break between two
