@@ -29,8 +29,8 @@ import Testing
 
     /// The book answers what libphonenumber answers, asks it once per number and region,
     /// and a book opened on what it learned answers the same without learning anything.
-    @Test func answersAsLibphonenumberAndLearnsEachNumberOnce() {
-        let book = PhoneBook()
+    @Test func answersAsLibphonenumberAndLearnsEachNumberOnce() throws {
+        let book = try PhoneBook()
         for _ in 0..<3 {
             for (raw, region) in Self.numbers {
                 #expect(book.normalize(raw, region: region) == PhoneNormalizer.normalize(raw, region: region))
@@ -40,7 +40,8 @@ import Testing
         #expect(learned.count == Self.numbers.count)  // the same digits in two regions are two numbers
         #expect(learned.map(\.key) == learned.map(\.key).sorted())
         #expect(book.takeLearned().isEmpty)
-        let reopened = PhoneBook(sortedEntries: learned)
+        let reopened = PhoneBook(count: learned.count) { add in for entry in learned { add(entry.key, entry.answer) } }
+        #expect(reopened.count == learned.count)
         for (raw, region) in Self.numbers {
             #expect(reopened.normalize(raw, region: region) == PhoneNormalizer.normalize(raw, region: region))
         }
@@ -51,7 +52,7 @@ import Testing
     @Test func keysAreStable() {
         #expect(PhoneBook.key("+1 415 555 0132", region: "US") == PhoneBook.key("+1 415 555 0132", region: "US"))
         #expect(PhoneBook.key("+1 415 555 0132", region: "US") != PhoneBook.key("+1 415 555 0132", region: "GB"))
-        #expect(PhoneBook.key("+1 415 555 0132", region: "US") == -3_910_118_600_126_686_902)
+        #expect(PhoneBook.key("+1 415 555 0132", region: "US") == 3_119_739_835_987_342_708)
     }
 
     /// Importing keeps every number read in the store; importing the same numbers again (here,

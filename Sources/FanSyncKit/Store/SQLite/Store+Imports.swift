@@ -78,12 +78,16 @@ extension Store {
 extension Store {
     /// Every number the store has read, as a book the mapping threads share.
     public func phoneBook() throws -> PhoneBook {
-        let statement = try db.prepare("SELECT key, e164 FROM phone_numbers ORDER BY key")
-        var entries: [(key: Int64, answer: Int64)] = []
-        while try statement.step() {
-            if let key = statement.int(0), let answer = statement.int(1) { entries.append((key, answer)) }
+        // One read transaction: the count sizes the table for exactly the rows read.
+        try db.transaction(immediate: false) {
+            let count = try db.prepare("SELECT count(*) FROM phone_numbers").rows().first?.first?.int ?? 0
+            let statement = try db.prepare("SELECT key, e164 FROM phone_numbers")
+            return try PhoneBook(count: Int(count)) { add in
+                while try statement.step() {
+                    if let key = statement.int(0), let answer = statement.int(1) { add(key, answer) }
+                }
+            }
         }
-        return PhoneBook(sortedEntries: entries)
     }
 
     /// Keeps what `book` learned (inside the import's transaction).
