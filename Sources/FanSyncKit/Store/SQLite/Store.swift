@@ -104,11 +104,7 @@ public final class Store {
                 if storedHash == hash { known.rewind(); return }
                 // The upsert's rule: a higher version wins, then the greater content hash.
                 if version < stored || (version == stored && hash.utf8.lexicographicallyPrecedes(storedHash.utf8)) {
-                    let lost = email.map { address in
-                        address.isEmpty
-                            ? known.text(2) != nil || (known.int(3) ?? 0) < rank
-                            : !known.textEquals(2, address) || (known.int(3) ?? 0) < rank
-                    } ?? false
+                    let lost = Self.loses(email, rank: rank, against: known, email: 2, rank: 3)
                     known.rewind()
                     if lost, let email { try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID) }
                     return
@@ -160,11 +156,7 @@ public final class Store {
         // (A replaced row's former state is kept by the ledger's trigger.)
         // No row back: the stored row has this content already, and nothing was written.
         guard try statement.step() else { statement.rewind(); return }
-        let lost = email.map { address in
-            address.isEmpty
-                ? statement.text(0) != nil || (statement.int(1) ?? 0) < rank
-                : !statement.textEquals(0, address) || (statement.int(1) ?? 0) < rank
-        } ?? false
+        let lost = Self.loses(email, rank: rank, against: statement, email: 0, rank: 1)
         statement.rewind()
         if lost, let email { try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID) }
         let current = Landed(importID: importID, kind: fact.kind)
@@ -174,6 +166,17 @@ public final class Store {
             try setAside(Schema.ledgerImportIndex(fact.kind))
             if let customer = Schema.ledgerCustomerIndex(fact.kind) { try setAside(customer) }
         }
+    }
+
+    /// Whether a version that did not replace the stored row (`row`'s columns `email` and `rank`)
+    /// was evidence for something the row does not show: another address, or a higher rank.
+    private static func loses(_ email: String?, rank: Int64, against row: Statement, email emailColumn: Int32,
+                              rank rankColumn: Int32) -> Bool {
+        guard let email else { return false }
+        let stored = row.int(rankColumn) ?? 0
+        return email.isEmpty
+            ? row.text(emailColumn) != nil || stored < rank
+            : !row.textEquals(emailColumn, email) || stored < rank
     }
 
     /// Keeps in the history what a version that lost to the stored row was evidence for
