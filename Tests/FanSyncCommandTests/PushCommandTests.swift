@@ -291,6 +291,31 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(run.stderr.contains("bad.yml:7:7: put secrets in the environment and name the variable in token_env"))
     }
 
+    /// A token never crosses a network in clear text unless the file says that network is the
+    /// user's own; to this machine it may.
+    @Test func aTokenOverPlainHTTPToAnotherHostIsRefused() throws {
+        func plan(_ url: String, _ extra: String = "") throws -> Run {
+            let yaml = """
+                endpoints:
+                  - name: crm
+                    url: \(url)
+                    profile: json-batch
+                    token_env: FAKE_TOKEN\(extra)
+                """
+            let file = try temporaryFile(Array(yaml.utf8), name: "clear.yml")
+            return try fansyncWithEnvironment(["push", "plan", "--db", try freshSampleStore(), "--endpoints", file],
+                                              environment: pushEnvironment())
+        }
+        let refused = try plan("http://crm.example.com/ingest")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("clear.yml:3:10: endpoint 'crm': its token would cross the network unencrypted to crm.example.com"),
+                "\(refused.stderr)")
+        #expect(try plan("http://crm.example.com/ingest", "\n    allow_insecure_http: true").status == 0)
+        #expect(try plan("http://127.0.0.1:9/ingest").status == 0)
+        #expect(try plan("http://localhost:9/ingest").status == 0)
+        #expect(try plan("https://crm.example.com/ingest").status == 0)
+    }
+
     @Test func aMissingTokenIsAClearError() throws {
         let server = try FakeEndpoint()
         var environment = ProcessInfo.processInfo.environment

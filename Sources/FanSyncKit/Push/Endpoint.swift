@@ -67,7 +67,7 @@ public struct Endpoint: Sendable, Equatable {
 public enum EndpointFile {
     static let keys = ["name", "url", "method", "profile", "send", "types", "segment", "headers", "token_env", "batch_size",
                        "concurrency", "rate", "connect_timeout", "timeout", "max_attempts", "retry_budget", "ca_bundle",
-                       "field_ids"]
+                       "field_ids", "allow_insecure_http"]
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(MappingErrors) -> [Endpoint] {
         let node = try YAMLFile.load(path: path, what: "endpoints file")
@@ -170,11 +170,27 @@ public enum EndpointFile {
                     if let field = key.string, let id = value.string { endpoint.fieldIDs[field] = id }
                 }
             }
+            // A token over plain http crosses the network readable by anyone on the way: only to this
+            // machine, or where the file says the network is the user's own.
+            if endpoint.tokenEnv != nil, url.lowercased().hasPrefix("http://"),
+               let host = URLComponents(string: url)?.host, !Self.isLoopback(host) {
+                let allowed = map["allow_insecure_http"]?.string.map { ["true", "yes"].contains($0.lowercased()) } ?? false
+                if !allowed {
+                    fail("endpoint '\(name)': its token would cross the network unencrypted to \(host) over http://; "
+                         + "use https://, or set allow_insecure_http: true if that network is your own", map["url"])
+                }
+            }
             if endpoints.contains(where: { $0.name == name }) { fail("two endpoints are named '\(name)'", map["name"]) }
             endpoints.append(endpoint)
         }
         if !errors.isEmpty { throw MappingErrors(errors: errors) }
         return endpoints
+    }
+
+    /// This machine: where a token over http:// goes nowhere else.
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host.hasPrefix("127.")
     }
 
     /// Replaces `${VAR}` with the environment's value; an unset variable is an error, or is kept
