@@ -25,7 +25,7 @@ extension FanSync {
     struct Push: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send customers or fans to HTTP endpoints: only what changed, nothing lost.",
-            subcommands: [Plan.self, Apply.self, RetryDead.self])
+            subcommands: [Plan.self, Apply.self, RetryDead.self, Status.self])
 
         struct Plan: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -96,6 +96,39 @@ extension FanSync {
                 }
                 if failed { throw ExitCode.failure }
                 if incomplete { throw ExitCode.completedWithRejects }
+            }
+        }
+
+        struct Status: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Per endpoint: records acknowledged, records pending in the outbox, and the dead letters with their status and answer.",
+                discussion: "Reads the store only (no endpoints file, no network). Exit status: 0 when nothing is pending or dead, 2 otherwise.")
+
+            @OptionGroup var storeOptions: StoreOptions
+
+            @Option(help: "How many dead letters to list per endpoint (newest first).")
+            var limit = 20
+
+            func run() throws {
+                let store = try storeOptions.openExisting()
+                let all = try store.pushStatus(store: storeOptions.store, deadLimit: limit)
+                if all.isEmpty { printLine("nothing pushed from store '\(storeOptions.store)' yet") }
+                for status in all {
+                    var line = "\(status.endpoint): \(status.acknowledged) acknowledged"
+                    if let at = status.lastAcknowledgedAt { line += " (last \(UTCTime.iso8601(at)))" }
+                    line += ", \(status.pendingRecords) pending in \(status.pendingBatches) batch(es), \(status.deadCount) dead"
+                    if let error = status.lastRunError { line += "; last run failed: \(error)" }
+                    printLine(line)
+                    for dead in status.dead {
+                        printLine("  dead \(dead.recordKey): \(dead.status) at \(UTCTime.iso8601(dead.failedAt)): "
+                                  + String(dead.response.prefix(120)).escapingControlCharacters)
+                    }
+                    if status.deadCount > status.dead.count {
+                        printLine("  … and \(status.deadCount - status.dead.count) more (--limit)")
+                    }
+                    if status.deadCount > 0 { printLine("  fix the records or the endpoint, then: fansync push retry-dead") }
+                }
+                if !all.allSatisfy(\.isSettled) { throw ExitCode.completedWithRejects }
             }
         }
 

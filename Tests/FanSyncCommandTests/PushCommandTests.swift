@@ -170,6 +170,13 @@ func customerEmails(_ db: String) throws -> Set<String> {
         _ = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", try endpointsFile(port: strict.port)],
                                        environment: pushEnvironment())
         #expect(try sqlite(db, "SELECT count(*) FROM push_dead") == "1")
+        // push status names the dead record with its status and the endpoint's answer, and exits 2.
+        let status = try fansync(["push", "status", "--db", db])
+        #expect(status.status == 2)
+        #expect(status.stdout.contains("crm: 9 acknowledged (last "), "\(status.stdout)")
+        #expect(status.stdout.contains(", 0 pending in 0 batch(es), 1 dead"))
+        #expect(status.stdout.contains("  dead dara@example.net: 400 at "))
+        #expect(status.stdout.contains("invalid record dara@example.net"))
         let fixed = try FakeEndpoint()
         let run = try fansyncWithEnvironment(["push", "retry-dead", "--db", db, "--endpoints", try endpointsFile(port: fixed.port)],
                                              environment: pushEnvironment())
@@ -177,6 +184,10 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(run.stdout.contains("crm: 1 dead letter(s) retried; 1 acknowledged, 0 dead-lettered again"))
         #expect(Set(fixed.records.keys) == ["dara@example.net"])
         #expect(try sqlite(db, "SELECT count(*) FROM push_dead") == "0")
+        let settled = try fansync(["push", "status", "--db", db])
+        #expect(settled.status == 0)
+        #expect(settled.stdout.contains("crm: 10 acknowledged"))
+        #expect(settled.stdout.contains(", 0 dead"))
     }
 
     @Test func onlyChangesAreSentAndPostgrestGetsItsUpsert() throws {
