@@ -323,6 +323,7 @@ func customerEmails(_ db: String) throws -> Set<String> {
                 "\(refused.stderr)")
         #expect(try plan("http://crm.example.com/ingest", "\n    allow_insecure_http: true").status == 0)
         #expect(try plan("http://127.0.0.1:9/ingest").status == 0)
+        #expect(try plan("http://127.attacker.example/ingest").status == 1)  // a name, not this machine
         #expect(try plan("http://localhost:9/ingest").status == 0)
         #expect(try plan("https://crm.example.com/ingest").status == 0)
     }

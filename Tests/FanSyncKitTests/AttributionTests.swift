@@ -63,6 +63,15 @@ import Testing
         #expect(try payments(store, "zed.okafor@example.com") == ["py_3GuestZed01"])
         #expect(try customer(store, "zed.okafor@example.com")["total_spent"] == .integer(2_500))
         #expect(stats.revenue.first { $0.currency == "USD" }?.net == 4_400)
+        // The next export of the same rows (one more line at the end): the rows it did not need to
+        // write are still its rows, and the one still nobody's is reported again.
+        let again = folder + "/guest-again.csv"
+        try (String(contentsOfFile: Self.guest, encoding: .utf8)
+             + "py_3NewOne0001,2024-11-01 10:00:00,5.00,0.00,usd,true,5.00,0.00,usd,,Kick,0.30,,Paid,Payment complete.,,,,,pi_3NewOne0001\n")
+            .write(toFile: again, atomically: true, encoding: .utf8)
+        let second = try importer.importFile(again, options: MapOptions(rejectsDirectory: nil))
+        #expect(second.file.unattributed == 2)  // the row with no id, and the new one
+        #expect(second.file.unattributedSamples.map(\.line) == [4, 8])
     }
 
     @Test("importing the same files again changes nothing")

@@ -172,8 +172,9 @@ public enum EndpointFile {
             }
             // A token over plain http crosses the network readable by anyone on the way: only to this
             // machine, or where the file says the network is the user's own.
-            if endpoint.tokenEnv != nil, url.lowercased().hasPrefix("http://"),
-               let host = URLComponents(string: url)?.host, !Self.isLoopback(host) {
+            if endpoint.tokenEnv != nil, url.lowercased().hasPrefix("http://"), !url.contains("${"),
+               !Self.isLoopback(URLComponents(string: url)?.host ?? "") {
+                let host = URLComponents(string: url)?.host ?? url
                 let allowed = map["allow_insecure_http"]?.string.map { ["true", "yes"].contains($0.lowercased()) } ?? false
                 if !allowed {
                     fail("endpoint '\(name)': its token would cross the network unencrypted to \(host) over http://; "
@@ -190,7 +191,10 @@ public enum EndpointFile {
     /// This machine: where a token over http:// goes nowhere else.
     static func isLoopback(_ host: String) -> Bool {
         let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host.hasSuffix(".localhost") || host == "::1" { return true }
+        // 127.0.0.0/8 as an address, not a name that starts with it (127.example.com).
+        var address = in_addr()
+        return inet_pton(AF_INET, host, &address) == 1 && host.hasPrefix("127.")
     }
 
     /// Replaces `${VAR}` with the environment's value; an unset variable is an error, or is kept

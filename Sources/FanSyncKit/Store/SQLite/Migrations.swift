@@ -731,7 +731,8 @@ enum Migrations {
         UPDATE contacts SET source = (SELECT n.latest FROM source_names n WHERE n.former = contacts.source)
           WHERE source IN (SELECT former FROM source_names WHERE former <> latest);
         -- payments: where two old names meet on one key, the newer version stays (version, then content,
-        -- as the upsert decides) and what the other was evidence for goes to the history.
+        -- as the upsert decides) and what the other was evidence for goes to the history (a version
+        -- without an address of its own under the empty address, as landing keeps it, for attribution).
         CREATE TEMP TABLE losers AS
           SELECT id FROM (
             SELECT l.rowid AS id, row_number() OVER (
@@ -739,9 +740,10 @@ enum Migrations {
             FROM payments l JOIN source_names n ON n.former = l.source)
           WHERE place > 1;
         INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
-          SELECT l.store, n.latest, l.source_id, l.email, l.rank, l.import_id
+          SELECT l.store, n.latest, l.source_id,
+            CASE WHEN l.email IS NULL OR l.email_via_customer = 1 THEN '' ELSE l.email END, l.rank, l.import_id
           FROM payments l JOIN source_names n ON n.former = l.source
-          WHERE l.rowid IN (SELECT id FROM losers) AND l.email IS NOT NULL
+          WHERE l.rowid IN (SELECT id FROM losers)
           ON CONFLICT (store, source, source_id, email) DO UPDATE SET
             rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END;
         DELETE FROM payments WHERE rowid IN (SELECT id FROM losers);
@@ -757,9 +759,10 @@ enum Migrations {
             FROM subscriptions l JOIN source_names n ON n.former = l.source)
           WHERE place > 1;
         INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
-          SELECT l.store, n.latest, l.source_id, l.email, l.rank, l.import_id
+          SELECT l.store, n.latest, l.source_id,
+            CASE WHEN l.email IS NULL OR l.email_via_customer = 1 THEN '' ELSE l.email END, l.rank, l.import_id
           FROM subscriptions l JOIN source_names n ON n.former = l.source
-          WHERE l.rowid IN (SELECT id FROM losers) AND l.email IS NOT NULL
+          WHERE l.rowid IN (SELECT id FROM losers)
           ON CONFLICT (store, source, source_id, email) DO UPDATE SET
             rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END;
         DELETE FROM subscriptions WHERE rowid IN (SELECT id FROM losers);

@@ -25,8 +25,8 @@ public struct EndpointPushStatus: Sendable {
     public var lastRunStartedAt: Int64?
     public var lastRunError: String?
 
-    /// Nothing dead and nothing pending.
-    public var isSettled: Bool { deadCount == 0 && pendingBatches == 0 }
+    /// Nothing dead, nothing pending, and the last run did not fail.
+    public var isSettled: Bool { deadCount == 0 && pendingBatches == 0 && lastRunError == nil }
 }
 
 extension Store {

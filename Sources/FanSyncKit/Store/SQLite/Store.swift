@@ -32,6 +32,9 @@ public final class Store {
     /// Whether each kind's ledger had rows when this import began, and the lookup of a row's content.
     private var hadRows: [RecordKind: Bool] = [:]
     private var storedVersion: [RecordKind: Statement] = [:]
+    /// Rows of this file without an address that it did not write (the ledger had them already):
+    /// still the file's rows, so ``unattributed(importID:file:limit:)`` reports those still nobody's.
+    private var unaddressedSeen: [(kind: RecordKind, store: String, source: String, sourceID: String, line: Int)] = []
     private var setAsideIndexes: [Schema.Index] = []
     /// The fewest rows (landed, or people touched) that make a load a bulk load
     /// (lowered by tests, so the bulk path runs on the samples).
@@ -54,6 +57,7 @@ public final class Store {
         if before > 0 && before < Schema.peopleRecomputedVersion {
             // People written by an older schema: recompute them all, once.
             try db.transaction {
+                try db.execute("DELETE FROM summaries")  // kept from before: computed again when asked
                 try db.execute("INSERT INTO touched (store, email) SELECT store, email FROM people")
                 _ = try recomputeTouched()
             }
@@ -101,12 +105,17 @@ public final class Store {
             try known.bind(3, .text(fact.sourceID))
             if try known.step() {
                 let storedHash = known.text(0) ?? "", stored = known.int(1) ?? 0
-                if storedHash == hash { known.rewind(); return }
+                if storedHash == hash {
+                    known.rewind()
+                    noteUnaddressed(fact, store: storeName)
+                    return
+                }
                 // The upsert's rule: a higher version wins, then the greater content hash.
                 if version < stored || (version == stored && hash.utf8.lexicographicallyPrecedes(storedHash.utf8)) {
                     let lost = Self.loses(email, rank: rank, against: known, email: 2, rank: 3)
                     known.rewind()
                     if lost, let email { try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID) }
+                    noteUnaddressed(fact, store: storeName)
                     return
                 }
             }
@@ -179,6 +188,11 @@ public final class Store {
             : !row.textEquals(emailColumn, email) || stored < rank
     }
 
+    private func noteUnaddressed(_ fact: Fact, store storeName: String) {
+        guard fact.email == nil, fact.kind.isAttributable else { return }
+        unaddressedSeen.append((fact.kind, storeName, fact.source, fact.sourceID, fact.line))
+    }
+
     /// Keeps in the history what a version that lost to the stored row was evidence for
     /// (another address, or a higher rank), so the type cannot depend on import order.
     private func recordLoss(of fact: Fact, store storeName: String, email: String, rank: Int64, importID: Int64) throws {
@@ -218,6 +232,7 @@ public final class Store {
     /// rolled back (the rollback also brought back any index set aside).
     public func forgetLanded() {
         landed.removeAll()
+        unaddressedSeen.removeAll()
         bulkThresholds.removeAll()
         hadRows.removeAll()
         setAsideIndexes.removeAll()
@@ -404,6 +419,23 @@ public final class Store {
                 samples.append(RowIssue(file: file, line: Int(row[0].int ?? 0), columnName: "customer_id",
                                         value: row[1].string, reason: .unattributed(customerID: row[1].string),
                                         disposition: .unattributed))
+            }
+        }
+        // Rows the file carried that the ledger had already (a re-export): reported while still nobody's.
+        defer { unaddressedSeen.removeAll() }
+        var statements: [RecordKind: Statement] = [:]
+        for seen in unaddressedSeen {
+            let statement = try statements[seen.kind] ?? db.prepare("""
+                SELECT customer_id FROM \(seen.kind.table) WHERE store = ? AND source = ? AND source_id = ?
+                  AND email IS NULL AND import_id <> ?
+                """)
+            statements[seen.kind] = statement
+            let rows = try statement.rows([.text(seen.store), .text(seen.source), .text(seen.sourceID), .integer(importID)])
+            guard let row = rows.first else { continue }
+            count += 1
+            if samples.count < limit {
+                samples.append(RowIssue(file: file, line: seen.line, columnName: "customer_id", value: row[0].string,
+                                        reason: .unattributed(customerID: row[0].string), disposition: .unattributed))
             }
         }
         return (count, samples.sorted { $0.line < $1.line })
