@@ -30,12 +30,14 @@ let package = Package(
         .target(name: "FanSyncSQLite", dependencies: ["CSQLite"]),
         // HTTP over libcurl's multi interface: concurrent transfers, the caller paces them.
         .target(name: "FanSyncHTTP", dependencies: ["CCurl"]),
+        // Phone numbers to E.164 over the libphonenumber shim: the only Swift that touches it.
+        .target(name: "FanSyncPhone", dependencies: ["CPhoneNumber"]),
         // Streaming CSV over libcsv. No domain knowledge.
         .target(name: "FanSyncCSV", dependencies: ["FanSyncIO", "CLibCSV"]),
         // The domain.
         .target(
             name: "FanSyncKit",
-            dependencies: ["FanSyncIO", "FanSyncCSV", "FanSyncSQLite", "FanSyncHTTP", "CPhoneNumber",
+            dependencies: ["FanSyncIO", "FanSyncCSV", "FanSyncSQLite", "FanSyncHTTP", "FanSyncPhone",
                            .product(name: "Yams", package: "Yams")]),
         // The CLI: parsing arguments and printing, nothing else.
         .executableTarget(

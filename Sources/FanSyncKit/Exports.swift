@@ -2,6 +2,7 @@
 // (and the CLI) name CSVReaderOptions, TextEncoding and friends directly.
 @_exported import FanSyncCSV
 @_exported import FanSyncIO
+@_exported import FanSyncPhone
 
 /// The version printed by `fansync --version` and sent as `User-Agent`.
 public let fanSyncVersion = "0.1.0"
