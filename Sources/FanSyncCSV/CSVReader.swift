@@ -122,6 +122,8 @@ public final class CSVReader {
 
     /// Line endings seen so far.
     public var lineEndings: LineEndings { state.pointee.lineEndings }
+    /// Bytes of the file read so far and its size when known (safe from any thread).
+    public var progress: (bytes: Int, total: Int?) { input.source.progress }
     /// Blank lines skipped so far.
     public var blankLines: Int { state.pointee.blankLines }
 

@@ -10,6 +10,29 @@ struct FanSync: ParsableCommand {
         version: fanSyncVersion,
         subcommands: [RunJob.self, Runs.self, Import.self, Customers.self, Fans.self, StatsCommand.self, Explain.self, History.self, Export.self,
                       Push.self, Inspect.self, Map.self, Mappings.self])
+
+    /// Parses and runs like swift-argument-parser's own `main()`, and adds what a person at a
+    /// terminal needs: "did you mean" after a misspelled command, and the error label in color.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            // Help, --version and plain exit codes print as the parser prints them.
+            if code == .success || error is ExitCode { exit(withError: error) }
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: Unexpected argument"), let hint = CommandSuggestion.hint(for: arguments, root: self) {
+                // The parser's "Unexpected argument 'custmers'" becomes what the word was meant to be.
+                let rest = message.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).dropFirst()
+                message = (["Error: " + hint] + rest.map(String.init)).joined(separator: "\n")
+            }
+            if message.hasPrefix("Error: ") { message = Style.error("Error: ") + message.dropFirst("Error: ".count) }
+            if !message.isEmpty { printError(message) }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 extension ExitCode {

@@ -40,10 +40,11 @@ extension FanSync {
         func run() throws {
             let store = try storeOptions.open()
             let importer = Importer(store: store, storeName: storeOptions.store, library: mappingOptions.library())
-            if isatty(STDERR_FILENO) == 1 && !quiet {
-                importer.onProgress = { file, rows in printError("\(file): \(rows) rows…") }
+            let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1 && !quiet)
+            if progress.enabled {
+                importer.onProgress = { file, read in progress.update(file: file, read) }
                 importer.onPeopleProgress = { file, done, touched in
-                    printError("\(file): \(done) of \(touched) people recomputed…")
+                    progress.update(file: file, message: "\(ProgressLine.grouped(done)) of \(ProgressLine.grouped(touched)) people merged")
                 }
             }
             var options = MapOptions(mapping: mapping, read: read.csvOptions, format: format,
@@ -53,12 +54,15 @@ extension FanSync {
             var failures: [(file: String, reason: String)] = []
             for file in files {
                 do {
+                    defer { progress.clear() }
                     let report = try importer.importFile(file, options: options)
+                    progress.clear()
                     reports.append(report)
                     if !quiet && !json { printImport(report) }
                 } catch {
+                    progress.clear()
                     failures.append((file == "-" ? "<stdin>" : file, "\(error)"))
-                    printError("Error: \(error)")
+                    printError(Style.error("Error: ") + "\(error)")
                 }
             }
             var failed = !failures.isEmpty
@@ -66,7 +70,7 @@ extension FanSync {
                 try importer.finish()
             } catch {
                 failed = true
-                printError("Error: \(error)")
+                printError(Style.error("Error: ") + "\(error)")
             }
             let read = reports.reduce(0) { $0 + $1.file.read }
             let accepted = reports.reduce(0) { $0 + $1.file.accepted }
@@ -74,7 +78,7 @@ extension FanSync {
             if json {
                 print(Self.json(reports, failures: failures, read: read, accepted: accepted, rejected: rejected, failed: failed))
             } else if !quiet && files.count > 1 {
-                printLine("total: \(files.count) files, \(read) read, \(accepted) accepted, \(rejected) rejected")
+                printLine(Style.summary("total: \(files.count) files, \(read) read, \(accepted) accepted, \(rejected) rejected"))
             }
             if failed { throw ExitCode.failure }
             if rejected > 0 && reports.contains(where: { !$0.alreadyImported && $0.file.rejected > 0 }) {
@@ -89,9 +93,10 @@ extension FanSync {
                 return
             }
             var line = "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
-                + "(\(report.people.new) new people, \(report.people.updated) updated, \(report.people.unchanged) unchanged), "
+                + "(" + Plural.count(report.people.new, "new person", "new people")
+                + ", \(report.people.updated) updated, \(report.people.unchanged) unchanged), "
                 + "\(file.rejected) rejected"
-            if file.warnings > 0 { line += ", \(file.warnings) warning" + (file.warnings == 1 ? "" : "s") }
+            if file.warnings > 0 { line += ", " + Plural.count(file.warnings, "warning") }
             if file.unattributed > 0 { line += ", \(file.unattributed) unattributed" }
             if let path = file.rejectsPath { line += " → \(path)" }
             printLine(line)
@@ -101,7 +106,8 @@ extension FanSync {
                                   report.landSeconds, report.refreshSeconds, report.commitSeconds))
             }
             if file.invalidPhones > 0 {
-                printError("  notice: \(file.invalidPhones) phone number(s) are not valid; kept as written and flagged")
+                printError("  notice: " + Plural.count(file.invalidPhones, "phone number") + (file.invalidPhones == 1 ? " is" : " are")
+                           + " not valid; kept as written and flagged")
             }
             printIssues(file)
         }

@@ -53,12 +53,13 @@ extension FanSync {
 func printFileReport(_ report: FileReport) {
     let how = report.mappingDetected ? "detected" : "chosen"
     var line = "\(report.file): mapping \(report.mapping) (\(how)): \(report.read) read, \(report.accepted) accepted, \(report.rejected) rejected"
-    if report.warnings > 0 { line += ", \(report.warnings) warning" + (report.warnings == 1 ? "" : "s") }
+    if report.warnings > 0 { line += ", " + Plural.count(report.warnings, "warning") }
     if let path = report.rejectsPath { line += " → \(path)" }
     printError(line)
     for notice in report.notices { printError("  notice: \(notice)") }
     if report.invalidPhones > 0 {
-        printError("  notice: \(report.invalidPhones) phone number(s) are not valid; kept as written and flagged")
+        printError("  notice: " + Plural.count(report.invalidPhones, "phone number") + (report.invalidPhones == 1 ? " is" : " are")
+                   + " not valid; kept as written and flagged")
     }
     printIssues(report)
 }

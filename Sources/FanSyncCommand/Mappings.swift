@@ -61,7 +61,8 @@ extension FanSync {
                 }
                 for problem in problems { print(problem.description) }
                 let files = Set(problems.map(\.file)).count
-                printError("\(checked) mapping file(s) checked, \(problems.count) problem(s) in \(files) file(s)")
+                printError(Plural.count(checked, "mapping file") + " checked, " + Plural.count(problems.count, "problem")
+                           + (problems.isEmpty ? "" : " in " + Plural.count(files, "file")))
                 if !problems.isEmpty { throw ExitCode.failure }
             }
         }

@@ -13,6 +13,9 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "Print only the rows: no totals line.")
     var quiet = false
 
+    @Flag(help: "Tables: show every column, even past the terminal's width.")
+    var wide = false
+
     func validate() throws {
         if let tz, TimeZone(identifier: tz) == nil {
             throw ValidationError("--tz '\(tz)' is not a time zone; use an IANA name such as Europe/Berlin.")
@@ -22,13 +25,50 @@ struct OutputOptions: ParsableArguments {
     var resolvedFormat: OutputFormat { format ?? (isatty(STDOUT_FILENO) == 1 ? .table : .ndjson) }
     var formatter: ValueFormatter { ValueFormatter(zone: tz.flatMap(TimeZone.init(identifier:))) }
 
+    /// Prints a listing already in memory.
     func print(_ listing: Listing, noun: String, offset: Int) {
-        FileHandle.standardOutput.write(Data(ListingWriter.render(listing, format: resolvedFormat, formatter: formatter).utf8))
-        if !quiet, let total = listing.total, resolvedFormat == .table {
-            let shown = listing.rows.count
-            let range = shown == 0 ? "none" : "\(offset + 1)–\(offset + shown)"
-            printError("\(range) of \(total) \(noun)")
+        let printer = makePrinter(listing.columns)
+        for row in listing.rows { printer.add(row) }
+        finish(printer, total: listing.total, noun: noun, offset: offset)
+    }
+
+    /// Prints rows as `produce` hands them over (it returns the total of matches): any number
+    /// of rows in little memory.
+    func stream(columns: [ListingColumn], noun: String, offset: Int,
+                _ produce: (_ each: (any ListingRow) throws -> Void) throws -> Int) throws -> Int {
+        let printer = makePrinter(columns)
+        let total = try produce { printer.add($0) }
+        finish(printer, total: total, noun: noun, offset: offset)
+        return total
+    }
+
+    private func makePrinter(_ columns: [ListingColumn]) -> ListingPrinter {
+        let format = resolvedFormat
+        // Fitted only on a terminal (COLUMNS, when set, says how wide it is); a pipe gets every column.
+        let width = format == .table && !wide && isatty(STDOUT_FILENO) == 1 ? TerminalSize.columns(STDOUT_FILENO) : nil
+        return ListingPrinter(columns: columns, format: format, formatter: formatter, maxWidth: width) {
+            FileHandle.standardOutput.write(Data($0.utf8))
         }
+    }
+
+    private func finish(_ printer: ListingPrinter, total: Int?, noun: String, offset: Int) {
+        printer.finish(total: total)
+        guard resolvedFormat == .table else { return }
+        if !printer.omitted.isEmpty {
+            printError(Style.notice("note: ") + "left out to fit the terminal: " + printer.omitted.joined(separator: ", ")
+                       + " (--wide shows every column, --format csv or json every value)")
+        }
+        if !quiet, let total { printError(Self.countLine(shown: printer.count, total: total, noun: noun, offset: offset)) }
+    }
+
+    /// "1–20 of 1,234 customers", "1 of 1 customer", "no customers", "none of 12 customers (--offset 40 is past the end)".
+    static func countLine(shown: Int, total: Int, noun: String, offset: Int) -> String {
+        let singular = noun.hasSuffix("s") ? String(noun.dropLast()) : noun
+        let name = total == 1 ? singular : noun
+        if total == 0 { return "no \(noun)" }
+        if shown == 0 { return "none of \(ProgressLine.grouped(total)) \(name) (--offset \(offset) is past the end)" }
+        let range = shown == 1 ? "\(offset + 1)" : "\(offset + 1)–\(offset + shown)"
+        return "\(range) of \(ProgressLine.grouped(total)) \(name)"
     }
 }
 
@@ -105,13 +145,13 @@ func noticeUnknownNames(in people: Store, store: String, source: String?, status
     let known = try people.knownNames(store: store)
     func list(_ names: [String]) -> String { names.isEmpty ? "none yet" : names.joined(separator: ", ") }
     if !known.stores.contains(store) {
-        printError("notice: no store named '\(store)' holds people; stores: \(list(known.stores)) (--store)")
+        printError(Style.notice("notice: ") + "no store named '\(store)' holds people; stores: \(list(known.stores)) (--store)")
     }
     if let source, !known.sources.contains(source) {
-        printError("notice: no source named '\(source)' in store '\(store)'; sources: \(list(known.sources))")
+        printError(Style.notice("notice: ") + "no source named '\(source)' in store '\(store)'; sources: \(list(known.sources))")
     }
     if let status, !known.statuses.contains(status) {
-        printError("notice: no subscription has the status '\(status)' in store '\(store)'; statuses: \(list(known.statuses))")
+        printError(Style.notice("notice: ") + "no subscription has the status '\(status)' in store '\(store)'; statuses: \(list(known.statuses))")
     }
 }
 
@@ -144,9 +184,10 @@ extension FanSync {
             let store = try storeOptions.openExisting()
             var filter = filters.filter(store: storeOptions.store)
             filter.status = status
-            let listing = try store.customers(matching: filter, sort: sort, limit: filters.limit, offset: filters.offset)
-            output.print(listing, noun: "customers", offset: filters.offset)
-            if listing.total == 0 { try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: status) }
+            let total = try output.stream(columns: Store.customerColumns, noun: "customers", offset: filters.offset) { each in
+                try store.customers(matching: filter, sort: sort, limit: filters.limit, offset: filters.offset, each: each)
+            }
+            if total == 0 { try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: status) }
         }
     }
 
@@ -179,9 +220,10 @@ extension FanSync {
             filter.genre = genre
             filter.level = level
             filter.segment = segment
-            let listing = try store.fans(matching: filter, sort: sort, limit: filters.limit, offset: filters.offset)
-            output.print(listing, noun: "fans", offset: filters.offset)
-            if listing.total == 0 { try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: nil) }
+            let total = try output.stream(columns: Store.fanColumns, noun: "fans", offset: filters.offset) { each in
+                try store.fans(matching: filter, sort: sort, limit: filters.limit, offset: filters.offset, each: each)
+            }
+            if total == 0 { try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: nil) }
         }
     }
 }

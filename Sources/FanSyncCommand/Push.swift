@@ -4,7 +4,7 @@ import Foundation
 
 /// Options push commands share.
 struct EndpointOptions: ParsableArguments {
-    @Option(help: "The endpoints file (YAML; see README.md, Pushing).")
+    @Option(help: "The endpoints file (YAML; see \"fansync push\" in README.md).")
     var endpoints: String
 
     @Option(help: "Only this endpoint (by name).")
@@ -43,7 +43,7 @@ extension FanSync {
                     let plan = try Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint).plan(samples: samples)
                     printLine("\(endpoint.name) (\(endpoint.profile.rawValue), \(endpoint.send.rawValue) → \(endpoint.url)): "
                               + "\(plan.create) to create, \(plan.update) to update, \(plan.unchanged) unchanged"
-                              + (plan.inFlightBatches > 0 ? ", \(plan.inFlightBatches) batch(es) from an interrupted run to resend" : "")
+                              + (plan.inFlightBatches > 0 ? ", " + Plural.count(plan.inFlightBatches, "batch", "batches") + " from an interrupted run to resend" : "")
                               + (plan.dead > 0 ? ", \(plan.dead) in the dead letter" : ""))
                     for sample in plan.samples { printLine("  " + sample) }
                 }
@@ -57,8 +57,10 @@ extension FanSync {
                     Batches carry an Idempotency-Key that stays the same across retries and reruns. 429, 5xx, \
                     timeouts and dropped connections are retried with exponential backoff and full jitter, \
                     honouring Retry-After; other 4xx answers split the batch until the bad record is found, \
-                    which goes to the dead letter (`push retry-dead` sends it again). Exit status: 0, 2 when \
-                    records were dead-lettered or left pending for the next run, 1 on failure.
+                    which goes to the dead letter (`push retry-dead` sends it again). "sent" counts records, each \
+                    once; requests and retries count attempts. Exit status: 0 when everything is delivered, 2 while \
+                    the endpoint has dead letters (from this run or an earlier one) or records pending for the next \
+                    run, 1 when the endpoint could not be used.
                     """)
 
             @OptionGroup var storeOptions: StoreOptions
@@ -74,25 +76,14 @@ extension FanSync {
                     let pusher = Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint)
                     if isatty(STDERR_FILENO) == 1 { pusher.onProgress = { printError($0) } }
                     let summary = try pusher.apply()
-                    if summary.deadLettered > 0 || summary.pending > 0 || summary.notSent > 0 { incomplete = true }
+                    if summary.isIncomplete { incomplete = true }
                     // On every output, not only a terminal: a cron mail or a CI log must show it.
                     if let problem = summary.problem {
                         failed = failed || summary.failed
-                        printError("Error: \(problem)")
+                        printError(Style.error("Error: ") + problem)
                     }
-                    if json {
-                        printLine("{\"endpoint\":\(JSONText.quoted(summary.endpoint)),\"sent\":\(summary.sent),\"acknowledged\":\(summary.acknowledged),"
-                                  + "\"unchanged\":\(summary.unchanged),\"retried\":\(summary.retried),\"dead_lettered\":\(summary.deadLettered),"
-                                  + "\"pending\":\(summary.pending),\"not_sent\":\(summary.notSent),\"requests\":\(summary.requests),"
-                                  + "\"error\":" + (summary.problem.map(JSONText.quoted) ?? "null")
-                                  + ",\"elapsed\":\(String(format: "%.3f", summary.elapsed))}")
-                    } else {
-                        printLine("\(summary.endpoint): \(summary.sent) sent, \(summary.acknowledged) acknowledged, \(summary.unchanged) unchanged, "
-                                  + "\(summary.retried) retried, \(summary.deadLettered) dead-lettered"
-                                  + (summary.pending > 0 ? ", \(summary.pending) pending for the next run" : "")
-                                  + (summary.notSent > 0 ? ", \(summary.notSent) not sent" : "")
-                                  + String(format: " in %.1f s (%d requests)", summary.elapsed, summary.requests))
-                    }
+                    printLine(json ? summary.jsonObject : summary.line)
+                    if !json, let outstanding = summary.outstanding { printError(Style.warning("warning: ") + outstanding) }
                 }
                 if failed { throw ExitCode.failure }
                 if incomplete { throw ExitCode.completedWithRejects }
@@ -116,7 +107,8 @@ extension FanSync {
                 for status in all {
                     var line = "\(status.endpoint): \(status.acknowledged) acknowledged"
                     if let at = status.lastAcknowledgedAt { line += " (last \(UTCTime.iso8601(at)))" }
-                    line += ", \(status.pendingRecords) pending in \(status.pendingBatches) batch(es), \(status.deadCount) dead"
+                    line += ", \(status.pendingRecords) pending in " + Plural.count(status.pendingBatches, "batch", "batches")
+                        + ", \(status.deadCount) dead"
                     if let error = status.lastRunError { line += "; last run failed: \(error)" }
                     printLine(line)
                     for dead in status.dead {
@@ -147,12 +139,43 @@ extension FanSync {
                     let pusher = Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint)
                     let revived = try pusher.reviveDead()
                     let summary = try pusher.apply()
-                    if summary.deadLettered > 0 || summary.pending > 0 { incomplete = true }
-                    printLine("\(endpoint.name): \(revived) dead letter(s) retried; \(summary.acknowledged) acknowledged, "
+                    if summary.isIncomplete { incomplete = true }
+                    printLine("\(endpoint.name): " + Plural.count(revived, "dead letter") + " retried; \(summary.acknowledged) acknowledged, "
                               + "\(summary.deadLettered) dead-lettered again")
+                    if let outstanding = summary.outstanding { printError(Style.warning("warning: ") + outstanding) }
                 }
                 if incomplete { throw ExitCode.completedWithRejects }
             }
         }
+    }
+}
+
+extension PushSummary {
+    /// One line: records sent (each once), what became of them, and the attempts it took.
+    var line: String {
+        var text = "\(endpoint): \(sent) sent, \(acknowledged) acknowledged, \(unchanged) unchanged, \(deadLettered) dead-lettered"
+        if pending > 0 { text += ", \(pending) pending for the next run" }
+        if notSent > 0 { text += ", \(notSent) not sent" }
+        return text + "; " + Plural.count(requests, "request") + " (" + Plural.count(retried, "retry", "retries") + ")"
+            + String(format: " in %.1f s", elapsed)
+    }
+
+    /// What the endpoint still has to deliver after the run, all runs counted (nil when nothing).
+    var outstanding: String? {
+        guard outstandingDead > 0 || outstandingPending > 0 else { return nil }
+        var parts: [String] = []
+        if outstandingDead > 0 { parts.append(Plural.count(outstandingDead, "dead letter")) }
+        if outstandingPending > 0 { parts.append(Plural.count(outstandingPending, "record") + " pending") }
+        return "\(endpoint) still has " + parts.joined(separator: " and ")
+            + " (fansync push status lists them" + (outstandingDead > 0 ? "; fansync push retry-dead sends the dead again)" : ")")
+    }
+
+    var jsonObject: String {
+        "{\"endpoint\":\(JSONText.quoted(endpoint)),\"sent\":\(sent),\"acknowledged\":\(acknowledged),"
+            + "\"unchanged\":\(unchanged),\"dead_lettered\":\(deadLettered),\"pending\":\(pending),\"not_sent\":\(notSent),"
+            + "\"requests\":\(requests),\"retried\":\(retried),"
+            + "\"outstanding_dead\":\(outstandingDead),\"outstanding_pending\":\(outstandingPending),"
+            + "\"error\":" + (problem.map(JSONText.quoted) ?? "null")
+            + ",\"elapsed\":\(String(format: "%.3f", elapsed))}"
     }
 }

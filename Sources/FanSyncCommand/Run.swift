@@ -13,10 +13,11 @@ extension FanSync {
                 with the same content are skipped quickly; an interrupted run (even kill -9) leaves the store \
                 and the endpoints consistent, and the next run finishes the work.
 
-                Exit status: 0 clean, 2 finished with rejected rows or dead letters, 1 failed.
+                Exit status: 0 clean, 2 finished with rejected rows, or with dead letters or records pending \
+                at an endpoint (from this run or an earlier one), 1 failed.
                 """)
 
-        @Argument(help: "The job file (YAML; see README.md, Jobs).", completion: .file(extensions: ["yml", "yaml"]))
+        @Argument(help: "The job file (YAML; see \"fansync run JOB.yml\" in README.md).", completion: .file(extensions: ["yml", "yaml"]))
         var job: String
 
         @Flag(help: "Import into a scratch copy of the store and show the push plan without sending.")
@@ -31,8 +32,13 @@ extension FanSync {
         func run() throws {
             let loaded = try JobFile.load(path: job, sending: !dryRun)
             let runner = JobRunner(job: loaded, dryRun: dryRun, wait: wait)
-            if isatty(STDERR_FILENO) == 1 && !json { runner.onProgress = { printError($0) } }
+            let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1 && !json)
+            if progress.enabled {
+                runner.onProgress = { progress.clear(); printError($0) }
+                runner.onFileProgress = { file, read in progress.update(file: file, read) }
+            }
             let report = try runner.run()
+            progress.clear()
             if json {
                 printLine(Self.json(report))
             } else {
@@ -43,8 +49,8 @@ extension FanSync {
                         continue
                     }
                     var line = "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
-                        + "(\(item.people.new) new people, \(item.people.updated) updated), \(file.rejected) rejected"
-                    if file.warnings > 0 { line += ", \(file.warnings) warning" + (file.warnings == 1 ? "" : "s") }
+                        + "(" + Plural.count(item.people.new, "new person", "new people") + ", \(item.people.updated) updated), \(file.rejected) rejected"
+                    if file.warnings > 0 { line += ", " + Plural.count(file.warnings, "warning") }
                     if file.unattributed > 0 { line += ", \(file.unattributed) unattributed" }
                     printLine(line + (file.rejectsPath.map { " → \($0)" } ?? ""))
                     printIssues(file)
@@ -54,14 +60,15 @@ extension FanSync {
                     for sample in plan.samples { printLine("  " + sample) }
                 }
                 for push in report.pushes {
-                    printLine("\(push.endpoint): \(push.sent) sent, \(push.acknowledged) acknowledged, \(push.unchanged) unchanged, "
-                              + "\(push.retried) retried, \(push.deadLettered) dead-lettered" + (push.pending > 0 ? ", \(push.pending) pending" : ""))
+                    printLine(push.line)
+                    if let outstanding = push.outstanding { printError(Style.warning("warning: ") + outstanding) }
                 }
-                for failure in report.failures { printError("Error: \(failure)") }
-                for warning in report.driftWarnings { printError("warning: \(warning)") }
-                for pattern in report.unmatchedSources { printError("warning: the source \(pattern) matches no file") }
-                printLine("run \(report.runID.map(String.init) ?? "?")\(report.dryRun ? " (dry run)" : ""): \(report.outcome.rawValue), "
-                          + "\(report.customers) customers, \(report.fans) fans, " + String(format: "%.1f s", report.elapsed))
+                for failure in report.failures { printError(Style.error("Error: ") + failure) }
+                for warning in report.driftWarnings { printError(Style.warning("warning: ") + warning) }
+                for pattern in report.unmatchedSources { printError(Style.warning("warning: ") + "the source \(pattern) matches no file") }
+                printLine(Style.summary("run \(report.runID.map(String.init) ?? "?")\(report.dryRun ? " (dry run)" : ""): \(report.outcome.rawValue), "
+                          + Plural.count(report.customers, "customer") + ", " + Plural.count(report.fans, "fan") + ", "
+                          + String(format: "%.1f s", report.elapsed)))
             }
             switch report.outcome {
             case .ok: return
@@ -78,10 +85,7 @@ extension FanSync {
                     + "\"unattributed\":\(item.file.unattributed),"
                     + "\"people_new\":\(item.people.new),\"people_updated\":\(item.people.updated)}"
             }
-            let pushes = report.pushes.map { push in
-                "{\"endpoint\":\(JSONText.quoted(push.endpoint)),\"sent\":\(push.sent),\"acknowledged\":\(push.acknowledged),"
-                    + "\"unchanged\":\(push.unchanged),\"retried\":\(push.retried),\"dead_lettered\":\(push.deadLettered),\"pending\":\(push.pending)}"
-            }
+            let pushes = report.pushes.map(\.jsonObject)
             let plans = report.plans.map { plan in
                 "{\"endpoint\":\(JSONText.quoted(plan.endpoint)),\"create\":\(plan.create),\"update\":\(plan.update),\"unchanged\":\(plan.unchanged)}"
             }

@@ -1,5 +1,6 @@
 internal import CZlib
 import Foundation
+import Synchronization
 
 /// Raw bytes from a file, standard input (`-`), or a gzip stream, read in chunks.
 ///
@@ -21,6 +22,11 @@ public final class ByteSource {
     public let path: String
     private let file: gzFile
     private var offset = 0
+    /// Bytes of the file read so far (compressed bytes for a gzip file), for progress shown
+    /// by another thread than the one reading.
+    private let consumed = Atomic<Int>(0)
+    /// The file's size on disk, when it is a regular file (not standard input or a pipe).
+    public let size: Int?
 
     /// The name to show in messages: the path, or `<stdin>` for `-`.
     public var displayName: String { path == "-" ? "<stdin>" : path }
@@ -44,7 +50,13 @@ public final class ByteSource {
         }
         gzbuffer(file, 256 * 1024)
         self.file = file
+        var status = stat()
+        size = fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : nil
     }
+
+    /// How far the reading has come: bytes of the file consumed, and its size when known.
+    /// Safe to read from any thread.
+    public var progress: (bytes: Int, total: Int?) { (consumed.load(ordering: .relaxed), size) }
 
     deinit {
         gzclose_r(file)
@@ -71,6 +83,7 @@ public final class ByteSource {
             }
         }
         offset += Int(count)
+        consumed.store(Int(gzoffset(file)), ordering: .relaxed)
         return Int(count)
     }
 

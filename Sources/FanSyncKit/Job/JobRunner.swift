@@ -23,7 +23,7 @@ public struct JobReport: Sendable {
     public var outcome: Outcome {
         if !failures.isEmpty { return .failed }
         let rejected = imports.contains { !$0.alreadyImported && $0.file.rejected > 0 }
-        let undelivered = pushes.contains { $0.deadLettered > 0 || $0.pending > 0 || $0.notSent > 0 }
+        let undelivered = pushes.contains(where: \.isIncomplete)
         return rejected || undelivered ? .rejects : .ok
     }
 }
@@ -43,6 +43,8 @@ public final class JobRunner {
     /// Seconds to wait for another run's lock.
     public let wait: Double
     public var onProgress: ((String) -> Void)?
+    /// Called while a source file is read: the file, and how far the reading has come.
+    public var onFileProgress: ((String, MapProgress) -> Void)?
 
     public init(job: Job, dryRun: Bool = false, wait: Double = 0) {
         self.job = job
@@ -79,6 +81,7 @@ public final class JobRunner {
 
         let library = MappingLibrary(directories: MappingLibrary.defaultDirectories(extra: job.mappingFolders))
         let importer = Importer(store: store, storeName: job.store, library: library)
+        importer.onProgress = onFileProgress
         let files = job.files()
         report.unmatchedSources = job.sources.map(\.pattern).filter { Job.expand($0).isEmpty || !Job.exists($0) }
         if files.isEmpty {

@@ -82,7 +82,7 @@ public enum Transform: Sendable, Equatable {
             case "split": self = .split(",")
             case "join": self = .join(" ")
             case "money", "map", "default", "null_if":
-                throw fail("'\(name)' needs an argument, e.g. { \(name): … }; see the mapping reference in README.md", at: node)
+                throw fail("'\(name)' needs an argument, e.g. { \(name): … }; see \"Transforms\" in README.md", at: node)
             default: throw unknown(name, at: node)
             }
             return

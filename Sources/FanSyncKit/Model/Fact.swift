@@ -78,6 +78,9 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: Reason
     /// What became of the row: rejected, or accepted with a warning about this value.
     public var disposition: Disposition = .rejected
+    /// The source row as read, for the rejects file (its columns as ``FileMapper`` names them
+    /// there; secret columns left out). Nil when there is none (rows found unattributed in the store).
+    public var row: [String]?
 
     public enum Disposition: String, Sendable, Equatable {
         /// The row was not imported.

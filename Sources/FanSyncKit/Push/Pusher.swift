@@ -27,6 +27,8 @@ public struct PushPlan: Sendable {
 /// What a push did.
 public struct PushSummary: Sendable {
     public var endpoint: String
+    /// Records sent in this run, each counted once however many requests carried it
+    /// (retries and splits are counted in ``requests`` and ``retried``).
     public var sent = 0
     public var acknowledged = 0
     public var unchanged = 0
@@ -37,8 +39,15 @@ public struct PushSummary: Sendable {
     public var pending = 0
     /// Changed records not sent because the endpoint stopped (planned again on the next run).
     public var notSent = 0
+    /// Requests made (every attempt: first sends, retries, split halves, tag steps).
     public var requests = 0
     public var elapsed = 0.0
+    /// After the run, all the endpoint's dead letters in the store (this run's and earlier ones)…
+    public var outstandingDead = 0
+    /// …and the records waiting in its outbox: what `push status` lists.
+    public var outstandingPending = 0
+    /// Something is left to deliver: dead letters (of any run), pending or unsent records.
+    public var isIncomplete: Bool { outstandingDead > 0 || outstandingPending > 0 || pending > 0 || notSent > 0 || deadLettered > 0 }
     /// Why the endpoint itself refused every request (401, 403, 404, 405, a TLS or URL error):
     /// the push stopped and its records stay pending, none dead-lettered.
     public var endpointFailure: String?
@@ -280,6 +289,7 @@ public final class Pusher {
         var budget = endpoint.retryBudget
         var requestID = 0
         var batchesByRequest: [Int: Batch] = [:]
+        var sentKeys = Set<String>()
         var failure: Error?
 
         client.run(concurrency: endpoint.concurrency, next: {
@@ -302,8 +312,10 @@ public final class Pusher {
             batchesByRequest[requestID] = chosen
             nextSlot = max(now, nextSlot).addingTimeInterval(interval)
             summary.requests += 1
-            summary.sent += chosen.records.count
-            if chosen.step != .main { summary.sent -= chosen.records.count }  // a tag step, not a new send
+            if chosen.step == .main {  // a tag step, a retry or a split half is not a new send
+                for record in chosen.records { sentKeys.insert(record.key) }
+                summary.sent = sentKeys.count
+            }
             let (method, url, payload, suffix) = request(for: chosen)
             return .send(HTTPRequest(id: requestID, method: method, url: url,
                                      headers: headers(token: token, idempotencyKey: chosen.key + suffix),
@@ -380,6 +392,8 @@ public final class Pusher {
             while try pending.next() != nil { summary.notSent += 1 }
         }
         summary.elapsed = Date().timeIntervalSince(started)
+        summary.outstandingDead = try store.deadLetterCount(endpoint: name, store: storeName)
+        summary.outstandingPending = try store.outbox(endpoint: name, store: storeName).reduce(0) { $0 + $1.records.count }
         try store.finishPushRun(runID, summary, at: now())
         return summary
     }

@@ -180,32 +180,14 @@ public struct ValueFormatter: Sendable {
 public enum ListingWriter {
     /// The whole listing as text in `format`.
     public static func render(_ listing: Listing, format: OutputFormat, formatter: ValueFormatter) -> String {
-        var listing = listing
-        listing.columns = listing.columns.filter { $0.isShown(in: format) }
-        switch format {
-        case .table: return table(listing, formatter: formatter)
-        case .csv:
-            var text = listing.columns.map { csvCell($0.header) }.joined(separator: ",") + "\r\n"
-            for row in listing.rows {
-                text += listing.columns.map { column in
-                    let cell = formatter.text(row, column, symbols: false)
-                    if case .text = column.kind { return csvCell(CSVSafety.neutralize(cell)) }
-                    if case .tags = column.kind { return csvCell(CSVSafety.neutralize(cell)) }
-                    return csvCell(cell)
-                }.joined(separator: ",") + "\r\n"
-            }
-            return text
-        case .json:
-            let objects = listing.rows.map { object($0, listing.columns, formatter) }
-            var text = "{\"rows\":[" + objects.joined(separator: ",") + "]"
-            if let total = listing.total { text += ",\"total\":\(total)" }
-            return text + "}\n"
-        case .ndjson:
-            return listing.rows.map { object($0, listing.columns, formatter) + "\n" }.joined()
-        }
+        var text = ""
+        let printer = ListingPrinter(columns: listing.columns, format: format, formatter: formatter) { text += $0 }
+        for row in listing.rows { printer.add(row) }
+        printer.finish(total: listing.total)
+        return text
     }
 
-    static func object(_ row: [String: ListingValue], _ columns: [ListingColumn], _ formatter: ValueFormatter) -> String {
+    static func object(_ row: some ListingRow, _ columns: [ListingColumn], _ formatter: ValueFormatter) -> String {
         "{" + columns.map { JSONText.quoted($0.name) + ":" + formatter.json(row, $0) }.joined(separator: ",") + "}"
     }
 
@@ -215,27 +197,184 @@ public enum ListingWriter {
         }
         return text
     }
+}
 
-    static func table(_ listing: Listing, formatter: ValueFormatter) -> String {
-        let cells = listing.rows.map { row in listing.columns.map { formatter.text(row, $0).replacingOccurrences(of: "\n", with: " ") } }
-        var widths = listing.columns.map { $0.header.count }
-        for row in cells { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        let rightAligned = listing.columns.map { column -> Bool in
+/// Prints a listing row by row, so a listing of any length takes little memory: CSV, JSON and
+/// NDJSON rows go out as they come; a table is sized by its first ``sizingRows`` rows (later
+/// cells wider than their column are cut with "…") and fitted to ``maxWidth`` by leaving out
+/// columns from the right (``omitted`` names them).
+public final class ListingPrinter {
+    public let format: OutputFormat
+    public let formatter: ValueFormatter
+    /// The widest a table line may be (a terminal's columns), or nil for no limit.
+    public let maxWidth: Int?
+    /// Rows a table holds back to size its columns.
+    public var sizingRows = 1000
+    /// Columns a table left out to fit ``maxWidth``.
+    public private(set) var omitted: [String] = []
+    /// Rows printed.
+    public private(set) var count = 0
+
+    private var columns: [ListingColumn]
+    private let write: (String) -> Void
+    private var held: [[String]] = []
+    private var widths: [Int]?
+    private var shown: [Int] = []
+    private var rightAligned: [Bool] = []
+    private var buffer = ""
+
+    public init(columns: [ListingColumn], format: OutputFormat, formatter: ValueFormatter, maxWidth: Int? = nil,
+                write: @escaping (String) -> Void) {
+        self.columns = columns.filter { $0.isShown(in: format) }
+        self.format = format
+        self.formatter = formatter
+        self.maxWidth = maxWidth
+        self.write = write
+        rightAligned = self.columns.map { column in
             switch column.kind {
             case .integer, .money: return true
             default: return false
             }
         }
-        func line(_ values: [String]) -> String {
-            values.enumerated().map { index, value in
-                let pad = String(repeating: " ", count: widths[index] - value.count)
-                return rightAligned[index] ? pad + value : value + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        switch format {
+        case .csv: emit(self.columns.map { ListingWriter.csvCell($0.header) }.joined(separator: ",") + "\r\n")
+        case .json: emit("{\"rows\":[")
+        case .table, .ndjson: break
         }
-        var text = line(listing.columns.map(\.header)) + "\n"
-        text += line(widths.map { String(repeating: "─", count: $0) }) + "\n"
-        for row in cells { text += line(row) + "\n" }
-        return text
+    }
+
+    public func add(_ row: some ListingRow) {
+        switch format {
+        case .table:
+            let cells = columns.map { formatter.text(row, $0).replacingOccurrences(of: "\n", with: " ") }
+            if widths == nil {
+                held.append(cells)
+                if held.count >= sizingRows { flushHeld() }
+            } else {
+                emit(line(cells))
+            }
+        case .csv:
+            emit(columns.map { column in
+                let cell = formatter.text(row, column, symbols: false)
+                switch column.kind {
+                case .text, .tags: return ListingWriter.csvCell(CSVSafety.neutralize(cell))
+                default: return ListingWriter.csvCell(cell)
+                }
+            }.joined(separator: ",") + "\r\n")
+        case .json:
+            emit((count > 0 ? "," : "") + ListingWriter.object(row, columns, formatter))
+        case .ndjson:
+            emit(ListingWriter.object(row, columns, formatter) + "\n")
+        }
+        count += 1
+    }
+
+    /// Ends the listing (a JSON object carries `total` when given).
+    public func finish(total: Int?) {
+        switch format {
+        case .table: if widths == nil { flushHeld() }
+        case .json: emit("]" + (total.map { ",\"total\":\($0)" } ?? "") + "}\n")
+        case .csv, .ndjson: break
+        }
+        if !buffer.isEmpty { write(buffer); buffer = "" }
+    }
+
+    private func emit(_ text: String) {
+        buffer += text
+        if buffer.utf8.count >= 64 * 1024 { write(buffer); buffer = "" }
+    }
+
+    /// Sizes the columns from the rows held, fits them, prints the header and the rows held.
+    private func flushHeld() {
+        var sizes = columns.map { DisplayWidth.of($0.header) }
+        for row in held { for (index, cell) in row.enumerated() { sizes[index] = max(sizes[index], DisplayWidth.of(cell)) } }
+        shown = Array(columns.indices)
+        if let maxWidth {
+            func total() -> Int { shown.map { sizes[$0] }.reduce(0, +) + 2 * max(0, shown.count - 1) }
+            while shown.count > 1, total() > maxWidth { shown.removeLast() }
+            omitted = columns.indices.filter { !shown.contains($0) }.map { columns[$0].name }
+            // One column still too wide: it is cut.
+            if let only = shown.first, shown.count == 1, sizes[only] > maxWidth { sizes[only] = max(1, maxWidth) }
+        }
+        widths = sizes
+        emit(line(columns.map(\.header)))
+        emit(line(sizes.map { String(repeating: "─", count: $0) }))
+        for row in held { emit(line(row)) }
+        held = []
+    }
+
+    private func line(_ values: [String]) -> String {
+        guard let widths else { return "" }
+        var text = ""
+        for (position, index) in shown.enumerated() {
+            var value = values[index]
+            var width = DisplayWidth.of(value)
+            if width > widths[index] {
+                value = DisplayWidth.truncate(value, to: widths[index])
+                width = DisplayWidth.of(value)
+            }
+            let pad = String(repeating: " ", count: widths[index] - width)
+            if position > 0 { text += "  " }
+            text += rightAligned[index] ? pad + value : value + pad
+        }
+        while text.last == " " { text.removeLast() }
+        return text + "\n"
+    }
+}
+
+/// How many terminal columns text takes: East Asian wide and fullwidth characters and emoji
+/// take two, combining marks and other zero-width characters none, everything else one;
+/// measured per character (grapheme cluster), so "é" written as e + U+0301 is one column and a
+/// family emoji joined with U+200D is two.
+public enum DisplayWidth {
+    public static func of(_ text: String) -> Int {
+        var total = 0
+        for character in text { total += of(character) }
+        return total
+    }
+
+    public static func of(_ character: Character) -> Int {
+        let scalars = character.unicodeScalars
+        guard let first = scalars.first else { return 0 }
+        if first.value < 0x7F { return first.value < 0x20 ? 0 : 1 }  // ASCII (a CR LF cluster is a control)
+        if scalars.contains(where: { $0.properties.isEmojiPresentation })
+            || (first.properties.isEmoji && scalars.contains("\u{FE0F}")) {
+            return 2
+        }
+        var width = 0
+        for scalar in scalars { width += of(scalar) }
+        return min(2, width)
+    }
+
+    static func of(_ scalar: Unicode.Scalar) -> Int {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format, .control, .lineSeparator, .paragraphSeparator: return 0
+        default: break
+        }
+        let value = scalar.value
+        if (0x1160...0x11FF).contains(value) { return 0 }  // Hangul medial vowels and final consonants
+        return wide.contains { $0.contains(value) } ? 2 : 1
+    }
+
+    /// East Asian Wide and Fullwidth blocks (UAX #11) outside the emoji.
+    static let wide: [ClosedRange<UInt32>] = [
+        0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+        0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60,
+        0xFFE0...0xFFE6, 0x1B000...0x1B2FF, 0x1F200...0x1F2FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+    ]
+
+    /// `text` cut to at most `width` columns, ending in "…" when anything was cut.
+    public static func truncate(_ text: String, to width: Int) -> String {
+        guard of(text) > width else { return text }
+        guard width > 1 else { return width == 1 ? "…" : "" }
+        var kept = "", used = 0
+        for character in text {
+            let next = of(character)
+            if used + next > width - 1 { break }
+            kept.append(character)
+            used += next
+        }
+        return kept + "…"
     }
 }
 

@@ -85,10 +85,33 @@ public enum FileMapError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// How far mapping a file has come, for a progress line.
+public struct MapProgress: Sendable, Equatable {
+    /// Rows read (accepted and rejected).
+    public var rows: Int
+    /// Bytes of the file read (compressed bytes for a gzip file) and its size, when known.
+    public var bytes: Int
+    public var totalBytes: Int?
+
+    public init(rows: Int, bytes: Int, totalBytes: Int?) {
+        self.rows = rows
+        self.bytes = bytes
+        self.totalBytes = totalBytes
+    }
+
+    /// The share of the file read, 0…1, when its size is known.
+    public var fraction: Double? {
+        guard let totalBytes, totalBytes > 0 else { return nil }
+        return min(1, Double(bytes) / Double(totalBytes))
+    }
+}
+
 /// Streams one file through a mapping: every row becomes a fact or a rejection.
 public enum FileMapper {
-    /// Maps `path`, calling `onFact` for each accepted row, in file order.
+    /// Maps `path`, calling `onFact` for each accepted row, in file order, and `progress` now
+    /// and then (on this thread) with how far the reading has come.
     public static func map(path: String, options: MapOptions, library: MappingLibrary,
+                           progress: ((MapProgress) -> Void)? = nil,
                            onFact: (Fact) throws -> Void) throws -> FileReport {
         let format = options.format ?? InputFormat.guess(path: path)
         let display = options.displayName ?? (path == "-" ? "<stdin>" : path)
@@ -117,6 +140,15 @@ public enum FileMapper {
             let reader: CSVReader
             do { reader = try CSVReader(path: path, options: options.read) } catch { throw FileMapError.csv(error) }
             let header = reader.headerNames
+            // The rejects file carries each rejected row whole (secret columns left out), under
+            // the source's own column names, so a user can fix it there and import it again.
+            let kept = header.indices.filter { !SensitiveColumns.isSensitive(header[$0]) }
+            rejects.sourceHeader = kept.map { header[$0] }
+            func original(_ record: CSVRecord) -> [String] {
+                var fields = kept.map { record[$0] ?? "" }
+                if record.count > header.count { fields += (header.count..<record.count).map { record[$0] ?? "" } }
+                return fields
+            }
             let mapping: Mapping
             do {
                 mapping = try choose(options.mapping, header: header, format: .csv, file: display, library: library)
@@ -155,16 +187,23 @@ public enum FileMapper {
                             if case .phone(_, .invalid)? = fact.values[slot] { report.invalidPhones += 1 }
                         }
                         if !fact.warnings.isEmpty {
-                            try warn(fact.warnings, report: &report, rejects: rejects, limit: options.issueSampleLimit)
+                            let row = original(batch.records[index])
+                            try warn(fact.warnings.map { var warning = $0; warning.row = row; return warning },
+                                     report: &report, rejects: rejects, limit: options.issueSampleLimit)
                         }
                         try onFact(fact)
-                    case .failure(let issue):
+                    case .failure(var issue):
+                        issue.row = original(batch.records[index])
                         try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
                     case nil:
                         break
                     }
                 }
                 pipeline.recycle(batch)
+                if let progress {
+                    let read = reader.progress
+                    progress(MapProgress(rows: report.read, bytes: read.bytes, totalBytes: read.total))
+                }
             }
             pipeline.stop()
             report.notices = reader.notices + report.notices
@@ -197,6 +236,7 @@ public enum FileMapper {
             }
             var compiled: CompiledMapping?
             var report = FileReport(file: display, mapping: options.mapping ?? "-", mappingDetected: false)
+            rejects.sourceHeader = ["original"]
             if let first {
                 let keys: [String]
                 if case .object(let members) = first.value { keys = Array(members.keys) } else { keys = [] }
@@ -225,6 +265,7 @@ public enum FileMapper {
                 var item: Result<JSONElement, RowIssue>? = .success(first)
                 while let current = item {
                     report.read += 1
+                    let element = try? current.get()
                     switch current.flatMap({ compiled.apply($0, file: display) }) {
                     case .success(let fact):
                         report.accepted += 1
@@ -232,18 +273,41 @@ public enum FileMapper {
                             if case .phone(_, .invalid)? = fact.values[slot] { report.invalidPhones += 1 }
                         }
                         if !fact.warnings.isEmpty {
-                            try warn(fact.warnings, report: &report, rejects: rejects, limit: options.issueSampleLimit)
+                            let row = element.map { [Self.original($0.value)] }
+                            try warn(fact.warnings.map { var warning = $0; warning.row = row; return warning },
+                                     report: &report, rejects: rejects, limit: options.issueSampleLimit)
                         }
                         try onFact(fact)
-                    case .failure(let issue):
+                    case .failure(var issue):
+                        if let element { issue.row = [Self.original(element.value)] }
                         try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
                     }
                     item = try nextElement()
+                    if let progress, report.read % 1024 == 0 {
+                        let read = reader.input.source.progress
+                        progress(MapProgress(rows: report.read, bytes: read.bytes, totalBytes: read.total))
+                    }
                 }
             }
             try finish(&report)
             return report
         }
+    }
+
+    /// A JSON element as compact JSON with sorted keys, every member whose name looks secret left out.
+    static func original(_ value: JSONValue) -> String {
+        func clean(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .object(let members):
+                return .object(members.filter { !SensitiveColumns.isSensitive($0.key) }.mapValues(clean))
+            case .array(let items): return .array(items.map(clean))
+            default: return value
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(clean(value)) else { return "" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     private static func nextBatch(_ pipeline: MappingPipeline) throws -> MappingPipeline.Batch? {
@@ -324,6 +388,8 @@ final class RejectsFile {
     let input: String
     private var writer: CSVWriter?
     private(set) var path: String?
+    /// The source's columns, written after the issue's own (set before the first row).
+    var sourceHeader: [String] = []
 
     init(directory: String?, input: String) {
         self.directory = directory
@@ -334,7 +400,7 @@ final class RejectsFile {
     func write(_ issue: RowIssue) throws(FileMapError) {
         guard let directory else { return }
         do {
-            if writer == nil { (writer, path) = try Self.create(directory: directory, input: input) }
+            if writer == nil { (writer, path) = try Self.create(directory: directory, input: input, sourceHeader: sourceHeader) }
             try writer?.write(Self.row(issue))
         } catch {
             throw FileMapError.rejects("\(error)")
@@ -342,7 +408,7 @@ final class RejectsFile {
     }
 
     /// A new (partial) rejects file for `input` in `directory`, with its header; and its final path.
-    private static func create(directory: String, input: String) throws -> (CSVWriter, String) {
+    private static func create(directory: String, input: String, sourceHeader: [String] = []) throws -> (CSVWriter, String) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let stamp = UTCTime.iso8601(Int64(Date().timeIntervalSince1970)).replacingOccurrences(of: ":", with: "")
         var base = (input as NSString).lastPathComponent
@@ -356,7 +422,7 @@ final class RejectsFile {
             counter += 1
         }
         let created = try CSVWriter(path: partial(candidate))
-        try created.write(["disposition", "file", "line", "column", "column_name", "value", "reason"])
+        try created.write(["disposition", "file", "line", "column", "column_name", "value", "reason"] + sourceHeader)
         return (created, candidate)
     }
 
@@ -377,7 +443,7 @@ final class RejectsFile {
 
     private static func row(_ issue: RowIssue) -> [String] {
         [issue.disposition.rawValue, issue.file, String(issue.line), issue.column.map(String.init) ?? "", issue.columnName ?? "",
-         issue.value ?? "", issue.reasonText]
+         issue.value ?? "", issue.reasonText] + (issue.row ?? [])
     }
 
     func close() {

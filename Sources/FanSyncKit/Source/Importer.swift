@@ -21,9 +21,8 @@ public final class Importer {
     public let store: Store
     public let storeName: String
     public let library: MappingLibrary
-    /// How often (in rows landed) progress is reported.
-    public var progressEvery = 100_000
-    public var onProgress: ((String, Int) -> Void)?
+    /// Called now and then while a file is read: the file, and how far the reading has come.
+    public var onProgress: ((String, MapProgress) -> Void)?
     /// Called while a file's people are recomputed: file, people done, people touched.
     public var onPeopleProgress: ((String, Int, Int) -> Void)?
     private var summaryStale = false
@@ -92,12 +91,11 @@ public final class Importer {
         var report = try store.transaction {
             let importID = try store.beginImport(store: storeName, file: display, fingerprint: fingerprint,
                                                  at: Int64(Date().timeIntervalSince1970))
-            var landed = 0
             let landStart = Date()
-            var fileReport = try FileMapper.map(path: source, options: options, library: library) { fact in
+            let onProgress = self.onProgress
+            var fileReport = try FileMapper.map(path: source, options: options, library: library,
+                                                progress: onProgress.map { report in { report(display, $0) } }) { fact in
                 try self.store.land(fact, store: self.storeName, importID: importID)
-                landed += 1
-                if landed % self.progressEvery == 0 { self.onProgress?(display, landed) }
             }
             rejectsPath = fileReport.rejectsPath
             fileReport.file = display

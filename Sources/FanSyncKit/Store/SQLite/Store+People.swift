@@ -15,6 +15,26 @@ extension Store {
         try Queries(db: db).fans(filter, sort: sort, limit: limit, offset: offset)
     }
 
+    /// The columns of a customers listing.
+    public static var customerColumns: [ListingColumn] { Queries.customerColumns }
+    /// The columns of a fans listing.
+    public static var fanColumns: [ListingColumn] { Queries.fanColumns }
+
+    /// Customers matching `filter`, handed to `body` one row at a time (any number of rows in
+    /// little memory); returns the exact total of matches.
+    @discardableResult
+    public func customers(matching filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
+                          each body: (any ListingRow) throws -> Void) throws -> Int {
+        try Queries(db: db).customers(filter, sort: sort, limit: limit, offset: offset, each: body)
+    }
+
+    /// Fans matching `filter`, one row at a time; returns the exact total of matches.
+    @discardableResult
+    public func fans(matching filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
+                     each body: (any ListingRow) throws -> Void) throws -> Int {
+        try Queries(db: db).fans(filter, sort: sort, limit: limit, offset: offset, each: body)
+    }
+
     /// The stores that hold people, the sources (mappings) that landed facts in `store`, and the
     /// subscription statuses its people have: what a filter can name.
     public func knownNames(store: String) throws -> (stores: [String], sources: [String], statuses: [String]) {
@@ -186,24 +206,42 @@ struct Queries {
         .init("daw"), .init("genre"), .init("level"), .init("source"), .init("last_activity_at", .timestamp),
     ]
 
+    static let customerSelect = """
+        p.email_display AS email, p.name, p.type, p.status, p.total_spent, p.currency, p.other_totals,
+        p.total_spent AS total_spent_minor, p.totals, p.settlement_net AS settlement_total, p.settlement_currency,
+        p.purchases, p.first_purchase_at, p.last_purchase_at,
+        p.is_repeat AS "repeat", p.first_source, p.last_activity_at
+        """
+    static let fanSelect = """
+        p.email_display AS email, p.name, p.type, p.tags, p.score, p.daw, p.genre, p.level,
+        p.first_source AS source, p.last_activity_at
+        """
+
     func customers(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
-        try people(filter, customersOnly: true, sort: sort, limit: limit, offset: offset, select: """
-            p.email_display AS email, p.name, p.type, p.status, p.total_spent, p.currency, p.other_totals,
-            p.total_spent AS total_spent_minor, p.totals, p.settlement_net AS settlement_total, p.settlement_currency,
-            p.purchases, p.first_purchase_at, p.last_purchase_at,
-            p.is_repeat AS "repeat", p.first_source, p.last_activity_at
-            """, columns: Self.customerColumns)
+        var rows: [[String: ListingValue]] = []
+        let total = try customers(filter, sort: sort, limit: limit, offset: offset) { rows.append(($0 as? NamedRow)?.values ?? [:]) }
+        return Listing(columns: Self.customerColumns, rows: rows, total: total)
     }
 
     func fans(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
-        try people(filter, customersOnly: false, sort: sort, limit: limit, offset: offset, select: """
-            p.email_display AS email, p.name, p.type, p.tags, p.score, p.daw, p.genre, p.level,
-            p.first_source AS source, p.last_activity_at
-            """, columns: Self.fanColumns)
+        var rows: [[String: ListingValue]] = []
+        let total = try fans(filter, sort: sort, limit: limit, offset: offset) { rows.append(($0 as? NamedRow)?.values ?? [:]) }
+        return Listing(columns: Self.fanColumns, rows: rows, total: total)
     }
 
+    func customers(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
+                   each body: (any ListingRow) throws -> Void) throws -> Int {
+        try people(filter, customersOnly: true, sort: sort, limit: limit, offset: offset, select: Self.customerSelect, each: body)
+    }
+
+    func fans(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
+              each body: (any ListingRow) throws -> Void) throws -> Int {
+        try people(filter, customersOnly: false, sort: sort, limit: limit, offset: offset, select: Self.fanSelect, each: body)
+    }
+
+    /// Streams the matching people to `body` and returns how many match in all.
     func people(_ filter: PeopleFilter, customersOnly: Bool, sort: PeopleSort, limit: Int?, offset: Int, select: String,
-                columns: [ListingColumn]) throws -> Listing {
+                each body: (any ListingRow) throws -> Void) throws -> Int {
         let (conditions, values) = whereClause(filter, customersOnly: customersOnly)
         let total = try db.prepare("SELECT count(*) FROM people p WHERE \(conditions)").rows(values).first?.first?.int ?? 0
         let (sorted, sortedValues) = whereClause(filter, customersOnly: customersOnly, forSorting: true)
@@ -216,7 +254,16 @@ struct Queries {
             sql += " LIMIT -1 OFFSET ?"
             bindings.append(.integer(Int64(offset)))
         }
-        return Listing(columns: columns, rows: try named(sql, bindings), total: Int(total))
+        let statement = try db.prepare(sql)
+        if !bindings.isEmpty { try statement.bind(bindings) }
+        defer { statement.reset() }
+        let names = (0..<statement.columnCount).map { ($0, statement.columnName($0)) }
+        while try statement.step() {
+            var row = NamedRow(values: [String: ListingValue](minimumCapacity: names.count))
+            for (index, name) in names { row.values[name] = ListingValue(statement.value(index)) }
+            try body(row)
+        }
+        return Int(total)
     }
 
     func known(store: String) throws -> (stores: [String], sources: [String], statuses: [String]) {
@@ -245,6 +292,12 @@ struct Queries {
         }
         return rows
     }
+}
+
+/// One row of a listing, cells by column name.
+struct NamedRow: ListingRow {
+    var values: [String: ListingValue]
+    func value(_ column: String) -> ListingValue { values[column] ?? .null }
 }
 
 extension ListingValue {
