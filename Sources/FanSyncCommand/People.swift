@@ -67,7 +67,8 @@ struct OutputOptions: ParsableArguments {
         let name = total == 1 ? singular : noun
         if total == 0 { return "no \(noun)" }
         if shown == 0 { return "none of \(ProgressLine.grouped(total)) \(name) (--offset \(offset) is past the end)" }
-        let range = shown == 1 ? "\(offset + 1)" : "\(offset + 1)–\(offset + shown)"
+        let first = ProgressLine.grouped(offset + 1), last = ProgressLine.grouped(offset + shown)
+        let range = shown == 1 ? first : first + "–" + last
         return "\(range) of \(ProgressLine.grouped(total)) \(name)"
     }
 }

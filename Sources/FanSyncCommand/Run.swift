@@ -49,7 +49,8 @@ extension FanSync {
                         continue
                     }
                     var line = "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
-                        + "(" + Plural.count(item.people.new, "new person", "new people") + ", \(item.people.updated) updated), \(file.rejected) rejected"
+                        + "(" + Plural.count(item.people.new, "new person", "new people") + ", \(item.people.updated) updated, "
+                        + "\(item.people.unchanged) unchanged), \(file.rejected) rejected"
                     if file.warnings > 0 { line += ", " + Plural.count(file.warnings, "warning") }
                     if file.unattributed > 0 { line += ", \(file.unattributed) unattributed" }
                     printLine(line + (file.rejectsPath.map { " → \($0)" } ?? ""))
