@@ -24,7 +24,8 @@ release: deps
 demo: build
 	@scripts/demo
 
-test: deps
+test:
+	@scripts/ensure-packages test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

@@ -8,7 +8,7 @@ struct FanSync: ParsableCommand {
         commandName: "fansync",
         abstract: "Load CRM and billing exports, merge people by email, push them.",
         version: fanSyncVersion,
-        subcommands: [RunJob.self, Runs.self, Import.self, Customers.self, Fans.self, StatsCommand.self, Explain.self, History.self, Export.self,
+        subcommands: [RunJob.self, Runs.self, Import.self, Customers.self, Fans.self, StatsCommand.self, Explain.self, History.self, Export.self, ReportCommand.self,
                       Push.self, Inspect.self, Map.self, Mappings.self])
 
     /// Parses and runs like swift-argument-parser's own `main()`, and adds what a person at a

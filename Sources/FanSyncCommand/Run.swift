@@ -66,6 +66,7 @@ extension FanSync {
                 }
                 for failure in report.failures { printError(Style.error("Error: ") + failure) }
                 for warning in report.driftWarnings { printError(Style.warning("warning: ") + warning) }
+                if let path = report.reportPath { printLine("report: \(path)") }
                 for pattern in report.unmatchedSources { printError(Style.warning("warning: ") + "the source \(pattern) matches no file") }
                 printLine(Style.summary("run \(report.runID.map(String.init) ?? "?")\(report.dryRun ? " (dry run)" : ""): \(report.outcome.rawValue), "
                           + Plural.count(report.customers, "customer") + ", " + Plural.count(report.fans, "fan") + ", "

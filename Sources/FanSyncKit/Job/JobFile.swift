@@ -37,6 +37,8 @@ public struct Job: Sendable {
     public var mappingFolders: [String] = []
     /// A drop in customers larger than this share, from one run to the next, is flagged.
     public var driftThreshold = 0.2
+    /// Where `fansync report`'s page is written after every run (none when nil).
+    public var report: String?
 
     /// The files the sources name, globs expanded, in order, each once.
     public func files() -> [(path: String, source: Source)] {
@@ -63,7 +65,7 @@ public struct Job: Sendable {
 }
 
 public enum JobFile {
-    static let keys = ["store", "db", "sources", "endpoints", "options"]
+    static let keys = ["store", "db", "sources", "endpoints", "options", "report"]
     static let optionKeys = ["region", "zone", "currency", "phones", "encoding", "rejects", "mappings", "drift_threshold"]
 
     /// Loads and checks a job file, with every problem reported as `file:line:column`.
@@ -107,6 +109,11 @@ public enum JobFile {
         }
         if let node = top["db"] {
             if let db = node.string { job.db = resolve(db, node) } else { fail("'db' is a path", node) }
+        }
+        if let node = top["report"] {
+            if let report = node.string, !report.isEmpty { job.report = resolve(report, node) } else {
+                fail("'report' is the path of the HTML page to write after every run", node)
+            }
         }
         if let node = top["sources"] {
             if let list = node.sequence {

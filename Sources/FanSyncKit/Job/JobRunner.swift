@@ -18,6 +18,8 @@ public struct JobReport: Sendable {
     public var drift: String? { driftWarnings.isEmpty ? nil : driftWarnings.joined(separator: "; ") }
     /// Source patterns that matched no file (a moved export folder, a renamed download).
     public var unmatchedSources: [String] = []
+    /// The HTML report written after the run (the job's `report:`).
+    public var reportPath: String?
     public var elapsed = 0.0
 
     public var outcome: Outcome {
@@ -141,6 +143,17 @@ public final class JobRunner {
         }
         report.elapsed = Date().timeIntervalSince(started)
         try store.finishRun(report, at: Int64(Date().timeIntervalSince1970))
+        // After the run is recorded, so the page shows it among the last runs.
+        if let path = job.report, !dryRun {
+            do {
+                let now = Int64(Date().timeIntervalSince1970)
+                let data = try ReportData.gather(from: store, options: ReportOptions(store: job.store, asOf: now))
+                try HTMLReport.write(data, to: path, generatedAt: now)
+                report.reportPath = path
+            } catch {
+                report.failures.append("the report \(path) could not be written: \(error)")
+            }
+        }
         return report
     }
 }

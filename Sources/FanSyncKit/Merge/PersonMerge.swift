@@ -141,9 +141,7 @@ public enum PersonMerge {
             // Points: floor(net amount in major units / 10), in the settlement currency when known.
             let (net, code) = payment.convertedAmount.map { ($0 - (convertedRefunded ?? 0), payment.convertedCurrency ?? currency) }
                 ?? (amount - refunded, currency)
-            var unit: Int64 = 1
-            for _ in 0..<(Currency.exponent(of: code) ?? 2) { unit *= 10 }
-            person.score += max(0, net / unit / 10)
+            person.score += max(0, net / Currency.unit(of: code) / 10)
             person.activity.append(Activity(at: payment.createdAt ?? payment.seenAt,
                                             text: "Purchased: " + (payment.product ?? "a purchase"),
                                             source: payment.source, sourceID: payment.sourceID))

@@ -111,6 +111,13 @@ public enum Money {
 
 /// ISO 4217 currency codes and their minor-unit exponents.
 public enum Currency {
+    /// Minor units in one major unit of `code` (100 for USD, 1 for JPY, 1000 for KWD).
+    public static func unit(of code: String) -> Int64 {
+        var unit: Int64 = 1
+        for _ in 0..<(exponent(of: code) ?? 2) { unit *= 10 }
+        return unit
+    }
+
     /// The exponent of `code` (upper case), or `nil` when it is not an active ISO 4217 code.
     public static func exponent(of code: String) -> Int? {
         var code = code

@@ -534,7 +534,9 @@ public final class Store {
 
     /// The highest type `email` was ever evidence for: its ledger rows now, and the history.
     public func peak(store: String, email: String) throws -> (type: PersonType, source: String)? {
-        let all = (["peak_history"] + RecordKind.allCases.map(\.table))
+        // Each part by its email index: left to itself the planner read peak_history by its primary
+        // key's first column, the whole store (a second for one person of a million).
+        let all = (["peak_history INDEXED BY peak_history_email"] + RecordKind.allCases.map(\.table))
             .map { "SELECT rank, source FROM \($0) WHERE store = ?1 AND email = ?2" }.joined(separator: " UNION ALL ")
         let rows = try db.prepare("SELECT max(rank), min(source) FROM (\(all))").rows([.text(store), .text(email)])
         guard let row = rows.first, let rank = row[0].int, let type = PersonType(rawValue: Int(rank)) else { return nil }
@@ -546,7 +548,9 @@ public final class Store {
         var all: [Evidence] = []
         for kind in RecordKind.allCases {
             let cursor = try LedgerCursor(db: db, kind: kind,
-                                          sql: "SELECT * FROM \(kind.table) WHERE store = ? AND email = ? ORDER BY source, source_id",
+                                          // `+`: sorting a person's few rows beats walking the whole store in key
+                                          // order to skip that sort, which is what the planner chose.
+                                          sql: "SELECT * FROM \(kind.table) WHERE store = ? AND email = ? ORDER BY +source, +source_id",
                                           bindings: [.text(store), .text(email)])
             while let row = try cursor.next() { all.append(row.evidence) }
         }
