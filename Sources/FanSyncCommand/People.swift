@@ -28,6 +28,7 @@ struct OutputOptions: ParsableArguments {
     /// Prints a listing already in memory.
     func print(_ listing: Listing, noun: String, offset: Int) {
         let printer = makePrinter(listing.columns)
+        printer.sizingRows = max(1, listing.rows.count)  // in memory already: sized by every row
         for row in listing.rows { printer.add(row) }
         finish(printer, total: listing.total, noun: noun, offset: offset)
     }
@@ -66,7 +67,10 @@ struct OutputOptions: ParsableArguments {
         let singular = noun.hasSuffix("s") ? String(noun.dropLast()) : noun
         let name = total == 1 ? singular : noun
         if total == 0 { return "no \(noun)" }
-        if shown == 0 { return "none of \(ProgressLine.grouped(total)) \(name) (--offset \(offset) is past the end)" }
+        if shown == 0 {
+            return "none of \(ProgressLine.grouped(total)) \(name) shown"
+                + (offset >= total ? " (--offset \(offset) is past the end)" : " (--limit 0)")
+        }
         let first = ProgressLine.grouped(offset + 1), last = ProgressLine.grouped(offset + shown)
         let range = shown == 1 ? first : first + "–" + last
         return "\(range) of \(ProgressLine.grouped(total)) \(name)"

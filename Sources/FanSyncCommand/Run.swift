@@ -67,6 +67,7 @@ extension FanSync {
                 for failure in report.failures { printError(Style.error("Error: ") + failure) }
                 for warning in report.driftWarnings { printError(Style.warning("warning: ") + warning) }
                 if let path = report.reportPath { printLine("report: \(path)") }
+                if let problem = report.reportProblem { printError(Style.warning("warning: ") + problem) }
                 for pattern in report.unmatchedSources { printError(Style.warning("warning: ") + "the source \(pattern) matches no file") }
                 printLine(Style.summary("run \(report.runID.map(String.init) ?? "?")\(report.dryRun ? " (dry run)" : ""): \(report.outcome.rawValue), "
                           + Plural.count(report.customers, "customer") + ", " + Plural.count(report.fans, "fan") + ", "
@@ -96,7 +97,9 @@ extension FanSync {
                 + "\"plans\":[" + plans.joined(separator: ",") + "],\"customers\":\(report.customers),\"fans\":\(report.fans),"
                 + "\"failures\":[" + report.failures.map(JSONText.quoted).joined(separator: ",") + "],"
                 + "\"unmatched_sources\":[" + report.unmatchedSources.map(JSONText.quoted).joined(separator: ",") + "],"
-                + "\"drift\":" + (report.drift.map(JSONText.quoted) ?? "null") + ",\"elapsed\":" + String(format: "%.3f", report.elapsed) + "}"
+                + "\"drift\":" + (report.drift.map(JSONText.quoted) ?? "null")
+                + ",\"report\":" + (report.reportPath.map(JSONText.quoted) ?? "null")
+                + ",\"report_problem\":" + (report.reportProblem.map(JSONText.quoted) ?? "null") + ",\"elapsed\":" + String(format: "%.3f", report.elapsed) + "}"
         }
     }
 

@@ -49,7 +49,9 @@ import Testing
         #expect(none.stderr.contains("no fans"), "\(none.stderr)")
         #expect(!none.stderr.contains("none of 0"))
         let past = try fansync(["fans", "--db", sampleStore, "--format", "table", "--offset", "1000"])
-        #expect(past.stderr.contains("none of 15 fans (--offset 1000 is past the end)"), "\(past.stderr)")
+        #expect(past.stderr.contains("none of 15 fans shown (--offset 1000 is past the end)"), "\(past.stderr)")
+        let zero = try fansync(["fans", "--db", sampleStore, "--format", "table", "--limit", "0"])
+        #expect(zero.stderr.contains("none of 15 fans shown (--limit 0)"), "\(zero.stderr)")
         let one = try fansync(["customers", "--db", sampleStore, "--format", "table", "--type", "subscription", "--limit", "1"])
         #expect(one.stderr.contains("1 of 3 customers"), "\(one.stderr)")
 
@@ -104,6 +106,27 @@ import Testing
         #expect(written.contains("\"user_1\",\"Pat\""), "\(written)")
         #expect(!written.contains("JBSWY3DPEHPK3PXP") && !written.contains("$2a$10$") && !written.contains("bcrypt"))
         #expect(!written.contains("password_digest") && !written.contains("totp_secret"))
+
+        // A ragged row in a file with a secret column: its values are not where the header says,
+        // so none of them is written (one could be the secret under another name).
+        let ragged = folder + "/ragged.csv"
+        try Data(("id,first_name,last_name,username,primary_email_address,primary_phone_number,verified_email_addresses,"
+            + "unverified_email_addresses,verified_phone_numbers,unverified_phone_numbers,totp_secret,password_digest,password_hasher\n"
+            + "user_9,Kim,,kim,,,,,,JBSWY3DPEHPK3PXP,$2a$10$qqqqqqqqqqqqqqqqqqqqqq,bcrypt\n").utf8).write(to: URL(fileURLWithPath: ragged))
+        _ = try fansync(["import", "--db", db, "--rejects", folder + "/rejects5", "--mapping", "clerk.users", ragged])
+        let raggedRejects = try FileManager.default.contentsOfDirectory(atPath: folder + "/rejects5")
+        let raggedText = try String(contentsOfFile: folder + "/rejects5/" + (raggedRejects.first ?? ""), encoding: .utf8)
+        #expect(raggedText.contains("expected 13 fields, found 12"), "\(raggedText)")
+        #expect(!raggedText.contains("JBSWY3DPEHPK3PXP") && !raggedText.contains("$2a$10$q"))
+
+        // A source column named like one of the issue's: the columns take a prefix, the source keeps its name.
+        let named = folder + "/named.csv"
+        try Data("Contact ID,Email,First Name,Last Name,reason\n7,,No,Mail,newsletter\n".utf8).write(to: URL(fileURLWithPath: named))
+        _ = try fansync(["import", "--db", db, "--rejects", folder + "/rejects6", "--mapping", "activecampaign.contacts", named])
+        let namedRejects = try FileManager.default.contentsOfDirectory(atPath: folder + "/rejects6")
+        let namedText = try String(contentsOfFile: folder + "/rejects6/" + (namedRejects.first ?? ""), encoding: .utf8)
+        #expect(namedText.hasPrefix("\"fansync_disposition\",\"fansync_file\""), "\(namedText)")
+        #expect(namedText.contains("\"Last Name\",\"reason\""))
 
         // JSON: the element, secrets left out.
         let json = folder + "/users.json"

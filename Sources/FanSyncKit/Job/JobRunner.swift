@@ -18,8 +18,9 @@ public struct JobReport: Sendable {
     public var drift: String? { driftWarnings.isEmpty ? nil : driftWarnings.joined(separator: "; ") }
     /// Source patterns that matched no file (a moved export folder, a renamed download).
     public var unmatchedSources: [String] = []
-    /// The HTML report written after the run (the job's `report:`).
+    /// The HTML report written after the run (the job's `report:`), or why it could not be.
     public var reportPath: String?
+    public var reportProblem: String?
     public var elapsed = 0.0
 
     public var outcome: Outcome {
@@ -151,7 +152,8 @@ public final class JobRunner {
                 try HTMLReport.write(data, to: path, generatedAt: now)
                 report.reportPath = path
             } catch {
-                report.failures.append("the report \(path) could not be written: \(error)")
+                // The run itself is done and recorded: a page that could not be written is a warning.
+                report.reportProblem = "the report \(path) could not be written: \(error)"
             }
         }
         return report

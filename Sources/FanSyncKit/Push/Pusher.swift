@@ -228,6 +228,9 @@ public final class Pusher {
         var step: Step = .main
         var contactID: String?
         var tags: [String] = []
+        /// Its records are in this run's `sent` already (a retry, a split half or a tag step
+        /// sends them again; it does not send more records).
+        var counted = false
     }
 
     enum Step: Equatable {
@@ -289,7 +292,6 @@ public final class Pusher {
         var budget = endpoint.retryBudget
         var requestID = 0
         var batchesByRequest: [Int: Batch] = [:]
-        var sentKeys = Set<String>()
         var failure: Error?
 
         client.run(concurrency: endpoint.concurrency, next: {
@@ -307,15 +309,15 @@ public final class Pusher {
                     return batchesByRequest.isEmpty ? .done : .wait(until: now.addingTimeInterval(0.05))
                 }
             }
-            guard let chosen = batch else { return .done }
+            guard var chosen = batch else { return .done }
+            if !chosen.counted {
+                summary.sent += chosen.records.count
+                chosen.counted = true
+            }
             requestID += 1
             batchesByRequest[requestID] = chosen
             nextSlot = max(now, nextSlot).addingTimeInterval(interval)
             summary.requests += 1
-            if chosen.step == .main {  // a tag step, a retry or a split half is not a new send
-                for record in chosen.records { sentKeys.insert(record.key) }
-                summary.sent = sentKeys.count
-            }
             let (method, url, payload, suffix) = request(for: chosen)
             return .send(HTTPRequest(id: requestID, method: method, url: url,
                                      headers: headers(token: token, idempotencyKey: chosen.key + suffix),
@@ -373,7 +375,9 @@ public final class Pusher {
                     let middle = batch.records.count / 2
                     let halves = [newBatch(Array(batch.records[..<middle])), newBatch(Array(batch.records[middle...]))]
                     try store.splitOutboxBatch(batch.key, into: halves, endpoint: name, store: storeName, at: now())
-                    for half in halves { queue.append(Batch(key: half.key, records: half.records, attempts: 0, notBefore: .distantPast)) }
+                    for half in halves {
+                        queue.append(Batch(key: half.key, records: half.records, attempts: 0, notBefore: .distantPast, counted: true))
+                    }
                 } else if let record = batch.records.first {
                     let snippet = String(decoding: result.body.prefix(500), as: UTF8.self)
                     try store.deadLetter(record, batch: batch.key, status: result.status, response: snippet,

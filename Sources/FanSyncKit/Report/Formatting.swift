@@ -182,6 +182,7 @@ public enum ListingWriter {
     public static func render(_ listing: Listing, format: OutputFormat, formatter: ValueFormatter) -> String {
         var text = ""
         let printer = ListingPrinter(columns: listing.columns, format: format, formatter: formatter) { text += $0 }
+        printer.sizingRows = max(1, listing.rows.count)  // all in memory already: sized by every row
         for row in listing.rows { printer.add(row) }
         printer.finish(total: listing.total)
         return text
@@ -246,7 +247,8 @@ public final class ListingPrinter {
     public func add(_ row: some ListingRow) {
         switch format {
         case .table:
-            let cells = columns.map { formatter.text(row, $0).replacingOccurrences(of: "\n", with: " ") }
+            // Control characters from a source (a CR, a tab, an escape sequence) are shown, not sent to the terminal.
+            let cells = columns.map { formatter.text(row, $0).replacingOccurrences(of: "\n", with: " ").escapingControlCharacters }
             if widths == nil {
                 held.append(cells)
                 if held.count >= sizingRows { flushHeld() }

@@ -58,7 +58,7 @@ public struct ReportData: Sendable {
         }
         lap("their evidence")
         let fans = try store.fanCount(store: name)
-        let runs = try store.recentRuns(limit: 5)
+        let runs = try store.recentRuns(store: name, limit: 5)
         let imports = try store.latestImports(store: name, limit: 10, issueLimit: 50)
         let push = try store.pushStatus(store: name, deadLimit: 10)
         lap("fans, runs, imports and endpoints")
@@ -78,7 +78,10 @@ public enum HTMLReport {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         let temporary = path + ".partial"
-        try Data(html.utf8).write(to: URL(fileURLWithPath: temporary))
+        // It names the top customers: readable by its owner only (chmod to share it).
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(html.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary])
+        }
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         try FileManager.default.moveItem(atPath: temporary, toPath: path)
     }
@@ -153,6 +156,12 @@ public enum HTMLReport {
             page.raw(chart(id: "revenue-\(currency)", title: "Revenue by month, \(currency)", series: currency, bars: bars,
                            color: index % palette))
         }
+        if !data.aggregates.undated.isEmpty {
+            let payments = data.aggregates.undated.reduce(0) { $0 + $1.payments }
+            page.raw("<p class=\"meta\" id=\"undated\">\(grouped(payments)) succeeded payment\(payments == 1 ? "" : "s") without a date ("
+                     + data.aggregates.undated.map { escape(ValueFormatter.money($0.net, currency: $0.currency)) }.joined(separator: " · ")
+                     + ") count in the revenue cards and in no month.</p>")
+        }
         page.raw("</section>")
 
         page.raw("<section id=\"new-customers\"><h2>New customers by month</h2>")
@@ -211,7 +220,13 @@ public enum HTMLReport {
                 if let detail = data.details[email] {
                     page.raw("<p>\(escape(detail.decidingRule))</p><table class=\"list\"><thead><tr><th>When</th><th>Source</th>"
                              + "<th>Id</th><th>Rule</th><th class=\"n\">Amount</th></tr></thead><tbody>")
-                    for item in detail.rows {
+                    // A bounded page: the newest rows of a customer with very many.
+                    let shown = detail.rows.suffix(Self.evidenceLimit)
+                    if detail.rows.count > shown.count {
+                        page.raw("<tr><td colspan=\"5\" class=\"sub\">… \(grouped(detail.rows.count - shown.count)) older rows "
+                                 + "(fansync explain shows them all)</td></tr>")
+                    }
+                    for item in shown {
                         let evidence = item.evidence
                         let amount = evidence.amount.map { ValueFormatter.money($0, currency: evidence.currency ?? "USD") } ?? ""
                         page.raw("<tr><td>\(escape(evidence.seenAt.map(format.time) ?? "–"))</td><td>\(escape(evidence.source))</td>"
@@ -304,6 +319,8 @@ public enum HTMLReport {
     }
 
     static let palette = 4
+    /// Evidence rows shown per top customer.
+    static let evidenceLimit = 50
 
     /// A vertical bar chart in SVG, with a y axis, gridlines, labels, a legend and a title per bar.
     static func chart(id: String, title: String, series: String, bars: [Bar], color: Int, counts: Bool = false) -> String {
@@ -393,7 +410,7 @@ public enum HTMLReport {
             guard pieces.count == 2, let year = Int(pieces[0]), let number = Int(pieces[1]) else { return nil }
             return (year, number)
         }
-        guard var (year, month) = parts(first), let end = parts(last) else { return [first] }
+        guard var (year, month) = parts(first), let end = parts(last) else { return [] }
         var result: [String] = []
         while (year, month) <= end && result.count < 1200 {
             result.append(String(format: "%04d-%02d", year, month))

@@ -143,8 +143,12 @@ public enum FileMapper {
             // The rejects file carries each rejected row whole (secret columns left out), under
             // the source's own column names, so a user can fix it there and import it again.
             let kept = header.indices.filter { !SensitiveColumns.isSensitive(header[$0]) }
+            let hasSecrets = kept.count < header.count
             rejects.sourceHeader = kept.map { header[$0] }
-            func original(_ record: CSVRecord) -> [String] {
+            func original(_ record: CSVRecord) -> [String]? {
+                // A ragged row's values are not where the header says: with a secret column in the
+                // file, one of them could be the secret, under another name. Such a row is left out.
+                if record.count != header.count && hasSecrets { return nil }
                 var fields = kept.map { record[$0] ?? "" }
                 if record.count > header.count { fields += (header.count..<record.count).map { record[$0] ?? "" } }
                 return fields
@@ -422,7 +426,13 @@ final class RejectsFile {
             counter += 1
         }
         let created = try CSVWriter(path: partial(candidate))
-        try created.write(["disposition", "file", "line", "column", "column_name", "value", "reason"] + sourceHeader)
+        // The source's columns keep their names, so the file imports again through its mapping; when
+        // one is named like an issue column (a `value` or `reason` column), the issue's get a prefix,
+        // so the mapping reads the source's own.
+        var own = ["disposition", "file", "line", "column", "column_name", "value", "reason"]
+        let taken = Set(sourceHeader.map { $0.lowercased() })
+        if own.contains(where: { taken.contains($0) }) { own = own.map { "fansync_" + $0 } }
+        try created.write(own + sourceHeader)
         return (created, candidate)
     }
 

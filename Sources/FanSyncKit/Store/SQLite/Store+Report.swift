@@ -24,6 +24,8 @@ public struct ImportSummary: Sendable {
 public struct ReportAggregates: Sendable {
     /// Net revenue per month (yyyy-MM, oldest first) and charge currency, and the payments counted.
     public var revenueByMonth: [Stats.Group] = []
+    /// Succeeded payments without a date: in the revenue, in no month.
+    public var undated: [Stats.Revenue] = []
     /// Net revenue per product (or description) and charge currency; `people` is the payments counted.
     public var revenueByProduct: [Stats.Group] = []
     /// Customers (lead or more) by the month they were first seen, oldest first.
@@ -40,7 +42,8 @@ extension Store {
     /// the days folded into calendar months here.
     public func reportAggregates(store: String, since: Int64?, until: Int64?) throws -> ReportAggregates {
         // The two passes run at once, the people one on a second connection (each is a scan of a
-        // large table; on two cores this halves the wait). WAL lets both read the same snapshot.
+        // large table; on two cores this halves the wait). Each reads its own snapshot: an import
+        // committing in between would show in one pass and not the other, as with two commands.
         final class Outcome: @unchecked Sendable { var result: Result<ReportAggregates, Error>? }
         let path = db.path, other = Outcome(), done = DispatchSemaphore(value: 0)
         let thread = Thread {
@@ -48,8 +51,9 @@ extension Store {
             done.signal()
         }
         thread.start()
-        var result = try Self.revenueAggregates(db, store: store, since: since, until: until)
-        done.wait()
+        let revenue = Result { try Self.revenueAggregates(db, store: store, since: since, until: until) }
+        done.wait()  // before anything returns, an error here included: never leave the other connection reading
+        var result = try revenue.get()
         let people = try other.result?.get() ?? ReportAggregates()
         result.newCustomers = people.newCustomers
         result.firstProducts = people.firstProducts
@@ -63,16 +67,22 @@ extension Store {
         if let since { payments += " AND created_at >= ?"; paymentValues.append(.integer(since)) }
         if let until { payments += " AND created_at < ?"; paymentValues.append(.integer(until)) }
         var months: [String: [String: Stats.Revenue]] = [:], products: [String: [String: Stats.Revenue]] = [:]
+        var undated: [String: Stats.Revenue] = [:]
         for row in try db.prepare("""
             SELECT created_at / 86400, coalesce(product, description, '(none)'), currency,
                    sum(amount - coalesce(amount_refunded, 0)), count(*)
             FROM payments WHERE \(payments) GROUP BY 1, 2, 3
             """).rows(paymentValues) {
-            let month = row[0].int.map { String(UTCTime.iso8601($0 * 86400).prefix(7)) } ?? "(no date)"
             let product = row[1].string ?? "(none)", currency = row[2].string ?? ""
             let net = row[3].int ?? 0, count = Int(row[4].int ?? 0)
-            months[month, default: [:]][currency, default: Stats.Revenue(currency: currency, net: 0, payments: 0)].net += net
-            months[month]?[currency]?.payments += count
+            if let day = row[0].int {
+                let month = String(UTCTime.iso8601(day * 86400).prefix(7))
+                months[month, default: [:]][currency, default: Stats.Revenue(currency: currency, net: 0, payments: 0)].net += net
+                months[month]?[currency]?.payments += count
+            } else {
+                undated[currency, default: Stats.Revenue(currency: currency, net: 0, payments: 0)].net += net
+                undated[currency]?.payments += count
+            }
             products[product, default: [:]][currency, default: Stats.Revenue(currency: currency, net: 0, payments: 0)].net += net
             products[product]?[currency]?.payments += count
         }
@@ -83,6 +93,7 @@ extension Store {
             }
         }
         result.revenueByMonth = groups(months).sorted { $0.key < $1.key }
+        result.undated = undated.values.sorted { $0.currency < $1.currency }
         result.revenueByProduct = groups(products).sorted { ($1.people, $0.key) < ($0.people, $1.key) }
         return result
     }

@@ -54,12 +54,12 @@ extension Store {
 
     /// The latest `limit` runs, newest first, each keyed by column (`id`, `started_at`, `outcome`,
     /// `rows_read`, `customers`, `failures`…).
-    public func recentRuns(limit: Int) throws -> [[String: ListingValue]] {
+    public func recentRuns(store: String? = nil, limit: Int) throws -> [[String: ListingValue]] {
         try Queries(db: db).named("""
             SELECT id, started_at, finished_at, outcome, files, skipped, rows_read, rows_accepted, rows_rejected,
                    people_new, people_updated, sent, acknowledged, dead, customers, fans, drift, failures
-            FROM runs ORDER BY id DESC LIMIT ?
-            """, [.integer(Int64(limit))])
+            FROM runs WHERE ?1 IS NULL OR store = ?1 ORDER BY id DESC LIMIT ?2
+            """, [store.map(SQLValue.text) ?? .null, .integer(Int64(limit))])
     }
 
     /// How many rows the last finished import of `file` into `store` read (nil when never imported).
