@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FanSyncKit
+import FanSyncSQLite
 
 /// `fansync report`: the page's figures are `stats`' figures, its charts hold their data, and it
 /// needs nothing from the network.
@@ -118,5 +119,32 @@ import Testing
         #expect(HTMLReport.months(from: nil, to: nil).isEmpty)
         #expect(HTMLReport.short(1500) == "1.5k")
         #expect(HTMLReport.short(2_000_000) == "2M")
+    }
+}
+
+/// The report's GROUP BY in Swift gives what SQLite's GROUP BY gives, NULLs and many texts included.
+@Suite struct SwiftGroupByLaw {
+    @Test("grouping in Swift equals SQLite's GROUP BY")
+    func sameGroupsAsSQLite() throws {
+        let folder = try temporaryDirectory()
+        let db = try Database(path: folder + "/g.db")
+        try db.execute("CREATE TABLE t (d INTEGER, flag INTEGER, name TEXT, code TEXT, amount INTEGER)")
+        let insert = try db.prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?)")
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<5000 {
+            let name: SQLValue = index % 7 == 0 ? .null : .text("product \(Int.random(in: 0..<60, using: &generator))")  // past 32: the dictionary path
+            let code: SQLValue = index % 11 == 0 ? .null : .text(["USD", "EUR", "JPY"][index % 3])
+            let day: SQLValue = index % 13 == 0 ? .null : .integer(Int64.random(in: 19_000..<19_030, using: &generator))
+            try insert.run([day, .integer(Int64(index % 2)), name, code, .integer(Int64.random(in: -500..<5000, using: &generator))])
+        }
+        func canonical(_ rows: [[SQLValue]]) -> [String] { rows.map { "\($0)" }.sorted() }
+        let raw = try db.prepare("SELECT d, flag, name, code, amount FROM t")
+        let ours = try SwiftGroupBy.rows(raw, integers: [0, 1], texts: [2, 3], sum: 4)
+        let sqlite = try db.prepare("SELECT d, flag, name, code, sum(amount), count(*) FROM t GROUP BY 1, 2, 3, 4").rows()
+        #expect(canonical(ours) == canonical(sqlite))
+        #expect(ours.count > 100)
+        let one = try SwiftGroupBy.rows(try db.prepare("SELECT d, name, code, amount FROM t"), integers: [0], texts: [1, 2], sum: 3)
+        let theirs = try db.prepare("SELECT d, name, code, sum(amount), count(*) FROM t GROUP BY 1, 2, 3").rows()
+        #expect(canonical(one) == canonical(theirs))
     }
 }

@@ -68,11 +68,12 @@ extension Store {
         if let until { payments += " AND created_at < ?"; paymentValues.append(.integer(until)) }
         var months: [String: [String: Stats.Revenue]] = [:], products: [String: [String: Stats.Revenue]] = [:]
         var undated: [String: Stats.Revenue] = [:]
-        for row in try db.prepare("""
-            SELECT created_at / 86400, coalesce(product, description, '(none)'), currency,
-                   sum(amount - coalesce(amount_refunded, 0)), count(*)
-            FROM payments WHERE \(payments) GROUP BY 1, 2, 3
-            """).rows(paymentValues) {
+        let rows = try db.prepare("""
+            SELECT created_at / 86400, coalesce(product, description, '(none)'), currency, amount - coalesce(amount_refunded, 0)
+            FROM payments WHERE \(payments)
+            """)
+        try rows.bind(paymentValues)
+        for row in try SwiftGroupBy.rows(rows, integers: [0], texts: [1, 2], sum: 3) {
             let product = row[1].string ?? "(none)", currency = row[2].string ?? ""
             let net = row[3].int ?? 0, count = Int(row[4].int ?? 0)
             if let day = row[0].int {
@@ -107,17 +108,19 @@ extension Store {
         if let until { people += " AND +first_seen_at < ?"; peopleValues.append(.integer(until)) }
         var newCustomers: [String: Int] = [:]
         var firstProducts: [String: (people: Int, revenue: [String: Int64])] = [:]
-        for row in try db.prepare("""
-            SELECT first_seen_at / 86400, type_rank >= 1, first_product, settlement_currency, count(*), sum(settlement_net)
-            FROM people WHERE \(people) GROUP BY 1, 2, 3, 4
-            """).rows(peopleValues) {
-            let count = Int(row[4].int ?? 0)
+        let rows = try db.prepare("""
+            SELECT first_seen_at / 86400, type_rank >= 1, first_product, settlement_currency, settlement_net
+            FROM people WHERE \(people)
+            """)
+        try rows.bind(peopleValues)
+        for row in try SwiftGroupBy.rows(rows, integers: [0, 1], texts: [2, 3], sum: 4) {
+            let count = Int(row[5].int ?? 0)
             if row[1].int == 1, let day = row[0].int {
                 newCustomers[String(UTCTime.iso8601(day * 86400).prefix(7)), default: 0] += count
             }
             if let product = row[2].string {
                 firstProducts[product, default: (0, [:])].people += count
-                if let currency = row[3].string { firstProducts[product]?.revenue[currency, default: 0] += row[5].int ?? 0 }
+                if let currency = row[3].string { firstProducts[product]?.revenue[currency, default: 0] += row[4].int ?? 0 }
             }
         }
         result.newCustomers = newCustomers.map { (month: $0.key, count: $0.value) }.sorted { $0.month < $1.month }
@@ -153,5 +156,79 @@ extension Store {
                 }
                 return summary
             }
+    }
+}
+
+/// GROUP BY done in Swift over a statement's raw rows: SQLite sorts every row to group them
+/// (1.3–1.6 s for a million rows here), while a dictionary of the few groups a report needs costs
+/// a fraction of that. Texts are numbered as met and compared as bytes, so a row makes no String.
+enum SwiftGroupBy {
+    struct Key: Hashable {
+        var first: Int64?, second: Int64?
+        var text: Int, otherText: Int
+    }
+
+    /// Rows of (each of `integers`, each of `texts`, the sum of `sum`, the count), one per group,
+    /// in no particular order; at most two integer and two text columns.
+    static func rows(_ statement: Statement, integers: [Int32], texts: [Int32], sum: Int32) throws -> [[SQLValue]] {
+        precondition(integers.count <= 2 && texts.count <= 2, "SwiftGroupBy groups by at most two integers and two texts")
+        defer { statement.reset() }
+        var names = texts.map { TextNumbers(column: $0) }
+        var groups: [Key: (sum: Int64, count: Int)] = [:]
+        while try statement.step() {
+            var key = Key(first: nil, second: nil, text: -1, otherText: -1)
+            if integers.count > 0 { key.first = statement.int(integers[0]) }
+            if integers.count > 1 { key.second = statement.int(integers[1]) }
+            if names.count > 0 { key.text = names[0].number(in: statement) }
+            if names.count > 1 { key.otherText = names[1].number(in: statement) }
+            let value = statement.int(sum) ?? 0
+            if let known = groups[key] {
+                groups[key] = (known.sum &+ value, known.count + 1)
+            } else {
+                groups[key] = (value, 1)
+            }
+        }
+        return groups.map { key, total in
+            var row: [SQLValue] = []
+            let ints = [key.first, key.second].prefix(integers.count)
+            for value in ints { row.append(value.map(SQLValue.integer) ?? .null) }
+            for (index, number) in [key.text, key.otherText].prefix(texts.count).enumerated() {
+                row.append(names[index].value(number))
+            }
+            row.append(.integer(total.sum))
+            row.append(.integer(Int64(total.count)))
+            return row
+        }
+    }
+
+    /// The distinct texts of one column, numbered as met (-1: NULL).
+    struct TextNumbers {
+        let column: Int32
+        var names: [String] = []
+        var numbers: [String: Int] = [:]
+        var last = -1
+
+        init(column: Int32) { self.column = column }
+
+        mutating func number(in statement: Statement) -> Int {
+            if last >= 0, statement.textEquals(column, names[last]) { return last }
+            if names.count <= 32 {
+                for (index, name) in names.enumerated() where statement.textEquals(column, name) {
+                    last = index
+                    return index
+                }
+            }
+            guard let text = statement.text(column) else { return -1 }
+            if let known = numbers[text] {
+                last = known
+                return known
+            }
+            names.append(text)
+            numbers[text] = names.count - 1
+            last = names.count - 1
+            return last
+        }
+
+        func value(_ number: Int) -> SQLValue { number < 0 ? .null : .text(names[number]) }
     }
 }
