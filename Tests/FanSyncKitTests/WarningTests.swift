@@ -118,6 +118,28 @@ import Testing
     }
 }
 
+extension SlashDates {
+    @Test("a slash value that is no date is warned about once, as not a date, never as ambiguous (fuzzer's find)")
+    func aDateThatIsNoDateIsNotAmbiguous() throws {
+        let folder = try temporaryDirectory()
+        let header = "Contact ID,Email,First Name,Last Name,Phone,Organization,Tags,Date Created,Date Updated,DAW,Genre,Level,Goals\n"
+        // The fuzzer's row (NULs inside the time), and the same row in plain text, through the byte
+        // path of the CSV reader and, as JSON-free text, the same mapping.
+        for updated in ["3/4/2024 10:0\u{0}\u{0}\u{0}'0", "3/4/2024 10:0x"] {
+            let file = try writeFile(header + "201,kai@example.com,Kai,Nakamura,,,beats,20240131,\"\(updated)\",Bitwig,Trap,Beginner,\n",
+                                     name: "contacts.csv", in: folder)
+            var facts: [Fact] = []
+            let report = try FileMapper.map(path: file, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary) {
+                facts.append($0)
+            }
+            #expect(report.accepted == 1)
+            #expect(report.warnings == 1, "\(report.warningSamples)")
+            #expect(report.warningSamples.first?.reasonText.contains("not a date") == true)
+            #expect(report.ambiguousDates.isEmpty)
+        }
+    }
+}
+
 @Suite struct JSONPathParity {
     @Test("the JSON path counts invalid phone numbers as the CSV path does")
     func invalidPhonesAreCountedInJSON() throws {

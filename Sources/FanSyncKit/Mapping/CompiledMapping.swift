@@ -233,13 +233,6 @@ public struct CompiledMapping {
                                          exponents: exponents, context: &context, file: file, line: line)
                                 } ?? fillFromRecord(fields[plan.field], record, context: &context, file: file, line: line)
                                 if let issue { return issue }
-                                // Date fields without an `order`: note slash dates that read both ways
-                                // (out of `fill`, whose fast path stays as it was).
-                                if plan.flagsAmbiguousDates, plan.ops != nil,
-                                   let chosen = columns.first(where: { !row.isEmpty($0) }), row[chosen].contains(UInt8(ascii: "/")) {
-                                    noteAmbiguousDate(fields[plan.field], row[chosen], column: chosen + 1, context: &context,
-                                                      file: file, line: line)
-                                }
                             }
                             return nil
                         }
@@ -272,6 +265,12 @@ public struct CompiledMapping {
             result = .value(.text(tables.texts[text]))
         case .done(.value(let value)) where !plan.checked:
             context.values[plan.slot] = value
+            // Date fields without an `order`: a slash date that read both ways is noted, as `settle`
+            // notes it on the String path: only for a value that parsed (the fuzzer found a date
+            // that was no date noted as ambiguous here and not there).
+            if plan.flagsAmbiguousDates, raw.contains(UInt8(ascii: "/")) {
+                noteAmbiguousDate(fields[plan.field], raw, column: chosen + 1, context: &context, file: file, line: line)
+            }
             return nil
         case .done(let done):
             result = done
