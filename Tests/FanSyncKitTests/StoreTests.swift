@@ -307,3 +307,37 @@ struct SeededRandom: RandomNumberGenerator {
         #expect((try? FileManager.default.contentsOfDirectory(atPath: rejects)) ?? [] == [])
     }
 }
+
+/// `customer_totals` and `fan_activity` are views of the ledger (migration 8): they must say what
+/// the merge says for every person, whose totals and activity the people row keeps.
+@Suite struct LedgerViews {
+    @Test("the totals and activity views agree with every merged person")
+    func viewsAgreeWithTheMerge() throws {
+        let store = try freshStore()
+        try importAll(allSamples, into: store)
+        var checked = 0
+        for row in try store.db.prepare("SELECT store, email FROM people").rows() {
+            guard let name = row[0].string, let email = row[1].string,
+                  let person = try store.person(store: name, email: email) else { continue }
+            func totals(_ kind: String) throws -> [CurrencyTotal] {
+                try store.db.prepare("""
+                    SELECT currency, gross, refunded, purchases FROM customer_totals
+                    WHERE store = ? AND email = ? AND kind = ? ORDER BY currency
+                    """).rows([.text(name), .text(email), .text(kind)]).map {
+                        CurrencyTotal(currency: $0[0].string ?? "", gross: $0[1].int ?? 0, refunded: $0[2].int ?? 0,
+                                      purchases: Int($0[3].int ?? 0))
+                    }
+            }
+            #expect(try totals("charge") == person.totals, "\(email)")
+            #expect(try totals("settlement") == person.settlement, "\(email)")
+            let activity = try store.db.prepare("""
+                SELECT at, text, source, source_id FROM fan_activity WHERE store = ? AND email = ? ORDER BY source, source_id
+                """).rows([.text(name), .text(email)]).map {
+                    Activity(at: $0[0].int, text: $0[1].string ?? "", source: $0[2].string ?? "", sourceID: $0[3].string ?? "")
+                }
+            #expect(activity == person.activity.sorted { ($0.source, $0.sourceID) < ($1.source, $1.sourceID) }, "\(email)")
+            if !person.totals.isEmpty { checked += 1 }
+        }
+        #expect(checked >= 5)
+    }
+}

@@ -691,10 +691,6 @@ final class PeopleWriter {
 
     let db: Database
     let upsertPerson: Statement
-    let deleteTotals: Statement
-    let insertTotal: Statement
-    let deleteActivity: Statement
-    let insertActivity: Statement
 
     init(db: Database) throws {
         self.db = db
@@ -706,15 +702,7 @@ final class PeopleWriter {
             "INSERT INTO people (" + columns.joined(separator: ", ") + ") VALUES ("
                 + columns.map { _ in "?" }.joined(separator: ", ") + ") ON CONFLICT (store, email) DO UPDATE SET "
                 + columns.dropFirst(2).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-        deleteTotals = try db.cached("DELETE FROM customer_totals WHERE store = ? AND email = ?")
-        insertTotal = try db.cached("""
-            INSERT INTO customer_totals (store, email, kind, currency, gross, refunded, net, purchases)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        deleteActivity = try db.cached("DELETE FROM fan_activity WHERE store = ? AND email = ?")
-        insertActivity = try db.cached("""
-            INSERT INTO fan_activity (store, email, at, text, source, source_id) VALUES (?, ?, ?, ?, ?, ?)
-            """)
+        // customer_totals and fan_activity are views of the ledger (migration 8): nothing to write.
     }
 
     /// Merges one person and computes what writing them needs (pure: runs on any thread).
@@ -744,7 +732,6 @@ final class PeopleWriter {
     /// Writes a prepared person, unless their content is what was written last time.
     func write(_ prepared: PreparedPerson) throws -> Outcome {
         let person = prepared.person, hash = prepared.hash, tags = prepared.tagsJSON, previous = prepared.written
-        let key: [SQLValue] = [.text(person.store), .text(person.email)]
         if previous == hash { return .unchanged }
         func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
         func int(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
@@ -760,17 +747,6 @@ final class PeopleWriter {
             .text(tags), .integer(person.score), text(person.daw), text(person.genre), text(person.level),
             text(person.goals), text(person.imageURL), .text(hash),
         ])
-        if previous != nil { try deleteTotals.run(key) }
-        for (kind, totals) in [("charge", person.totals), ("settlement", person.settlement)] {
-            for total in totals {
-                try insertTotal.run(key + [.text(kind), .text(total.currency), .integer(total.gross),
-                                           .integer(total.refunded), .integer(total.net), .integer(Int64(total.purchases))])
-            }
-        }
-        if previous != nil { try deleteActivity.run(key) }
-        for item in person.activity {
-            try insertActivity.run(key + [int(item.at), .text(item.text), .text(item.source), .text(item.sourceID)])
-        }
         return previous == nil ? .new : .updated
     }
 
