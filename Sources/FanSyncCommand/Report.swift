@@ -18,21 +18,13 @@ extension FanSync {
         @Option(help: "The file to write.", completion: .file(extensions: ["html"]))
         var out = "report.html"
 
-        @Option(help: "Only from this date (yyyy-MM-dd, inclusive), as stats --since.")
-        var since: String?
-        @Option(help: "Only before this date (yyyy-MM-dd, exclusive), as stats --until.")
-        var until: String?
-        @Option(name: .customLong("as-of"), help: "The day 'this month' is counted from (yyyy-MM-dd); today when omitted.")
-        var asOf: String?
+        @OptionGroup var period: PeriodOptions
         @Option(help: "Show times in this zone (IANA name) instead of UTC.")
         var tz: String?
         @Option(help: "How many top customers to list, each with its evidence.")
         var top = 10
 
         func validate() throws {
-            for (name, value) in [("--since", since), ("--until", until), ("--as-of", asOf)] {
-                if let value, UTCTime.parse(value) == nil { throw ValidationError("\(name) takes a date, e.g. 2025-03-01.") }
-            }
             if let tz, TimeZone(identifier: tz) == nil {
                 throw ValidationError("--tz '\(tz)' is not a time zone; use an IANA name such as Europe/Berlin.")
             }
@@ -42,8 +34,8 @@ extension FanSync {
         func run() throws {
             let store = try storeOptions.openExisting()
             let now = Int64(Date().timeIntervalSince1970)
-            let options = ReportOptions(store: storeOptions.store, since: since.flatMap { UTCTime.parse($0) },
-                                        until: until.flatMap { UTCTime.parse($0) }, asOf: asOf.flatMap { UTCTime.parse($0) } ?? now,
+            let options = ReportOptions(store: storeOptions.store, since: period.sinceTime, until: period.untilTime,
+                                        asOf: period.asOfTime(now: now),
                                         zone: tz.flatMap(TimeZone.init(identifier:)), top: top)
             let timing = ProcessInfo.processInfo.environment["FANSYNC_TIMING"] == "1"
             let data = try ReportData.gather(from: store, options: options, timing: timing ? { part, seconds in

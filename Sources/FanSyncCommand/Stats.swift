@@ -4,6 +4,26 @@ import Foundation
 
 extension StatsGrouping: ExpressibleByArgument {}
 
+/// The period figures cover, as `stats` and `report` take it.
+struct PeriodOptions: ParsableArguments {
+    @Option(help: "Only from this date (yyyy-MM-dd, inclusive).")
+    var since: String?
+    @Option(help: "Only before this date (yyyy-MM-dd, exclusive).")
+    var until: String?
+    @Option(name: .customLong("as-of"), help: "The day 'this month' is counted from (yyyy-MM-dd); today when omitted.")
+    var asOf: String?
+
+    func validate() throws {
+        for (name, value) in [("--since", since), ("--until", until), ("--as-of", asOf)] {
+            if let value, UTCTime.parse(value) == nil { throw ValidationError("\(name) takes a date, e.g. 2025-03-01.") }
+        }
+    }
+
+    var sinceTime: Int64? { since.flatMap { UTCTime.parse($0) } }
+    var untilTime: Int64? { until.flatMap { UTCTime.parse($0) } }
+    func asOfTime(now: Int64) -> Int64 { asOf.flatMap { UTCTime.parse($0) } ?? now }
+}
+
 extension FanSync {
     struct StatsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -17,28 +37,16 @@ extension FanSync {
 
         @OptionGroup var storeOptions: StoreOptions
 
-        @Option(help: "Only from this date (yyyy-MM-dd, inclusive).")
-        var since: String?
-        @Option(help: "Only before this date (yyyy-MM-dd, exclusive).")
-        var until: String?
+        @OptionGroup var period: PeriodOptions
         @Option(help: "Break revenue down by month, source or product.")
         var by: StatsGrouping?
-        @Option(name: .customLong("as-of"), help: "The day 'this month' is counted from (yyyy-MM-dd); today when omitted.")
-        var asOf: String?
         @Flag(help: "Print one JSON object.")
         var json = false
 
-        func validate() throws {
-            for (name, value) in [("--since", since), ("--until", until), ("--as-of", asOf)] {
-                if let value, UTCTime.parse(value) == nil { throw ValidationError("\(name) takes a date, e.g. 2025-03-01.") }
-            }
-        }
-
         func run() throws {
             let store = try storeOptions.openExisting()
-            let now = asOf.flatMap { UTCTime.parse($0) } ?? Int64(Date().timeIntervalSince1970)
-            let stats = try store.stats(store: storeOptions.store, since: since.flatMap { UTCTime.parse($0) },
-                                        until: until.flatMap { UTCTime.parse($0) }, by: by, asOf: now)
+            let now = period.asOfTime(now: Int64(Date().timeIntervalSince1970))
+            let stats = try store.stats(store: storeOptions.store, since: period.sinceTime, until: period.untilTime, by: by, asOf: now)
             print(json ? Self.json(stats) : Self.text(stats), terminator: "")
         }
 

@@ -74,29 +74,10 @@ enum CommandSuggestion {
 
     /// The line to print for `word`, not a command among `names` at `path`.
     static func suggestion(for word: String, among names: [String], path: [String]) -> String {
-        let typed = word.lowercased()
-        let scored = names.map { (distance: editDistance(typed, $0), name: $0) }
-        if let best = scored.min(by: { ($0.distance, $0.name) < ($1.distance, $1.name) }), best.distance <= max(2, typed.count / 3) || (typed.count >= 3 && best.name.hasPrefix(typed)) {
-            return "'\(word)' is not a command. Did you mean '\((path + [best.name]).joined(separator: " "))'?"
+        if let best = closest(to: word, in: names, limit: 1).first {
+            return "'\(word)' is not a command. Did you mean '\((path + [best]).joined(separator: " "))'?"
         }
         return "'\(word)' is not a command of \(path.joined(separator: " ")); its commands: " + names.joined(separator: ", ")
-    }
-
-    /// Levenshtein distance (insertions, deletions, substitutions), by characters.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }
 
@@ -160,14 +141,7 @@ final class ProgressLine {
         return "\(file): " + parts.joined(separator: " · ")
     }
 
-    static func grouped(_ number: Int) -> String {
-        var digits = String(number), grouped = ""
-        while digits.count > 3 {
-            grouped = "," + digits.suffix(3) + grouped
-            digits.removeLast(3)
-        }
-        return digits + grouped
-    }
+    static func grouped(_ number: Int) -> String { NumberText.grouped(number) }
 
     static func duration(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded(.up))

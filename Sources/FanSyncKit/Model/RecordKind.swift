@@ -181,8 +181,9 @@ extension RecordKind.Field {
     }
 }
 
-/// Names close to `name` among `candidates`, by edit distance, for "did you mean" hints.
-func closest(to name: String, in candidates: [String], limit: Int = 3) -> [String] {
+/// Names close to `name` among `candidates`, by edit distance, for "did you mean" hints
+/// (mapping keys, transforms, job and endpoint keys, and the command line's commands).
+public func closest(to name: String, in candidates: [String], limit: Int = 3) -> [String] {
     let lowered = name.lowercased()
     let scored = candidates.map { candidate -> (String, Int) in
         let other = candidate.lowercased()

@@ -99,6 +99,24 @@ public struct Listing: Sendable {
     }
 }
 
+/// Numbers for people to read: thousands grouped with commas.
+public enum NumberText {
+    /// `1234567` → `1,234,567`; `-1200` → `-1,200`.
+    public static func grouped(_ number: Int) -> String {
+        (number < 0 ? "-" : "") + grouped(digits: String(number.magnitude))
+    }
+
+    /// A string of digits grouped by threes from the right.
+    public static func grouped(digits: String) -> String {
+        var whole = digits, grouped = ""
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole.removeLast(3)
+        }
+        return whole + grouped
+    }
+}
+
 /// Renders values for people: money with its currency's decimals and symbol, times in UTC or a zone.
 public struct ValueFormatter: Sendable {
     public var zone: TimeZone?
@@ -111,13 +129,7 @@ public struct ValueFormatter: Sendable {
         let negative = plain.hasPrefix("-")
         let digits = negative ? String(plain.dropFirst()) : plain
         let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
-        var whole = String(parts[0])
-        var grouped = ""
-        while whole.count > 3 {
-            grouped = "," + whole.suffix(3) + grouped
-            whole.removeLast(3)
-        }
-        grouped = whole + grouped
+        let grouped = NumberText.grouped(digits: String(parts[0]))
         let amount = parts.count > 1 ? grouped + "." + parts[1] : grouped
         let symbols = ["USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹",
                        "CHF": "CHF ", "KRW": "₩", "BRL": "R$", "MXN": "MX$", "CNY": "CN¥"]

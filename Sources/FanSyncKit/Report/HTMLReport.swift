@@ -432,15 +432,7 @@ public enum HTMLReport {
 
     static func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
-    static func grouped(_ number: Int) -> String {
-        let negative = number < 0
-        var digits = String(abs(number)), text = ""
-        while digits.count > 3 {
-            text = "," + digits.suffix(3) + text
-            digits.removeLast(3)
-        }
-        return (negative ? "-" : "") + digits + text
-    }
+    static func grouped(_ number: Int) -> String { NumberText.grouped(number) }
 
     static func escape(_ text: String) -> String {
         var out = ""
