@@ -44,7 +44,7 @@ extension FanSync {
             if progress.enabled {
                 importer.onProgress = { file, read in progress.update(file: file, read) }
                 importer.onPeopleProgress = { file, done, touched in
-                    progress.update(file: file, message: "\(ProgressLine.grouped(done)) of \(ProgressLine.grouped(touched)) people merged")
+                    progress.update(file: file, message: "\(NumberText.grouped(done)) of \(NumberText.grouped(touched)) people merged")
                 }
             }
             var options = MapOptions(mapping: mapping, read: read.csvOptions, format: format,

@@ -68,12 +68,12 @@ struct OutputOptions: ParsableArguments {
         let name = total == 1 ? singular : noun
         if total == 0 { return "no \(noun)" }
         if shown == 0 {
-            return "none of \(ProgressLine.grouped(total)) \(name) shown"
+            return "none of \(NumberText.grouped(total)) \(name) shown"
                 + (offset >= total ? " (--offset \(offset) is past the end)" : " (--limit 0)")
         }
-        let first = ProgressLine.grouped(offset + 1), last = ProgressLine.grouped(offset + shown)
+        let first = NumberText.grouped(offset + 1), last = NumberText.grouped(offset + shown)
         let range = shown == 1 ? first : first + "–" + last
-        return "\(range) of \(ProgressLine.grouped(total)) \(name)"
+        return "\(range) of \(NumberText.grouped(total)) \(name)"
     }
 }
 

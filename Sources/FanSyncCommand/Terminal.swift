@@ -130,8 +130,8 @@ final class ProgressLine {
     /// "payments.csv: 45% · 412,000 rows · 180,000 rows/s · about 3 s left" (no share and no
     /// estimate when the size is unknown, as for standard input).
     static func text(file: String, _ progress: MapProgress, elapsed: Double) -> String {
-        var parts = [Self.grouped(progress.rows) + (progress.rows == 1 ? " row" : " rows")]
-        if elapsed > 0.2 { parts.append(Self.grouped(Int(Double(progress.rows) / elapsed)) + " rows/s") }
+        var parts = [NumberText.grouped(progress.rows) + (progress.rows == 1 ? " row" : " rows")]
+        if elapsed > 0.2 { parts.append(NumberText.grouped(Int(Double(progress.rows) / elapsed)) + " rows/s") }
         if let fraction = progress.fraction {
             parts.insert(String(format: "%.0f%%", fraction * 100), at: 0)
             if elapsed > 1, fraction > 0.01, fraction < 1 {
@@ -140,8 +140,6 @@ final class ProgressLine {
         }
         return "\(file): " + parts.joined(separator: " · ")
     }
-
-    static func grouped(_ number: Int) -> String { NumberText.grouped(number) }
 
     static func duration(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded(.up))

@@ -62,10 +62,7 @@ extension Store {
 
     static func revenueAggregates(_ db: Database, store: String, since: Int64?, until: Int64?) throws -> ReportAggregates {
         var result = ReportAggregates()
-        var payments = "store = ? AND status = 'succeeded' AND email IS NOT NULL"
-        var paymentValues: [SQLValue] = [.text(store)]
-        if let since { payments += " AND created_at >= ?"; paymentValues.append(.integer(since)) }
-        if let until { payments += " AND created_at < ?"; paymentValues.append(.integer(until)) }
+        let (payments, paymentValues) = Queries.revenueInPeriod(store: store, since: since, until: until)
         var months: [String: [String: Stats.Revenue]] = [:], products: [String: [String: Stats.Revenue]] = [:]
         var undated: [String: Stats.Revenue] = [:]
         let rows = try db.prepare("""
@@ -102,10 +99,7 @@ extension Store {
     static func peopleAggregates(_ db: Database, store: String, since: Int64?, until: Int64?) throws -> ReportAggregates {
         var result = ReportAggregates()
 
-        var people = "store = ?"
-        var peopleValues: [SQLValue] = [.text(store)]
-        if let since { people += " AND +first_seen_at >= ?"; peopleValues.append(.integer(since)) }
-        if let until { people += " AND +first_seen_at < ?"; peopleValues.append(.integer(until)) }
+        let (people, peopleValues) = Queries.peopleInPeriod(store: store, since: since, until: until)
         var newCustomers: [String: Int] = [:]
         var firstProducts: [String: (people: Int, revenue: [String: Int64])] = [:]
         let rows = try db.prepare("""

@@ -39,12 +39,7 @@ extension Queries {
             return cached
         }
         var stats = Stats()
-        var people = "p.store = ?"
-        var peopleValues: [SQLValue] = [.text(store)]
-        // `+` keeps the planner off the first-seen index: a period is usually a large share of
-        // the store, and walking an index over most of a table is slower than scanning it.
-        if let since { people += " AND +p.first_seen_at >= ?"; peopleValues.append(.integer(since)) }
-        if let until { people += " AND +p.first_seen_at < ?"; peopleValues.append(.integer(until)) }
+        let (people, peopleValues) = Self.peopleInPeriod(store: store, since: since, until: until, alias: "p.")
         // One pass over people for the counts; registered users are found from the users table.
         let counts = try db.prepare("""
             SELECT sum(p.type_rank >= 1), sum(p.type_rank = 2), sum(p.type_rank = 3), sum(p.type_rank = 1),
@@ -72,10 +67,7 @@ extension Queries {
             """).rows([.text(store)]).first?.first?.int ?? 0)
 
         // Unattributed payments (no email yet) count no money anywhere.
-        var payments = "store = ? AND status = 'succeeded' AND email IS NOT NULL"
-        var paymentValues: [SQLValue] = [.text(store)]
-        if let since { payments += " AND created_at >= ?"; paymentValues.append(.integer(since)) }
-        if let until { payments += " AND created_at < ?"; paymentValues.append(.integer(until)) }
+        let (payments, paymentValues) = Self.revenueInPeriod(store: store, since: since, until: until)
         // Refunds without a converted figure are prorated, as in the people totals.
         let convertedNet = """
             converted_amount - coalesce(converted_amount_refunded,
@@ -149,6 +141,28 @@ extension Queries {
             break
         }
         return stats
+    }
+
+    /// The people a period covers: first seen in it (`alias` is the table's, e.g. `p.`). One
+    /// definition for `stats` and the report, so their figures cannot drift apart.
+    static func peopleInPeriod(store: String, since: Int64?, until: Int64?, alias: String = "") -> (String, [SQLValue]) {
+        var sql = "\(alias)store = ?"
+        var values: [SQLValue] = [.text(store)]
+        // `+` keeps the planner off the first-seen index: a period is usually a large share of
+        // the store, and walking an index over most of a table is slower than scanning it.
+        if let since { sql += " AND +\(alias)first_seen_at >= ?"; values.append(.integer(since)) }
+        if let until { sql += " AND +\(alias)first_seen_at < ?"; values.append(.integer(until)) }
+        return (sql, values)
+    }
+
+    /// The payments that count as revenue in a period: succeeded, with an address (unattributed
+    /// payments count no money anywhere), dated in it.
+    static func revenueInPeriod(store: String, since: Int64?, until: Int64?) -> (String, [SQLValue]) {
+        var sql = "store = ? AND status = 'succeeded' AND email IS NOT NULL"
+        var values: [SQLValue] = [.text(store)]
+        if let since { sql += " AND created_at >= ?"; values.append(.integer(since)) }
+        if let until { sql += " AND created_at < ?"; values.append(.integer(until)) }
+        return (sql, values)
     }
 
     /// People first seen in the calendar month of `asOf` (UTC).
