@@ -1,36 +1,5 @@
 import Foundation
 
-/// What a job run did.
-public struct JobReport: Sendable {
-    public enum Outcome: String, Sendable { case ok, rejects, failed }
-
-    public var runID: Int64?
-    public var dryRun: Bool
-    public var imports: [ImportReport] = []
-    public var failures: [String] = []
-    public var plans: [PushPlan] = []
-    public var pushes: [PushSummary] = []
-    public var customers = 0
-    public var fans = 0
-    /// Warnings when the counts moved sharply from the previous run (fewer customers, or an
-    /// export much shorter than its previous version: a truncated download, a wrong filter).
-    public var driftWarnings: [String] = []
-    public var drift: String? { driftWarnings.isEmpty ? nil : driftWarnings.joined(separator: "; ") }
-    /// Source patterns that matched no file (a moved export folder, a renamed download).
-    public var unmatchedSources: [String] = []
-    /// The HTML report written after the run (the job's `report:`), or why it could not be.
-    public var reportPath: String?
-    public var reportProblem: String?
-    public var elapsed = 0.0
-
-    public var outcome: Outcome {
-        if !failures.isEmpty { return .failed }
-        let rejected = imports.contains { !$0.alreadyImported && $0.file.rejected > 0 }
-        let undelivered = pushes.contains(where: \.isIncomplete)
-        return rejected || undelivered ? .rejects : .ok
-    }
-}
-
 /// Why a run could not start.
 public struct JobError: Error, Sendable, CustomStringConvertible {
     public var message: String

@@ -1,19 +1,5 @@
 import Foundation
 
-/// What importing one file did.
-public struct ImportReport: Sendable {
-    public var file: FileReport
-    /// The file had been imported before with the same content: nothing changed.
-    public var alreadyImported = false
-    public var people = PeopleCounts()
-    public var importID: Int64?
-    /// Seconds spent reading, mapping and landing rows; and recomputing people.
-    public var landSeconds = 0.0
-    public var refreshSeconds = 0.0
-    /// Seconds the commit took (SQLite writing the transaction's pages and checkpointing).
-    public var commitSeconds = 0.0
-}
-
 /// Imports files into a store: each file streams through its mapping into the
 /// ledger and the people it touched are recomputed, all in one transaction,
 /// so a crash leaves the store as before the file or after it, never half.

@@ -100,7 +100,7 @@ struct PersonRowReader {
             currency: text(currency), totalSpent: int(totalSpent), otherTotals: text(otherTotals), totals: text(totals),
             settlementCurrency: text(settlementCurrency), settlementNet: int(settlementNet),
             firstSource: text(firstSource) ?? "", firstProduct: text(firstProduct), firstSeenAt: int(firstSeenAt),
-            lastActivityAt: int(lastActivityAt), sources: text(sources) ?? "", tags: ValueFormatter.tags(text(tags)),
+            lastActivityAt: int(lastActivityAt), sources: text(sources) ?? "", tags: JSONText.strings(text(tags)),
             score: int(score) ?? 0, daw: text(daw), genre: text(genre), level: text(level), goals: text(goals),
             imageURL: text(imageURL), contentHash: text(contentHash) ?? "")
     }
