@@ -94,8 +94,9 @@ enum Schema {
     /// The same content again (a re-import, or the same row in another file or on another
     /// line) writes nothing: the row keeps the file and line it was first seen at and the
     /// import that wrote it, so its person is not touched, and a nightly re-import of an
-    /// unchanged export costs a lookup a row. (Content that differs returns the stored row,
-    /// winner or not, so the caller can keep what a losing version was evidence for.)
+    /// unchanged export costs a lookup a row. (``Store/land(_:store:importID:)`` looks the stored
+    /// version up first and runs this only for a new key or a winning version; the rule here
+    /// keeps the ledger right whoever calls it.)
     static func upsert(_ kind: RecordKind) -> String {
         let data = columns(of: kind) + bookkeeping
         let names = ["store", "source", "source_id"] + data.map(\.name)
@@ -113,7 +114,7 @@ enum Schema {
         }
         return "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
             + "ON CONFLICT (store, source, source_id) DO UPDATE SET " + assignments.joined(separator: ", ")
-            + " WHERE excluded.content_hash <> \(t).content_hash RETURNING email, rank"
+            + " WHERE excluded.content_hash <> \(t).content_hash"
     }
 
     /// The migrations, in order (frozen literal SQL: see ``Migrations``).

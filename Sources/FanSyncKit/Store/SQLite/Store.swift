@@ -22,8 +22,7 @@ public final class Store {
     /// Rows landed per (import, kind) since the last refresh: its keys are what to refresh.
     private var landed: [Landed: Int] = [:]
     private var bulkThresholds: [RecordKind: Int] = [:]
-    /// Whether each kind's ledger had rows when this import began, and the lookup of a row's content.
-    private var hadRows: [RecordKind: Bool] = [:]
+    /// The lookup of a stored row's version, per kind.
     private var storedVersion: [RecordKind: Statement] = [:]
     /// Rows of this file without an address that it did not write (the ledger had them already):
     /// still the file's rows, so ``unattributed(importID:file:limit:)`` reports those still nobody's.
@@ -72,18 +71,21 @@ public final class Store {
         }
         let storeName = fact.text("store").flatMap { $0.isEmpty ? nil : $0 } ?? defaultStore
         let hash = Self.contentHash(fact.values)
-        // Into a ledger that had rows before this import, most rows of a re-imported export are
-        // there already with the same content: a lookup of three values says so, instead of
-        // binding the whole row for an upsert that writes nothing.
+        // The stored version, looked up by key, decides before anything is written: most rows of
+        // a re-imported export are there already with the same content (a lookup of three values
+        // says so, instead of binding the whole row for an upsert that writes nothing); an older
+        // version loses; a new key or a newer version is written. (Letting the upsert decide and
+        // return the row as it then stands cost SQLite's RETURNING, about 6 µs a row: more than
+        // the lookup, which warms the very index pages the insert then writes.)
         let rank = Int64(EvidenceRules.type(of: fact).rawValue)
         let version = EvidenceRules.version(of: fact)
         // A row without an address loses only by rank; what it was evidence for is kept under
         // the empty address until attribution hands it to the customer's addresses.
         let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
-        if hadRows[fact.kind] == nil { _ = try bulkThreshold(fact.kind) }
-        if hadRows[fact.kind] == true {
-            // The stored version decides without a write: the same content, or an older version
-            // (a re-import of last month's file) that loses, costs this lookup and nothing more.
+        if bulkThresholds[fact.kind] == nil { _ = try bulkThreshold(fact.kind) }
+        do {
+            // The same content, or an older version (a re-import of last month's file) that
+            // loses, costs this lookup and nothing more.
             let known: Statement
             if let cached = storedVersion[fact.kind] {
                 known = cached
@@ -152,15 +154,10 @@ public final class Store {
         try bind(.text(fact.file))
         try bind(.integer(Int64(fact.line)))
         try bind(.integer(importID))
-        // The upsert returns the row as it now stands. When an older version lost
-        // (another address, or a higher rank than the stored row), what it was
-        // evidence for goes to the history, so the type cannot depend on import order.
-        // (A replaced row's former state is kept by the ledger's trigger.)
-        // No row back: the stored row has this content already, and nothing was written.
-        guard try statement.step() else { statement.rewind(); return }
-        let lost = Self.loses(email, rank: rank, against: statement, email: 0, rank: 1)
+        // A new key, or a version that replaces the stored one (whose former state the ledger's
+        // trigger keeps in the history).
+        try statement.step()
         statement.rewind()
-        if lost, let email { try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID) }
         let current = Landed(importID: importID, kind: fact.kind)
         landed[current, default: 0] += 1
         if try landed[current] == bulkThreshold(fact.kind) {
@@ -170,7 +167,7 @@ public final class Store {
         }
     }
 
-    /// Whether a version that did not replace the stored row (`row`'s columns `email` and `rank`)
+    /// Whether a version that lost to the stored row (`row`'s columns `email` and `rank`)
     /// was evidence for something the row does not show: another address, or a higher rank.
     private static func loses(_ email: String?, rank: Int64, against row: Statement, email emailColumn: Int32,
                               rank rankColumn: Int32) -> Bool {
@@ -227,7 +224,6 @@ public final class Store {
         landed.removeAll()
         unaddressedSeen.removeAll()
         bulkThresholds.removeAll()
-        hadRows.removeAll()
         setAsideIndexes.removeAll()
     }
 
@@ -241,7 +237,6 @@ public final class Store {
         let existing = try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int
         let threshold = max(bulkMinimum, Int(existing ?? 0) / 4)
         bulkThresholds[kind] = threshold
-        hadRows[kind] = (existing ?? 0) > 0
         return threshold
     }
 
@@ -267,7 +262,6 @@ public final class Store {
     public func refreshTouched() throws -> PeopleCounts {
         try restoreIndexes()
         bulkThresholds.removeAll()
-        hadRows.removeAll()
         // Touched: the addresses of the rows these imports wrote, and the former
         // addresses they moved away from (kept in the history under the import's id).
         let imports = Set(landed.keys.map(\.importID))
