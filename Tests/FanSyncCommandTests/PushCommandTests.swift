@@ -386,6 +386,73 @@ func customerEmails(_ db: String) throws -> Set<String> {
     }
 }
 
+@Suite(.serialized) struct MailchimpPush {
+    func endpoints(port: Int, extra: String = "    status_if_new: subscribed", path: String = "/3.0/lists/a1b2c3") throws -> String {
+        let yaml = """
+            endpoints:
+              - name: audience
+                url: http://127.0.0.1:\(port)\(path)
+                profile: mailchimp
+                send: fans
+                token_env: FAKE_TOKEN
+                batch_size: 1000
+                field_ids: { daw: DAW }
+            \(extra)
+            """
+        return try temporaryFile(Array(yaml.utf8), name: "mailchimp.yml")
+    }
+
+    @Test("members go 500 at most a request; the members Mailchimp refuses in its 200 are dead-lettered, the rest acknowledged")
+    func membersAreBatchedAndRefusalsInTheAnswerAreDeadLettered() throws {
+        let db = try freshSampleStore()
+        let server = try FakeEndpoint(reject: ["bo.chen@example.com"])
+        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", try endpoints(port: server.port),
+                                              "--json"], environment: pushEnvironment())
+        // A dead letter is outstanding work: exit 2, and the summary says so.
+        #expect(run.status == 2, "\(run.stdout) \(run.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let fans = Set(try sqlite(db, "SELECT email FROM fans").split(separator: "\n").map(String.init))
+        #expect(summary?["dead_lettered"] as? Int == 1)
+        #expect(summary?["acknowledged"] as? Int == fans.count - 1)
+        #expect(Set(server.records.keys) == fans.subtracting(["bo.chen@example.com"]))
+        let posts = server.requests.filter { ($0["path"] as? String) == "/3.0/lists/a1b2c3" }
+        #expect(posts.count == 1)  // batch_size 1000 is lowered to Mailchimp's 500; the samples fit in one
+        let ana = server.records["ana.silva@example.com"]
+        #expect(ana?["status_if_new"] as? String == "subscribed")
+        let merge = ana?["merge_fields"] as? [String: String] ?? [:]
+        #expect(merge["FNAME"] == "Ana" && merge["LNAME"] == "Silva-Costa" && merge["DAW"] == "Ableton Live", "\(merge)")
+        let tags = Set((ana?["tags"] as? [String] ?? []).map { $0.lowercased() })
+        #expect(tags.isSuperset(of: ["vip", "customer"]), "\(tags)")
+        // The refused member waits in the dead letter with Mailchimp's reason; the others are acknowledged.
+        #expect(try sqlite(db, "SELECT record_key || ' ' || status FROM push_dead") == "bo.chen@example.com 200")
+        #expect(try sqlite(db, "SELECT response FROM push_dead").contains("ERROR_GENERIC"))
+        #expect(try sqlite(db, "SELECT count(*) FROM push_state WHERE endpoint = 'audience'") == String(fans.count - 1))
+        #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")
+        // Nothing changed: the next run sends nothing.
+        let again = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", try endpoints(port: server.port),
+                                                "--json"], environment: pushEnvironment())
+        #expect((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["sent"] as? Int == 0)
+        #expect(server.applied.values.allSatisfy { $0 == 1 })
+    }
+
+    @Test("an endpoint file without status_if_new, or with a url that is no audience, is refused before anything is sent")
+    func whatMailchimpNeedsIsChecked() throws {
+        let db = try freshSampleStore()
+        let noStatus = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints",
+                                                   try endpoints(port: 9, extra: "")], environment: pushEnvironment())
+        #expect(noStatus.status != 0)
+        #expect(noStatus.stderr.contains("mailchimp needs 'status_if_new' (subscribed, pending, transactional)"), "\(noStatus.stderr)")
+        let wrongURL = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints",
+                                                   try endpoints(port: 9, path: "/3.0/ping")], environment: pushEnvironment())
+        #expect(wrongURL.status != 0)
+        #expect(wrongURL.stderr.contains("a mailchimp url is the audience's"), "\(wrongURL.stderr)")
+        let badStatus = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints",
+                                                    try endpoints(port: 9, extra: "    status_if_new: yes")],
+                                                   environment: pushEnvironment())
+        #expect(badStatus.stderr.contains("'status_if_new' is one of subscribed, pending, transactional"), "\(badStatus.stderr)")
+    }
+}
+
 @Suite(.serialized) struct PushFailuresAreLoud {
     @Test("a refused token stops the endpoint: exit 1, what to check, records pending, nothing dead-lettered")
     func refusedTokenStopsTheEndpoint() throws {

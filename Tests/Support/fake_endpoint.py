@@ -11,7 +11,9 @@ late, after applying), {"drop": true} (close without answering, not applied),
 {"drop_after_apply": true} (apply the batch and remember its key, then close
 the connection without answering: the reply is lost), {"hang_after_apply": 5}
 (apply, then hold the connection that long before answering: time to kill
-the client), null (behave). Requests carrying a rejected email get 400. The state file is
+the client), null (behave). Requests carrying a rejected email get 400, but for Mailchimp's
+batch subscribe (POST /3.0/lists/<id>), which answers 200 with the refused members in
+"errors" and applies the others, as Mailchimp does. The state file is
 rewritten after each request: {"records": {email: record}, "applied": {email:
 count}, "requests": [...]}. Stops by itself after --lifetime seconds.
 """
@@ -96,11 +98,20 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length)
         key = self.headers.get("Idempotency-Key")
         auth = self.headers.get("Authorization") or ("Api-Token " + self.headers.get("Api-Token", ""))
+        if auth.startswith("Basic "):  # Mailchimp: any user name, the API key as the password
+            import base64
+            try:
+                auth = "Bearer " + base64.b64decode(auth[6:]).decode().split(":", 1)[1]
+            except (ValueError, IndexError):
+                auth = ""
+        mailchimp = self.path.startswith("/3.0/lists/")
         try:
             payload = json.loads(raw)
         except ValueError:
             payload = None
-        if isinstance(payload, dict) and "records" in payload:
+        if mailchimp and isinstance(payload, dict) and "members" in payload:
+            records = [dict(member, email=member.get("email_address")) for member in payload["members"]]
+        elif isinstance(payload, dict) and "records" in payload:
             records = payload["records"]
         elif isinstance(payload, list):
             records = payload
@@ -125,6 +136,13 @@ class Handler(BaseHTTPRequestHandler):
             headers = {"Retry-After": fault["retry_after"]} if fault.get("retry_after") else {}
             return self.reply(fault["status"], {"error": "injected"}, headers)
         bad = [e for e in emails if e in args.reject]
+        if bad and mailchimp:
+            refused = [{"email_address": e, "error": e + " looks fake or invalid, please enter a real email address.",
+                        "error_code": "ERROR_GENERIC"} for e in bad]
+            records = [r for r in records if r.get("email") not in args.reject]
+            bad = []
+        else:
+            refused = []
         if bad:
             return self.reply(400, {"error": "invalid record " + bad[0]})
         if self.path in ("/api/3/tags", "/api/3/contactTags"):
@@ -139,6 +157,10 @@ class Handler(BaseHTTPRequestHandler):
                     state["records"][email] = record
                     state["applied"][email] = state["applied"].get(email, 0) + 1
                 response = {"ok": True, "received": len(records)}
+                if mailchimp:
+                    response = {"new_members": [{"email_address": r.get("email")} for r in records],
+                                "updated_members": [], "errors": refused, "total_created": len(records),
+                                "total_updated": 0, "error_count": len(refused)}
                 if self.path == "/api/3/contact/sync" and records:
                     email = records[0].get("email")
                     ac_contacts.setdefault(email, len(ac_contacts) + 100)

@@ -7,9 +7,9 @@ import Yams
 /// endpoints:
 ///   - name: crm
 ///     url: https://api.example.com/ingest
-///     profile: json-batch          # json-batch | postgrest | activecampaign
+///     profile: json-batch          # json-batch | postgrest | activecampaign | mailchimp
 ///     send: customers              # customers | fans
-///     token_env: CRM_TOKEN         # sent as Authorization: Bearer …, or Api-Token for activecampaign
+///     token_env: CRM_TOKEN         # Authorization: Bearer …; Api-Token for activecampaign; Basic for mailchimp
 ///     batch_size: 500
 ///     concurrency: 4
 ///     rate: 10                     # requests per second
@@ -23,6 +23,8 @@ public struct Endpoint: Sendable, Equatable {
         case postgrest
         /// ActiveCampaign: `POST /api/3/contact/sync`, one contact per request.
         case activecampaign
+        /// Mailchimp: `POST /3.0/lists/<list_id>`, a batch subscribe of up to 500 members.
+        case mailchimp
     }
 
     public enum Send: String, Sendable, CaseIterable { case customers, fans }
@@ -51,23 +53,27 @@ public struct Endpoint: Sendable, Equatable {
     public var retryBudget = 200
     /// A CA bundle to verify the server with; TLS verification is never turned off.
     public var caBundle: String?
-    /// ActiveCampaign custom field ids for profile fields, e.g. `{ daw: 3, genre: 4 }`.
+    /// The endpoint's own field for a store value: ActiveCampaign custom field ids
+    /// (`{ daw: 3, genre: 4 }`), Mailchimp merge tags (`{ daw: DAW }`).
     public var fieldIDs: [String: String] = [:]
+    /// Mailchimp: the status of people new to the audience (subscribed, pending, transactional).
+    public var statusIfNew: String?
 
     public init(name: String, url: String) {
         self.name = name
         self.url = url
     }
 
-    /// Batch size as sent: ActiveCampaign takes one contact per request.
-    public var effectiveBatchSize: Int { profile == .activecampaign ? 1 : max(1, batchSize) }
+    /// Batch size as sent: at most what the kind of endpoint takes (ActiveCampaign one contact,
+    /// Mailchimp 500 members a request).
+    public var effectiveBatchSize: Int { min(max(1, batchSize), profile.behavior.largestBatch) }
 }
 
 /// Reads endpoints from YAML, with `file:line:column` errors and `${VAR}` substitution in URLs.
 public enum EndpointFile {
     static let keys = ["name", "url", "method", "profile", "send", "types", "segment", "headers", "token_env", "batch_size",
                        "concurrency", "rate", "connect_timeout", "timeout", "max_attempts", "retry_budget", "ca_bundle",
-                       "field_ids", "allow_insecure_http"]
+                       "field_ids", "status_if_new", "allow_insecure_http"]
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(MappingErrors) -> [Endpoint] {
         let node = try YAMLFile.load(path: path, what: "endpoints file")
@@ -180,6 +186,14 @@ public enum EndpointFile {
                     fail("endpoint '\(name)': its token would cross the network unencrypted to \(host) over http://; "
                          + "use https://, or set allow_insecure_http: true if that network is your own", map["url"])
                 }
+            }
+            if let node = map["status_if_new"] {
+                if let value = node.string, MailchimpProfile.statuses.contains(value) { endpoint.statusIfNew = value } else {
+                    fail("'status_if_new' is one of " + MailchimpProfile.statuses.joined(separator: ", "), node)
+                }
+            }
+            if map["status_if_new"] == nil || endpoint.statusIfNew != nil {
+                for problem in endpoint.profile.behavior.problems(endpoint) { fail(problem, map["profile"] ?? item) }
             }
             if endpoints.contains(where: { $0.name == name }) { fail("two endpoints are named '\(name)'", map["name"]) }
             endpoints.append(endpoint)

@@ -59,27 +59,11 @@ public final class Pusher {
 
     /// A person's record as the endpoint receives it (the payload's JSON).
     func record(_ person: PersonRecord, formatter: ValueFormatter) -> String {
-        if endpoint.profile == .activecampaign {
-            var contact = "{\"email\":" + JSONText.quoted(person.email)
-            for (key, value) in [("firstName", person.firstName), ("lastName", person.lastName), ("phone", person.phone)] {
-                if let value, !value.isEmpty { contact += ",\"\(key)\":" + JSONText.quoted(value) }
-            }
-            // Custom fields name the person's values as the store does (`daw`, `first_source`…).
-            let fields = endpoint.fieldIDs.sorted { $0.key < $1.key }.compactMap { field, id -> String? in
-                guard let value = person.value(field).string, !value.isEmpty else { return nil }
-                return "{\"field\":" + JSONText.quoted(id) + ",\"value\":" + JSONText.quoted(value) + "}"
-            }
-            if !fields.isEmpty { contact += ",\"fieldValues\":[" + fields.joined(separator: ",") + "]" }
-            // Tags go through the tags and contactTags endpoints after the contact is synced.
-            let tags = person.tags.map(JSONText.quoted).joined(separator: ",")
-            return "{\"contact\":" + contact + "},\"tags\":[" + tags + "]}"
-        }
-        let columns = (endpoint.send == .customers ? Exporter.customerColumns : Exporter.fanColumns)
-            .filter { $0.column.isShown(in: .json) }
-        return "{\"store_id\":" + JSONText.quoted(storeName) + ",\"email\":" + JSONText.quoted(person.email)
-            + "," + columns.map { JSONText.quoted($0.key == "email" ? "email_display" : $0.key) + ":" + formatter.json(person, $0.column) }
-                .joined(separator: ",") + "}"
+        profile.record(person, endpoint: endpoint, store: storeName, formatter: formatter)
     }
+
+    /// What the endpoint's kind does (see ``EndpointProfile``).
+    var profile: any EndpointProfile { endpoint.profile.behavior }
 
     // MARK: Plan
 
@@ -101,51 +85,19 @@ public final class Pusher {
 
     // MARK: Payloads
 
-    /// The request body for a batch, by profile.
-    func body(for records: [PushRecord]) -> String {
-        switch endpoint.profile {
-        case .jsonBatch: return "{\"records\":[" + records.map(\.json).joined(separator: ",") + "]}"
-        case .postgrest: return "[" + records.map(\.json).joined(separator: ",") + "]"
-        case .activecampaign:
-            // contact/sync takes the contact alone.
-            guard let json = records.first?.json, let object = Self.object(json), let contact = object["contact"],
-                  let data = try? JSONSerialization.data(withJSONObject: ["contact": contact], options: [.sortedKeys]) else { return "{}" }
-            return String(decoding: data, as: UTF8.self)
-        }
-    }
-
-    var requestURL: String {
-        switch endpoint.profile {
-        case .jsonBatch: return endpoint.url
-        case .postgrest:
-            return endpoint.url.contains("on_conflict=") ? endpoint.url
-                : endpoint.url + (endpoint.url.contains("?") ? "&" : "?") + "on_conflict=store_id,email"
-        case .activecampaign:
-            let base = endpoint.url.hasSuffix("/") ? String(endpoint.url.dropLast()) : endpoint.url
-            return base.hasSuffix("/api/3/contact/sync") ? base : base + "/api/3/contact/sync"
-        }
-    }
+    /// The request body for a batch.
+    func body(for records: [PushRecord]) -> String { profile.body(for: records, endpoint: endpoint) }
 
     func headers(token: String?, idempotencyKey: String) -> [(String, String)] {
         var headers: [(String, String)] = [("Content-Type", "application/json"), ("Accept", "application/json"),
                                            ("Idempotency-Key", idempotencyKey)]
-        if endpoint.profile == .postgrest { headers.append(("Prefer", "resolution=merge-duplicates,return=minimal")) }
-        if let token {
-            headers.append(endpoint.profile == .activecampaign ? ("Api-Token", token) : ("Authorization", "Bearer " + token))
-        }
+        headers += profile.headers(token: token)
         for (name, value) in endpoint.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
         return headers
     }
 
     static func object(_ json: String) -> [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
-    }
-
-    /// ActiveCampaign's API root, from the endpoint URL.
-    var activeCampaignBase: String {
-        var base = endpoint.url.hasSuffix("/") ? String(endpoint.url.dropLast()) : endpoint.url
-        if base.hasSuffix("/api/3/contact/sync") { base.removeLast("/api/3/contact/sync".count) }
-        return base
     }
 
     // MARK: Apply
@@ -165,6 +117,16 @@ public final class Pusher {
         var counted = false
     }
 
+    /// One request: a batch's current step as sent.
+    struct Request {
+        var method: String
+        var url: String
+        var body: String
+        /// Added to the batch's idempotency key (a step past the first is a request of its own).
+        var keySuffix: String
+    }
+
+    /// Where a batch is: its first request, or a step after it (ActiveCampaign's tags).
     enum Step: Equatable {
         case main
         case findTag(Int)
@@ -250,10 +212,10 @@ public final class Pusher {
             batchesByRequest[requestID] = chosen
             nextSlot = max(now, nextSlot).addingTimeInterval(interval)
             summary.requests += 1
-            let (method, url, payload, suffix) = request(for: chosen)
-            return .send(HTTPRequest(id: requestID, method: method, url: url,
-                                     headers: headers(token: token, idempotencyKey: chosen.key + suffix),
-                                     body: Data(payload.utf8), connectTimeout: endpoint.connectTimeout,
+            let request = profile.request(for: chosen, endpoint: endpoint)
+            return .send(HTTPRequest(id: requestID, method: request.method, url: request.url,
+                                     headers: headers(token: token, idempotencyKey: chosen.key + request.keySuffix),
+                                     body: Data(request.body.utf8), connectTimeout: endpoint.connectTimeout,
                                      timeout: endpoint.timeout, caBundle: endpoint.caBundle))
         }, completed: { request, result in
             guard var batch = batchesByRequest.removeValue(forKey: request.id) else { return }
@@ -277,16 +239,30 @@ public final class Pusher {
                 default:
                     break
                 }
-                if result.failure == nil, (200..<300).contains(result.status) || (batch.step.isLink && result.status == 422),
-                   endpoint.profile == .activecampaign, let next = advance(&batch, response: result.body) {
-                    // More ActiveCampaign steps for this record (tags).
+                let succeeded = result.failure == nil && profile.succeeded(result.status, step: batch.step)
+                if succeeded, let next = profile.next(after: &batch, response: result.body) {
+                    // More steps for this record (ActiveCampaign's tags).
                     batch.step = next
                     batch.attempts = 0
                     batch.notBefore = .distantPast
                     queue.insert(batch, at: 0)
-                } else if result.failure == nil, (200..<300).contains(result.status) || (batch.step.isLink && result.status == 422) {
-                    try store.acknowledge(batch.records, batch: batch.key, endpoint: name, store: storeName, at: now())
-                    summary.acknowledged += batch.records.count
+                } else if succeeded {
+                    // Some endpoints accept a batch and refuse members of it in the answer (Mailchimp):
+                    // those go to the dead letter, the rest are acknowledged, in one transaction.
+                    let refused = profile.refusals(in: result.body, of: batch.records)
+                    let accepted = batch.records.filter { refused[$0.key] == nil }
+                    if refused.isEmpty {
+                        try store.acknowledge(batch.records, batch: batch.key, endpoint: name, store: storeName, at: now())
+                    } else {
+                        try store.settle(batch.records, refused: refused, status: result.status, body: { body(for: [$0]) },
+                                         batch: batch.key, endpoint: name, store: storeName, at: now())
+                    }
+                    for record in batch.records {
+                        guard let why = refused[record.key] else { continue }
+                        summary.deadLettered += 1
+                        onProgress?("\(endpoint.name): \(record.key) refused: \(why.prefix(120))")
+                    }
+                    summary.acknowledged += accepted.count
                     onProgress?("\(endpoint.name): \(summary.acknowledged) acknowledged")
                 } else if Self.isRetriable(result) {
                     try store.countOutboxAttempt(batch.key)
@@ -332,46 +308,6 @@ public final class Pusher {
         summary.outstandingPending = try store.outbox(endpoint: name, store: storeName).reduce(0) { $0 + $1.records.count }
         try store.finishPushRun(runID, summary, at: now())
         return summary
-    }
-
-    /// The request for a batch's current step.
-    func request(for batch: Batch) -> (method: String, url: String, body: String, keySuffix: String) {
-        switch batch.step {
-        case .main:
-            return (endpoint.method, requestURL, body(for: batch.records), "")
-        case .findTag(let index):
-            let name = batch.tags[index].addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-            return ("GET", activeCampaignBase + "/api/3/tags?search=" + name, "", "-tag-\(index)-find")
-        case .createTag(let index):
-            let body = "{\"tag\":{\"tag\":" + JSONText.quoted(batch.tags[index]) + ",\"tagType\":\"contact\",\"description\":\"\"}}"
-            return ("POST", activeCampaignBase + "/api/3/tags", body, "-tag-\(index)-create")
-        case .linkTag(let index, let tagID):
-            let body = "{\"contactTag\":{\"contact\":" + JSONText.quoted(batch.contactID ?? "") + ",\"tag\":" + JSONText.quoted(tagID) + "}}"
-            return ("POST", activeCampaignBase + "/api/3/contactTags", body, "-tag-\(index)-link")
-        }
-    }
-
-    /// After a successful ActiveCampaign step, the next one (nil when the record is done).
-    func advance(_ batch: inout Batch, response: Data) -> Step? {
-        let answer = (try? JSONSerialization.jsonObject(with: response)) as? [String: Any]
-        switch batch.step {
-        case .main:
-            batch.contactID = ((answer?["contact"] as? [String: Any])?["id"]).map { "\($0)" }
-            batch.tags = (batch.records.first.flatMap { Self.object($0.json)?["tags"] as? [String] }) ?? []
-            guard batch.contactID != nil, !batch.tags.isEmpty else { return nil }
-            return .findTag(0)
-        case .findTag(let index):
-            let found = (answer?["tags"] as? [[String: Any]])?.first {
-                ($0["tag"] as? String)?.lowercased() == batch.tags[index].lowercased()
-            }
-            if let id = found?["id"] { return .linkTag(index, tagID: "\(id)") }
-            return .createTag(index)
-        case .createTag(let index):
-            guard let id = (answer?["tag"] as? [String: Any])?["id"] else { return .findTag(index) }
-            return .linkTag(index, tagID: "\(id)")
-        case .linkTag(let index, _):
-            return index + 1 < batch.tags.count ? .findTag(index + 1) : nil
-        }
     }
 
     /// 429, 5xx, timeouts and dropped connections are worth another try.

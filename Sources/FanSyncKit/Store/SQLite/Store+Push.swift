@@ -95,16 +95,37 @@ extension Store {
     /// batch `key` out of the outbox, in one transaction.
     public func acknowledge(_ records: [PushRecord], batch key: String, endpoint: String, store: String,
                             at time: Int64) throws {
+        try db.transaction {
+            try recordAcknowledged(records, endpoint: endpoint, store: store, at: time)
+            try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
+        }
+    }
+
+    /// Settles a batch the endpoint accepted as a whole but refused members of, one by one
+    /// (Mailchimp): the `refused` (by key, with the endpoint's reason) go to the dead letter with the
+    /// body that would carry each alone, the rest are acknowledged, and the batch leaves the outbox,
+    /// in one transaction.
+    public func settle(_ records: [PushRecord], refused: [String: String], status: Int, body: (PushRecord) -> String,
+                       batch key: String, endpoint: String, store: String, at time: Int64) throws {
+        try db.transaction {
+            try recordAcknowledged(records.filter { refused[$0.key] == nil }, endpoint: endpoint, store: store, at: time)
+            for record in records {
+                guard let why = refused[record.key] else { continue }
+                try recordDead(record, status: status, response: why, body: body(record), endpoint: endpoint, store: store,
+                               at: time)
+            }
+            try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
+        }
+    }
+
+    private func recordAcknowledged(_ records: [PushRecord], endpoint: String, store: String, at time: Int64) throws {
         let state = try db.cached("""
             INSERT INTO push_state (endpoint, store, record_key, content_hash, acknowledged_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (endpoint, store, record_key) DO UPDATE SET content_hash = excluded.content_hash,
               acknowledged_at = excluded.acknowledged_at
             """)
-        try db.transaction {
-            for record in records {
-                try state.run([.text(endpoint), .text(store), .text(record.key), .text(record.hash), .integer(time)])
-            }
-            try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
+        for record in records {
+            try state.run([.text(endpoint), .text(store), .text(record.key), .text(record.hash), .integer(time)])
         }
     }
 
@@ -121,15 +142,20 @@ extension Store {
     public func deadLetter(_ record: PushRecord, batch key: String, status: Int, response: String, body: String,
                            endpoint: String, store: String, at time: Int64) throws {
         try db.transaction {
-            try db.cached("""
-                INSERT INTO push_dead (endpoint, store, record_key, content_hash, status, response, body, failed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (endpoint, store, record_key) DO UPDATE SET content_hash = excluded.content_hash,
-                  status = excluded.status, response = excluded.response, body = excluded.body, failed_at = excluded.failed_at
-                """).run([.text(endpoint), .text(store), .text(record.key), .text(record.hash), .integer(Int64(status)),
-                          .text(response), .text(body), .integer(time)])
+            try recordDead(record, status: status, response: response, body: body, endpoint: endpoint, store: store, at: time)
             try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
         }
+    }
+
+    private func recordDead(_ record: PushRecord, status: Int, response: String, body: String, endpoint: String,
+                            store: String, at time: Int64) throws {
+        try db.cached("""
+            INSERT INTO push_dead (endpoint, store, record_key, content_hash, status, response, body, failed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (endpoint, store, record_key) DO UPDATE SET content_hash = excluded.content_hash,
+              status = excluded.status, response = excluded.response, body = excluded.body, failed_at = excluded.failed_at
+            """).run([.text(endpoint), .text(store), .text(record.key), .text(record.hash), .integer(Int64(status)),
+                      .text(response), .text(body), .integer(time)])
     }
 
     /// Empties the dead letter of `endpoint` for `store`, so the next push sends those records
