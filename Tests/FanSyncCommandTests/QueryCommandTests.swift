@@ -1,17 +1,37 @@
 import Foundation
 import Testing
 
-/// A store with every sample imported, shared by the query tests (built once).
-let sampleStore: String = {
+/// Why a shared test fixture could not be built.
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A store with every sample imported, shared by the query tests (built once). An import that
+/// did not finish fails every test that reads the store, with the import's own words, instead of
+/// leaving an empty store for each test to trip over. (Exit status 2 is expected: the samples
+/// carry rows that are rejected on purpose.)
+let sampleStoreResult: Result<String, FixtureError> = {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-queries-\(UUID().uuidString)").path
-    try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let db = folder + "/store.db"
     let files = ["activecampaign/contacts.csv", "stripe/unified_payments.csv", "stripe/payments_2023.csv",
                  "stripe/customers.csv", "stripe/subscriptions.csv", "clerk/users.csv", "clerk/users.json",
                  "app/enrollments.csv", "legacy/members_1252.csv"].map { "samples/" + $0 }
-    _ = try? fansync(["import", "--quiet", "--db", db, "--rejects", folder + "/rejects"] + files)
-    return db
+    do {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let run = try fansync(["import", "--quiet", "--db", db, "--rejects", folder + "/rejects"] + files)
+        guard run.status == 0 || run.status == 2 else {
+            return .failure(FixtureError(description: "importing the samples for the query tests exited \(run.status): \(run.stderr)"))
+        }
+        return .success(db)
+    } catch {
+        return .failure(FixtureError(description: "importing the samples for the query tests failed: \(error)"))
+    }
 }()
+
+/// The shared sample store's path (throws what building it failed with).
+var sampleStore: String {
+    get throws(FixtureError) { try sampleStoreResult.get() }
+}
 
 func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
 
