@@ -1,6 +1,7 @@
 # fansync: two commands on a fresh machine.
 #   make demo    run fansync on the bundled samples
 #   make test    build and run the test suite
+#   make lint    check the code's layout against .swift-format
 #   make bench   measure the reader on 1,000,000-row synthetic exports (ROWS=...)
 #   make install install fansync under PREFIX (default /usr/local), with completions and a man page
 
@@ -10,7 +11,7 @@ BENCH_DATA ?= bench/data
 
 PREFIX ?= /usr/local
 
-.PHONY: deps build release demo test bench clean fuzz install
+.PHONY: deps build release demo test lint bench clean fuzz install
 
 deps:
 	@scripts/ensure-packages
@@ -28,6 +29,10 @@ test:
 	@scripts/ensure-packages test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+# The code's layout, checked against .swift-format (swift format -i -r Sources Tests Fuzz Package.swift fixes it).
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Fuzz Package.swift
 
 bench: release
 	@scripts/ensure-packages bench

@@ -37,8 +37,10 @@ let package = Package(
         // The domain.
         .target(
             name: "FanSyncKit",
-            dependencies: ["FanSyncIO", "FanSyncCSV", "FanSyncSQLite", "FanSyncHTTP", "FanSyncPhone",
-                           .product(name: "Yams", package: "Yams")]),
+            dependencies: [
+                "FanSyncIO", "FanSyncCSV", "FanSyncSQLite", "FanSyncHTTP", "FanSyncPhone",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // The CLI: parsing arguments and printing, nothing else.
         .executableTarget(
             name: "FanSyncCommand",

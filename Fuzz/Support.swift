@@ -1,6 +1,6 @@
 // Shared by every harness in Fuzz/: compiled into each fuzz binary next to its harness file.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Helpers for the libFuzzer harnesses.
@@ -42,8 +42,10 @@ enum Fuzz {
 
     /// Traps (a crash libFuzzer saves as an artifact) when `condition` is false, after
     /// printing `message`: how the harness reports a broken invariant or a mismatch.
-    static func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
-                      file: StaticString = #fileID, line: UInt = #line) {
+    static func check(
+        _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+        file: StaticString = #fileID, line: UInt = #line
+    ) {
         if condition() { return }
         printError("\n=== fuzz check failed (\(file):\(line)) ===\n\(message())\n\n")
         fatalError("fuzz check failed", file: file, line: line)

@@ -76,10 +76,12 @@ func read(path: String, encoding: TextEncoding, chunkSize: Int, delimiter: UInt8
                 record = fresh
             }
             check(record, in: "record", encoding: encoding, chunkSize: chunkSize)
-            let entry = CSVOutcome.Record(line: record.position.line, index: record.position.record, fields: record.fields)
+            let entry = CSVOutcome.Record(
+                line: record.position.line, index: record.position.record, fields: record.fields)
             if let previous {
-                Fuzz.check(entry.index == previous.index + 1 && entry.line >= previous.line,
-                           "record \(Fuzz.show(entry)) follows \(Fuzz.show(previous)) (\(encoding), chunk \(chunkSize))")
+                Fuzz.check(
+                    entry.index == previous.index + 1 && entry.line >= previous.line,
+                    "record \(Fuzz.show(entry)) follows \(Fuzz.show(previous)) (\(encoding), chunk \(chunkSize))")
             }
             if let header = reader.header, record.count != header.count { outcome.ragged += 1 }
             previous = entry
@@ -92,9 +94,11 @@ func read(path: String, encoding: TextEncoding, chunkSize: Int, delimiter: UInt8
     } catch {
         outcome.error = error
     }
-    Fuzz.check(reader.recordsRead == outcome.records.count,
-               "recordsRead \(reader.recordsRead) but \(outcome.records.count) records (\(encoding), chunk \(chunkSize))")
-    Fuzz.check(reader.raggedRecords == outcome.ragged, "raggedRecords \(reader.raggedRecords), counted \(outcome.ragged)")
+    Fuzz.check(
+        reader.recordsRead == outcome.records.count,
+        "recordsRead \(reader.recordsRead) but \(outcome.records.count) records (\(encoding), chunk \(chunkSize))")
+    Fuzz.check(
+        reader.raggedRecords == outcome.ragged, "raggedRecords \(reader.raggedRecords), counted \(outcome.ragged)")
     outcome.encoding = reader.encoding
     outcome.notices = reader.notices
     if outcome.error != nil {
@@ -107,15 +111,18 @@ func read(path: String, encoding: TextEncoding, chunkSize: Int, delimiter: UInt8
 /// A record's own invariants: valid UTF-8, ordered field ends that cover its bytes.
 func check(_ record: CSVRecord, in what: String, encoding: TextEncoding, chunkSize: Int) {
     record.withBytes { bytes, ends in
-        Fuzz.check(UTF8Check.firstInvalidByte(in: UnsafeRawBufferPointer(bytes)) == nil,
-                   "\(what) at line \(record.position.line) is not valid UTF-8 (\(encoding), chunk \(chunkSize)): \(Array(bytes))")
+        Fuzz.check(
+            UTF8Check.firstInvalidByte(in: UnsafeRawBufferPointer(bytes)) == nil,
+            "\(what) at line \(record.position.line) is not valid UTF-8 (\(encoding), chunk \(chunkSize)): \(Array(bytes))"
+        )
         var last = 0
         for end in ends {
             Fuzz.check(end >= last && end <= bytes.count, "\(what) field ends \(Array(ends)) over \(bytes.count) bytes")
             last = end
         }
-        Fuzz.check(ends.isEmpty ? bytes.isEmpty : last == bytes.count,
-                   "\(what) field ends \(Array(ends)) do not end at \(bytes.count)")
+        Fuzz.check(
+            ends.isEmpty ? bytes.isEmpty : last == bytes.count,
+            "\(what) field ends \(Array(ends)) do not end at \(bytes.count)")
     }
     Fuzz.check(record.count > 0, "\(what) at line \(record.position.line) has no fields")
 }
@@ -133,12 +140,15 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let delimiter = sniffed.delimiter ?? UInt8(ascii: ",")
         var reference: CSVOutcome?
         for (number, chunkSize) in chunkSizes.reversed().enumerated() {
-            let outcome = read(path: path, encoding: encoding, chunkSize: chunkSize, delimiter: delimiter,
-                               reuse: number % 2 == 0)
+            let outcome = read(
+                path: path, encoding: encoding, chunkSize: chunkSize, delimiter: delimiter,
+                reuse: number % 2 == 0)
             guard let reference else {
                 reference = outcome
                 if sniffed.delimiter != nil {
-                    Fuzz.check(sniffed == outcome, """
+                    Fuzz.check(
+                        sniffed == outcome,
+                        """
                         \(encoding): sniffing the delimiter and forcing the one sniffed (\(delimiter)) read differently
                           sniffed: \(Fuzz.show(sniffed))
                           forced:  \(Fuzz.show(outcome))
@@ -146,7 +156,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                 }
                 continue
             }
-            Fuzz.check(outcome == reference, """
+            Fuzz.check(
+                outcome == reference,
+                """
                 \(encoding), delimiter \(delimiter): chunk size \(chunkSize) reads differently from 65536
                   65536: \(Fuzz.show(reference))
                   \(chunkSize): \(Fuzz.show(outcome))
@@ -159,7 +171,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let utf8 = byEncoding[.utf8], auto = byEncoding[.auto]
         var latin = byEncoding[.windows1252]
         latin?.encoding = utf8?.encoding  // the one field that names the encoding asked for
-        Fuzz.check(auto == utf8 && latin == utf8, """
+        Fuzz.check(
+            auto == utf8 && latin == utf8,
+            """
             ASCII input reads differently under auto / utf-8 / windows-1252
               auto:  \(Fuzz.show(auto))
               utf-8: \(Fuzz.show(utf8))

@@ -38,7 +38,7 @@ func read(path: String, chunkSize: Int, maxElementBytes: Int) -> JSONOutcome {
             Fuzz.check(element.index == lastIndex + 1, "element index \(element.index) after \(lastIndex)")
             lastIndex = element.index
             outcome.items.append(.element(index: element.index, line: element.line, value: element.value))
-        } catch where error.isSkippable {
+        } catch  where error.isSkippable {
             if let index = error.index {
                 Fuzz.check(index == lastIndex + 1, "skipped element index \(index) after \(lastIndex)")
                 lastIndex = index
@@ -70,13 +70,16 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         var reference: JSONOutcome?
         for chunkSize in chunkSizes.reversed() {
             let outcome = read(path: path, chunkSize: chunkSize, maxElementBytes: maxElementBytes)
-            Fuzz.check(compressed || outcome.items.count <= size + 1,
-                       "\(outcome.items.count) items from \(size) bytes (chunk \(chunkSize)): the reader does not advance")
+            Fuzz.check(
+                compressed || outcome.items.count <= size + 1,
+                "\(outcome.items.count) items from \(size) bytes (chunk \(chunkSize)): the reader does not advance")
             guard let reference else {
                 reference = outcome
                 continue
             }
-            Fuzz.check(outcome == reference, """
+            Fuzz.check(
+                outcome == reference,
+                """
                 chunk size \(chunkSize) reads differently from 65536 (maxElementBytes \(maxElementBytes))
                   65536: \(Fuzz.show(reference))
                   \(chunkSize): \(Fuzz.show(outcome))

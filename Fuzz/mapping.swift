@@ -1,3 +1,5 @@
+import Foundation
+
 // libFuzzer harness: FanSyncKit's mapping path, with every built-in mapping in mappings/.
 //
 // The input is a CSV export. For each CSV mapping it is mapped twice:
@@ -16,9 +18,9 @@
 //
 // The mappings are loaded once, from $FANSYNC_HOME/mappings, or the repository this file is in.
 @testable import FanSyncKit
-import Foundation
 
-let repository = ProcessInfo.processInfo.environment["FANSYNC_HOME"]
+let repository =
+    ProcessInfo.processInfo.environment["FANSYNC_HOME"]
     ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().path
 
 let library: MappingLibrary = {
@@ -45,15 +47,18 @@ func same<T: Equatable>(_ a: T, _ b: T) -> Bool {
 /// A fact's values fit its kind's schema.
 func checkSchema(_ fact: Fact, mapping: Mapping) {
     let schema = fact.kind.schema
-    Fuzz.check(fact.values.count == schema.count, "\(mapping.name): \(fact.values.count) values for \(schema.count) fields")
+    Fuzz.check(
+        fact.values.count == schema.count, "\(mapping.name): \(fact.values.count) values for \(schema.count) fields")
     Fuzz.check(!fact.sourceID.isEmpty, "\(mapping.name): a fact without source id: \(Fuzz.show(fact))")
     for (value, field) in zip(fact.values, schema) {
         guard let value else { continue }
-        Fuzz.check(value.type == field.type,
-                   "\(mapping.name): field \(field.name) is \(field.type) but holds \(Fuzz.show(value))")
+        Fuzz.check(
+            value.type == field.type,
+            "\(mapping.name): field \(field.name) is \(field.type) but holds \(Fuzz.show(value))")
         if let allowed = field.allowed {
-            Fuzz.check(allowed.contains(value.text),
-                       "\(mapping.name): field \(field.name) holds '\(value.text)', not one of \(allowed)")
+            Fuzz.check(
+                allowed.contains(value.text),
+                "\(mapping.name): field \(field.name) holds '\(value.text)', not one of \(allowed)")
         }
     }
 }
@@ -76,8 +81,12 @@ func mapDirectly(path: String, mapping: Mapping, settings: MappingSettings) -> D
         return direct
     }
     let header = reader.headerNames
-    let byBytes = Result { () throws(MappingError) in try CompiledMapping(mapping, header: header, settings: settings, bytes: true) }
-    let byStrings = Result { () throws(MappingError) in try CompiledMapping(mapping, header: header, settings: settings, bytes: false) }
+    let byBytes = Result { () throws(MappingError) in
+        try CompiledMapping(mapping, header: header, settings: settings, bytes: true)
+    }
+    let byStrings = Result { () throws(MappingError) in
+        try CompiledMapping(mapping, header: header, settings: settings, bytes: false)
+    }
     switch (byBytes, byStrings) {
     case (.failure(let one), .failure(let other)):
         Fuzz.check(one == other, "\(mapping.name): binding fails differently: \(one) / \(other)")
@@ -89,7 +98,9 @@ func mapDirectly(path: String, mapping: Mapping, settings: MappingSettings) -> D
             while try reader.read(into: &record) {
                 let one = bytes.apply(record, file: path, expectedFields: header.count)
                 let other = strings.apply(record, file: path, expectedFields: header.count)
-                Fuzz.check(same(one, other), """
+                Fuzz.check(
+                    same(one, other),
+                    """
                     \(mapping.name): the byte path and the String path disagree on line \(record.position.line)
                       fields:  \(Fuzz.show(record.fields))
                       bytes:   \(Fuzz.show(one))
@@ -117,17 +128,24 @@ func exercise(path: String, mapping: Mapping, settings: MappingSettings, pipelin
     options.publishRejects = false
     do {
         let report = try FileMapper.map(path: path, options: options, library: library) { facts.append($0) }
-        Fuzz.check(direct.bound && direct.error == nil,
-                   "\(mapping.name): FileMapper mapped a file the plain loop could not (\(Fuzz.show(direct.error)))")
-        Fuzz.check(report.read == report.accepted + report.rejected && report.accepted == facts.count,
-                   "\(mapping.name): report read \(report.read), accepted \(report.accepted), rejected \(report.rejected), \(facts.count) facts")
-        Fuzz.check(report.read == direct.results.count && report.rejected == direct.rejected, """
+        Fuzz.check(
+            direct.bound && direct.error == nil,
+            "\(mapping.name): FileMapper mapped a file the plain loop could not (\(Fuzz.show(direct.error)))")
+        Fuzz.check(
+            report.read == report.accepted + report.rejected && report.accepted == facts.count,
+            "\(mapping.name): report read \(report.read), accepted \(report.accepted), rejected \(report.rejected), \(facts.count) facts"
+        )
+        Fuzz.check(
+            report.read == direct.results.count && report.rejected == direct.rejected,
+            """
             \(mapping.name): FileMapper read \(report.read) rows and rejected \(report.rejected); \
             the plain loop read \(direct.results.count) and rejected \(direct.rejected)
             """)
         Fuzz.check(report.rejectsPath == nil, "\(mapping.name): a rejects file without a rejects directory")
     } catch FileMapError.csv(let error) {
-        Fuzz.check(error == direct.error, "\(mapping.name): FileMapper failed with \(error), the plain loop with \(Fuzz.show(direct.error))")
+        Fuzz.check(
+            error == direct.error,
+            "\(mapping.name): FileMapper failed with \(error), the plain loop with \(Fuzz.show(direct.error))")
     } catch FileMapError.binding {
         Fuzz.check(!direct.bound, "\(mapping.name): FileMapper could not bind a header the plain loop bound")
         return
@@ -135,7 +153,10 @@ func exercise(path: String, mapping: Mapping, settings: MappingSettings, pipelin
         Fuzz.check(false, "\(mapping.name): FileMapper threw \(error)")
     }
     // Facts handed on before any failure, in file order.
-    Fuzz.check(same(facts, Array(direct.facts.prefix(facts.count))) && (direct.error != nil || facts.count == direct.facts.count), """
+    Fuzz.check(
+        same(facts, Array(direct.facts.prefix(facts.count)))
+            && (direct.error != nil || facts.count == direct.facts.count),
+        """
         \(mapping.name): FileMapper's facts differ from the plain loop's
           FileMapper: \(Fuzz.show(facts))
           plain:      \(Fuzz.show(direct.facts))
@@ -156,12 +177,15 @@ func exerciseJSON(path: String, mapping: Mapping) {
         Fuzz.check(false, "\(mapping.name): FileMapper threw \(error) on JSON")
     }
     if let report {
-        Fuzz.check(report.read == report.accepted + report.rejected && report.accepted == facts.count,
-                   "\(mapping.name): report read \(report.read), accepted \(report.accepted), rejected \(report.rejected), \(facts.count) facts")
+        Fuzz.check(
+            report.read == report.accepted + report.rejected && report.accepted == facts.count,
+            "\(mapping.name): report read \(report.read), accepted \(report.accepted), rejected \(report.rejected), \(facts.count) facts"
+        )
     }
     // The plain loop: every well-formed element through the compiled mapping.
     guard let compiled = try? CompiledMapping(jsonMapping: mapping, settings: plainSettings),
-          let reader = try? JSONStreamReader(path: path) else { return }
+        let reader = try? JSONStreamReader(path: path)
+    else { return }
     var plain: [Fact] = [], rejected = 0, read = 0
     while true {
         do throws(JSONReaderError) {
@@ -173,21 +197,25 @@ func exerciseJSON(path: String, mapping: Mapping) {
                 plain.append(fact)
             case .failure: rejected += 1
             }
-        } catch where error.isSkippable {
+        } catch  where error.isSkippable {
             read += 1
             rejected += 1
         } catch {
             break
         }
     }
-    Fuzz.check(same(facts, plain), """
+    Fuzz.check(
+        same(facts, plain),
+        """
         \(mapping.name): FileMapper's JSON facts differ from the plain loop's
           FileMapper: \(Fuzz.show(facts))
           plain:      \(Fuzz.show(plain))
         """)
     if let report {
-        Fuzz.check(report.read == read && report.rejected == rejected,
-                   "\(mapping.name): FileMapper read \(report.read), rejected \(report.rejected); plain loop \(read), \(rejected)")
+        Fuzz.check(
+            report.read == read && report.rejected == rejected,
+            "\(mapping.name): FileMapper read \(report.read), rejected \(report.rejected); plain loop \(read), \(rejected)"
+        )
     }
 }
 
@@ -200,23 +228,27 @@ func header(for mapping: Mapping) -> [UInt8] {
 }
 
 /// Each CSV mapping bound once to a header of its own columns, both ways, under both settings.
-nonisolated(unsafe) let boundToOwnColumns: [(mapping: Mapping, columns: Int, bytes: CompiledMapping, strings: CompiledMapping)] = {
-    var bound: [(Mapping, Int, CompiledMapping, CompiledMapping)] = []
-    for mapping in library.mappings where mapping.format == .csv {
-        var seen = Set<String>()
-        let names = mapping.columns.filter { seen.insert($0).inserted }
-        for settings in [plainSettings, otherSettings] {
-            do {
-                bound.append((mapping, names.count,
-                              try CompiledMapping(mapping, header: names, settings: settings, bytes: true),
-                              try CompiledMapping(mapping, header: names, settings: settings, bytes: false)))
-            } catch {
-                preconditionFailure("\(mapping.name) does not bind to its own columns: \(error)")
+nonisolated(unsafe) let boundToOwnColumns:
+    [(mapping: Mapping, columns: Int, bytes: CompiledMapping, strings: CompiledMapping)] = {
+        var bound: [(Mapping, Int, CompiledMapping, CompiledMapping)] = []
+        for mapping in library.mappings where mapping.format == .csv {
+            var seen = Set<String>()
+            let names = mapping.columns.filter { seen.insert($0).inserted }
+            for settings in [plainSettings, otherSettings] {
+                do {
+                    bound.append(
+                        (
+                            mapping, names.count,
+                            try CompiledMapping(mapping, header: names, settings: settings, bytes: true),
+                            try CompiledMapping(mapping, header: names, settings: settings, bytes: false)
+                        ))
+                } catch {
+                    preconditionFailure("\(mapping.name) does not bind to its own columns: \(error)")
+                }
             }
         }
-    }
-    return bound
-}()
+        return bound
+    }()
 
 /// The input's lines as values: row k gives column i line k + i (wrapping), so every line
 /// reaches every column with the right number of fields. No CSV parsing in the way.
@@ -228,7 +260,9 @@ func mapLines(_ bytes: UnsafeRawBufferPointer) {
             let record = CSVRecord(fields, position: CSVPosition(line: start + 2, record: start + 1))
             let one = byBytes.apply(record, file: "lines.csv", expectedFields: columns)
             let other = byStrings.apply(record, file: "lines.csv", expectedFields: columns)
-            Fuzz.check(same(one, other), """
+            Fuzz.check(
+                same(one, other),
+                """
                 \(mapping.name): the byte path and the String path disagree on a row of input lines
                   fields:  \(Fuzz.show(fields))
                   bytes:   \(Fuzz.show(one))
@@ -246,7 +280,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let path = Fuzz.write(bytes, name: "input.csv")
     // FileMapper's pipeline starts three threads and allocates a few thousand records: under a
     // made-up header (where every mapping binds) it runs for one mapping per input, by the input's hash.
-    let pipelined = Int(bytes.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 } % UInt32(library.mappings.count))
+    let pipelined = Int(
+        bytes.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 } % UInt32(library.mappings.count))
     for (number, mapping) in library.mappings.enumerated() {
         switch mapping.format {
         case .csv:

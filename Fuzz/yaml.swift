@@ -1,3 +1,5 @@
+import Foundation
+
 // libFuzzer harness: loading a mapping file (Mapping.load: Yams, then MappingParser's checks).
 //
 // The input is written to a file and loaded as a mapping. A file that fails must say why
@@ -8,7 +10,6 @@
 // every fact must fit its kind's schema; and bound as a JSON mapping (its columns parsed as
 // JSON paths) and applied to an object holding the same values.
 @testable import FanSyncKit
-import Foundation
 
 let settings: MappingSettings = {
     var settings = MappingSettings()
@@ -43,13 +44,18 @@ func checkSchema(_ fact: Fact, mapping: Mapping) {
 func exercise(_ mapping: Mapping) {
     Fuzz.check(!mapping.name.isEmpty, "a mapping without a name loaded")
     for field in mapping.fields {
-        Fuzz.check(mapping.record.fieldNames.contains(field.name), "field '\(field.name)' is not in a \(mapping.record)")
+        Fuzz.check(
+            mapping.record.fieldNames.contains(field.name), "field '\(field.name)' is not in a \(mapping.record)")
         Fuzz.check(!field.from.isEmpty, "field '\(field.name)' reads no column")
     }
     var seen = Set<String>()
     let header = mapping.columns.filter { seen.insert($0).inserted }
-    let byBytes = Result { () throws(MappingError) in try CompiledMapping(mapping, header: header, settings: settings, bytes: true) }
-    let byStrings = Result { () throws(MappingError) in try CompiledMapping(mapping, header: header, settings: settings, bytes: false) }
+    let byBytes = Result { () throws(MappingError) in
+        try CompiledMapping(mapping, header: header, settings: settings, bytes: true)
+    }
+    let byStrings = Result { () throws(MappingError) in
+        try CompiledMapping(mapping, header: header, settings: settings, bytes: false)
+    }
     switch (byBytes, byStrings) {
     case (.success(let bytes), .success(let strings)):
         var rows: [[String]] = values.map { Array(repeating: $0, count: header.count) }
@@ -59,7 +65,9 @@ func exercise(_ mapping: Mapping) {
             let record = CSVRecord(fields, position: CSVPosition(line: number + 2, record: number + 1))
             let one = bytes.apply(record, file: "rows.csv", expectedFields: header.count)
             let other = strings.apply(record, file: "rows.csv", expectedFields: header.count)
-            Fuzz.check(same(one, other), """
+            Fuzz.check(
+                same(one, other),
+                """
                 the byte path and the String path disagree
                   fields:  \(Fuzz.show(fields))
                   bytes:   \(Fuzz.show(one))
@@ -102,7 +110,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     } catch {
         Fuzz.check(!error.errors.isEmpty, "Mapping.load failed without saying why")
         for problem in error.errors {
-            Fuzz.check(!problem.message.isEmpty && problem.line >= 0 && problem.column >= 0, "a problem without a message: \(problem)")
+            Fuzz.check(
+                !problem.message.isEmpty && problem.line >= 0 && problem.column >= 0,
+                "a problem without a message: \(problem)")
         }
         _ = error.description
     }

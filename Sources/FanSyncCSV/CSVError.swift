@@ -59,13 +59,17 @@ extension CSVError: CustomStringConvertible {
         case .blankHeader(let column):
             return "\(location): header column \(column) has no name. Name it, or delete the empty column."
         case .duplicateHeader(let name, let first, let second):
-            return "\(location): header columns \(first) and \(second) are both named '\(name)'. Rename one so columns can be told apart."
+            return
+                "\(location): header columns \(first) and \(second) are both named '\(name)'. Rename one so columns can be told apart."
         case .invalidUTF8:
-            return "\(location): not valid UTF-8. The file is in another encoding: pass --encoding windows-1252, or leave --encoding at auto."
+            return
+                "\(location): not valid UTF-8. The file is in another encoding: pass --encoding windows-1252, or leave --encoding at auto."
         case .unterminatedQuote:
-            return "\(location): a quoted field starting in this record is never closed. Look for a stray '\"' on this line."
+            return
+                "\(location): a quoted field starting in this record is never closed. Look for a stray '\"' on this line."
         case .recordTooLarge(let limit):
-            return "\(location): a record grew past \(limit / (1024 * 1024)) MiB, most likely a quote that is never closed. Look for a stray '\"' on this line."
+            return
+                "\(location): a record grew past \(limit / (1024 * 1024)) MiB, most likely a quote that is never closed. Look for a stray '\"' on this line."
         case .parser(let message):
             return "\(location): the CSV parser failed: \(message)."
         }

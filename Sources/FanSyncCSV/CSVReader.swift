@@ -17,8 +17,10 @@ public struct CSVReaderOptions: Sendable {
     /// quote that is never closed).
     public var maxRecordBytes = 16 * 1024 * 1024
 
-    public init(encoding: TextEncoding = .auto, delimiter: UInt8? = nil, chunkSize: Int = 64 * 1024,
-                hasHeader: Bool = true) {
+    public init(
+        encoding: TextEncoding = .auto, delimiter: UInt8? = nil, chunkSize: Int = 64 * 1024,
+        hasHeader: Bool = true
+    ) {
         self.encoding = encoding
         self.delimiter = delimiter
         self.chunkSize = chunkSize
@@ -99,7 +101,7 @@ public final class CSVReader {
 
     private let input: TextInput
     private let options: CSVReaderOptions
-    private var decodeMode: TextEncoding     // .utf8 (strict), .auto, or .windows1252
+    private var decodeMode: TextEncoding  // .utf8 (strict), .auto, or .windows1252
     // The C parser and the callbacks' state, reached through raw pointers: no
     // ARC traffic and no exclusivity checks on the per-field path. `parsing`
     // owns both, so they are freed even when the initializer throws before
@@ -108,11 +110,11 @@ public final class CSVReader {
     private var parser: UnsafeMutablePointer<csv_parser> { parsing.parser }
     private var state: UnsafeMutablePointer<ParseState> { parsing.state }
     private var chunk: [UInt8]
-    private var prefixCount = 0              // sniffed bytes in `chunk` not yet parsed
-    private var readyIndex = 0               // next record span to hand out
-    private var scratch: [UInt8] = []        // for transcoding
+    private var prefixCount = 0  // sniffed bytes in `chunk` not yet parsed
+    private var readyIndex = 0  // next record span to hand out
+    private var scratch: [UInt8] = []  // for transcoding
     private var finished = false
-    private var failure: CSVError?           // thrown once the records before it are out
+    private var failure: CSVError?  // thrown once the records before it are out
 
     /// The path to show in messages.
     public var displayName: String { input.displayName }
@@ -149,7 +151,8 @@ public final class CSVReader {
             encoding = input.form
             decodeMode = .utf8  // transcoded by TextInput: always valid
             if input.utf16WithoutMark {
-                notices.append("no byte-order mark, but every other byte of the header is NUL: read as \(input.form.rawValue)")
+                notices.append(
+                    "no byte-order mark, but every other byte of the header is NUL: read as \(input.form.rawValue)")
             }
         default:
             encoding = options.encoding == .windows1252 ? .windows1252 : .utf8
@@ -186,7 +189,6 @@ public final class CSVReader {
             self.header = header
         }
     }
-
 
     /// Returns the next data record, or `nil` at the end of the input.
     ///
@@ -258,8 +260,9 @@ public final class CSVReader {
             let message = String(cString: csv_strerror(csv_error(parser)))
             failure = CSVError(.parser(message), path: input.displayName, line: state.pointee.line)
         } else if state.pointee.buildingBytes + parser.pointee.entry_pos > options.maxRecordBytes {
-            failure = CSVError(.recordTooLarge(limit: options.maxRecordBytes), path: input.displayName,
-                               line: state.pointee.currentRecordLine)
+            failure = CSVError(
+                .recordTooLarge(limit: options.maxRecordBytes), path: input.displayName,
+                line: state.pointee.currentRecordLine)
         }
     }
 
@@ -272,7 +275,8 @@ public final class CSVReader {
     /// files pasted together from both encodings decode without mojibake.
     private func decodeNonASCII(_ record: inout CSVRecord) throws(CSVError) {
         if decodeMode != .windows1252,
-           record.bytes.withUnsafeBytes({ UTF8Check.firstInvalidByte(in: $0) }) == nil {
+            record.bytes.withUnsafeBytes({ UTF8Check.firstInvalidByte(in: $0) }) == nil
+        {
             return  // valid UTF-8: the common case
         }
         var needsTranscoding = [Bool](repeating: decodeMode == .windows1252, count: record.count)
@@ -319,8 +323,9 @@ public final class CSVReader {
 
     private func switchToWindows1252(line: Int) {
         encoding = .windows1252
-        notices.append("line \(line): bytes that are not valid UTF-8; decoding such fields as Windows-1252"
-                       + ". Pass --encoding to choose another.")
+        notices.append(
+            "line \(line): bytes that are not valid UTF-8; decoding such fields as Windows-1252"
+                + ". Pass --encoding to choose another.")
     }
 
     /// Picks the delimiter that occurs most often, outside quotes, on the first line.
@@ -334,7 +339,8 @@ public final class CSVReader {
             if let index = CSVReaderOptions.sniffedDelimiters.firstIndex(of: byte) { counts[index] += 1 }
         }
         guard let best = counts.indices.max(by: { counts[$0] < counts[$1] || (counts[$0] == counts[$1] && $0 > $1) }),
-              counts[best] > 0 else { return UInt8(ascii: ",") }
+            counts[best] > 0
+        else { return UInt8(ascii: ",") }
         return CSVReaderOptions.sniffedDelimiters[best]
     }
 
@@ -343,11 +349,13 @@ public final class CSVReader {
         for (index, name) in header.fields.enumerated() {
             let trimmed = name.trimmingSpaces
             if trimmed.isEmpty {
-                throw CSVError(.blankHeader(column: index + 1), path: path, line: header.position.line, column: index + 1)
+                throw CSVError(
+                    .blankHeader(column: index + 1), path: path, line: header.position.line, column: index + 1)
             }
             if let first = seen[trimmed] {
-                throw CSVError(.duplicateHeader(name: trimmed, firstColumn: first, secondColumn: index + 1),
-                               path: path, line: header.position.line, column: index + 1)
+                throw CSVError(
+                    .duplicateHeader(name: trimmed, firstColumn: first, secondColumn: index + 1),
+                    path: path, line: header.position.line, column: index + 1)
             }
             seen[trimmed] = index + 1
         }

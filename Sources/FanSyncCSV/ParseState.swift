@@ -125,20 +125,21 @@ struct ParseState {
             if !hasFields { blankLines += 1 }
             line += 1
             afterCR = true
-        case 0x0A where afterCR:                          // LF of a CRLF pair
+        case 0x0A where afterCR:  // LF of a CRLF pair
             lineEndings.crlf += 1
             afterCR = false
         case 0x0A:
             lineEndings.lf += 1
             if !hasFields { blankLines += 1 }
             line += 1
-        default:                                          // -1: end of input
+        default:  // -1: end of input
             break
         }
         guard hasFields else { return }
         if recordCount == recordCapacity { growRecords() }
-        records[recordCount] = RecordSpan(byteStart: buildingByteStart, fieldStart: buildingFieldStart,
-                                          fieldEnd: endCount, line: recordLine, index: recordIndex)
+        records[recordCount] = RecordSpan(
+            byteStart: buildingByteStart, fieldStart: buildingFieldStart,
+            fieldEnd: endCount, line: recordLine, index: recordIndex)
         recordCount += 1
         recordIndex += 1
         buildingByteStart = byteCount

@@ -60,14 +60,19 @@ extension FanSync {
             out += "totals (recomputed from the ledger)\n"
             if person.totals.isEmpty { out += "  no purchases\n" }
             for total in person.totals {
-                out += "  \(total.currency): \(total.purchases) purchase(s), gross " + ValueFormatter.money(total.gross, currency: total.currency)
+                out +=
+                    "  \(total.currency): \(total.purchases) purchase(s), gross "
+                    + ValueFormatter.money(total.gross, currency: total.currency)
                     + ", refunded " + ValueFormatter.money(total.refunded, currency: total.currency)
                     + ", net " + ValueFormatter.money(total.net, currency: total.currency) + "\n"
             }
             for total in person.settlement {
-                out += "  settlement \(total.currency): net " + ValueFormatter.money(total.net, currency: total.currency) + "\n"
+                out +=
+                    "  settlement \(total.currency): net " + ValueFormatter.money(total.net, currency: total.currency)
+                    + "\n"
             }
-            out += "fan         score \(person.score), tags: \(person.tags.isEmpty ? "–" : person.tags.joined(separator: ", "))\n"
+            out +=
+                "fan         score \(person.score), tags: \(person.tags.isEmpty ? "–" : person.tags.joined(separator: ", "))\n"
             if !explanation.nearCollisions.isEmpty {
                 out += "near-collisions (Gmail dots, +tags): \(explanation.nearCollisions.joined(separator: ", "))\n"
             } else if fuzzy {
@@ -94,15 +99,22 @@ extension FanSync {
                 throw UnknownPerson(email: email, store: storeOptions.store)
             }
             let rows: [[String: ListingValue]] = events.map { event in
-                ["at": event.at.map(ListingValue.integer) ?? .null, "kind": .text(event.kind), "event": .text(event.text),
-                 "amount": event.amount.map(ListingValue.integer) ?? .null, "currency": event.currency.map(ListingValue.text) ?? .null,
-                 "source": .text(event.source), "source_id": .text(event.sourceID),
-                 "row": .text("\(event.file):\(event.line)")]
+                [
+                    "at": event.at.map(ListingValue.integer) ?? .null, "kind": .text(event.kind),
+                    "event": .text(event.text),
+                    "amount": event.amount.map(ListingValue.integer) ?? .null,
+                    "currency": event.currency.map(ListingValue.text) ?? .null,
+                    "source": .text(event.source), "source_id": .text(event.sourceID),
+                    "row": .text("\(event.file):\(event.line)"),
+                ]
             }
-            let listing = Listing(columns: [.init("at", .timestamp), .init("kind"), .init("event"),
-                                            .init("amount", .money(currencyColumn: "currency")), .init("currency"),
-                                            .init("source"), .init("source_id"), .init("row")],
-                                  rows: rows, total: rows.count)
+            let listing = Listing(
+                columns: [
+                    .init("at", .timestamp), .init("kind"), .init("event"),
+                    .init("amount", .money(currencyColumn: "currency")), .init("currency"),
+                    .init("source"), .init("source_id"), .init("row"),
+                ],
+                rows: rows, total: rows.count)
             output.print(listing, noun: "events", offset: 0)
         }
     }

@@ -45,7 +45,9 @@ extension FanSync {
                 handle = FileHandle.standardOutput
             }
             var buffer = Data()
-            let count = try Exporter.export(kind, store: storeOptions.store, from: store, format: format, formatter: formatter) { text in
+            let count = try Exporter.export(
+                kind, store: storeOptions.store, from: store, format: format, formatter: formatter
+            ) { text in
                 buffer.append(contentsOf: text.utf8)
                 if buffer.count > 1 << 16 {
                     try handle.write(contentsOf: buffer)

@@ -8,8 +8,11 @@ struct FanSync: ParsableCommand {
         commandName: "fansync",
         abstract: "Load CRM and billing exports, merge people by email, push them.",
         version: fanSyncVersion,
-        subcommands: [RunJob.self, Runs.self, Import.self, Customers.self, Fans.self, StatsCommand.self, Explain.self, History.self, Export.self, ReportCommand.self,
-                      Push.self, Inspect.self, Map.self, Mappings.self])
+        subcommands: [
+            RunJob.self, Runs.self, Import.self, Customers.self, Fans.self, StatsCommand.self, Explain.self,
+            History.self, Export.self, ReportCommand.self,
+            Push.self, Inspect.self, Map.self, Mappings.self,
+        ])
 
     /// Parses and runs like swift-argument-parser's own `main()`, and adds what a person at a
     /// terminal needs: "did you mean" after a misspelled command, and the error label in color.
@@ -23,7 +26,9 @@ struct FanSync: ParsableCommand {
             // Help, --version and plain exit codes print as the parser prints them.
             if code == .success || error is ExitCode { exit(withError: error) }
             var message = fullMessage(for: error)
-            if message.hasPrefix("Error: Unexpected argument"), let hint = CommandSuggestion.hint(for: arguments, root: self) {
+            if message.hasPrefix("Error: Unexpected argument"),
+                let hint = CommandSuggestion.hint(for: arguments, root: self)
+            {
                 // The parser's "Unexpected argument 'custmers'" becomes what the word was meant to be.
                 let rest = message.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).dropFirst()
                 message = (["Error: " + hint] + rest.map(String.init)).joined(separator: "\n")
@@ -42,13 +47,17 @@ extension ExitCode {
 
 /// Options that say how to read an input file.
 struct ReadOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The input encoding: auto, utf-8, windows-1252 or utf-16.",
-        discussion: "auto reads UTF-8, follows a UTF-16 byte-order mark, and falls back to Windows-1252 (with a notice) at the first byte that is not UTF-8. utf-8 is strict: a bad byte is an error naming its line."))
+    @Option(
+        help: ArgumentHelp(
+            "The input encoding: auto, utf-8, windows-1252 or utf-16.",
+            discussion:
+                "auto reads UTF-8, follows a UTF-16 byte-order mark, and falls back to Windows-1252 (with a notice) at the first byte that is not UTF-8. utf-8 is strict: a bad byte is an error naming its line."
+        ))
     var encoding: TextEncoding = .auto
 
-    @Option(help: ArgumentHelp(
-        "The CSV delimiter: ',', ';', tab, '|', or any one ASCII character. Sniffed from the header when omitted."))
+    @Option(
+        help: ArgumentHelp(
+            "The CSV delimiter: ',', ';', tab, '|', or any one ASCII character. Sniffed from the header when omitted."))
     var delimiter: Delimiter?
 
     var csvOptions: CSVReaderOptions {
@@ -70,7 +79,8 @@ struct Delimiter: ExpressibleByArgument {
         case "pipe": byte = UInt8(ascii: "|")
         default:
             guard argument.utf8.count == 1, let first = argument.utf8.first, first < 0x80,
-                  first != UInt8(ascii: "\""), first != 0x0A, first != 0x0D else { return nil }
+                first != UInt8(ascii: "\""), first != 0x0A, first != 0x0D
+            else { return nil }
             byte = first
         }
     }

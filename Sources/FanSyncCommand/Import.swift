@@ -44,11 +44,14 @@ extension FanSync {
             if progress.enabled {
                 importer.onProgress = { file, read in progress.update(file: file, read) }
                 importer.onPeopleProgress = { file, done, touched in
-                    progress.update(file: file, message: "\(NumberText.grouped(done)) of \(NumberText.grouped(touched)) people merged")
+                    progress.update(
+                        file: file,
+                        message: "\(NumberText.grouped(done)) of \(NumberText.grouped(touched)) people merged")
                 }
             }
-            var options = MapOptions(mapping: mapping, read: read.csvOptions, format: format,
-                                     settings: mappingOptions.settings, rejectsDirectory: rejects)
+            var options = MapOptions(
+                mapping: mapping, read: read.csvOptions, format: format,
+                settings: mappingOptions.settings, rejectsDirectory: rejects)
             options.issueSampleLimit = 1000
             var reports: [ImportReport] = []
             var failures: [(file: String, reason: String)] = []
@@ -76,9 +79,14 @@ extension FanSync {
             let accepted = reports.reduce(0) { $0 + $1.file.accepted }
             let rejected = reports.reduce(0) { $0 + $1.file.rejected }
             if json {
-                print(Self.json(reports, failures: failures, read: read, accepted: accepted, rejected: rejected, failed: failed))
+                print(
+                    Self.json(
+                        reports, failures: failures, read: read, accepted: accepted, rejected: rejected, failed: failed)
+                )
             } else if !quiet && files.count > 1 {
-                printLine(Style.summary("total: \(files.count) files, \(read) read, \(accepted) accepted, \(rejected) rejected"))
+                printLine(
+                    Style.summary(
+                        "total: \(files.count) files, \(read) read, \(accepted) accepted, \(rejected) rejected"))
             }
             if failed { throw ExitCode.failure }
             if rejected > 0 && reports.contains(where: { !$0.alreadyImported && $0.file.rejected > 0 }) {
@@ -89,10 +97,12 @@ extension FanSync {
         func printImport(_ report: ImportReport) {
             let file = report.file
             if report.alreadyImported {
-                printLine("\(file.file): already imported with the same content (mapping \(file.mapping)); nothing changed")
+                printLine(
+                    "\(file.file): already imported with the same content (mapping \(file.mapping)); nothing changed")
                 return
             }
-            var line = "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
+            var line =
+                "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
                 + "(" + Plural.count(report.people.new, "new person", "new people")
                 + ", \(report.people.updated) updated, \(report.people.unchanged) unchanged), "
                 + "\(file.rejected) rejected"
@@ -102,23 +112,33 @@ extension FanSync {
             printLine(line)
             for notice in file.notices { printError("  notice: \(notice)") }
             if ProcessInfo.processInfo.environment["FANSYNC_TIMING"] == "1" {
-                printError(String(format: "  timing: %.2f s reading and landing rows, %.2f s recomputing people, %.2f s committing",
-                                  report.landSeconds, report.refreshSeconds, report.commitSeconds))
+                printError(
+                    String(
+                        format:
+                            "  timing: %.2f s reading and landing rows, %.2f s recomputing people, %.2f s committing",
+                        report.landSeconds, report.refreshSeconds, report.commitSeconds))
             }
             if file.invalidPhones > 0 {
-                printError("  notice: " + Plural.count(file.invalidPhones, "phone number") + (file.invalidPhones == 1 ? " is" : " are")
-                           + " not valid; kept as written and flagged")
+                printError(
+                    "  notice: " + Plural.count(file.invalidPhones, "phone number")
+                        + (file.invalidPhones == 1 ? " is" : " are")
+                        + " not valid; kept as written and flagged")
             }
             printIssues(file)
         }
 
-        static func json(_ reports: [ImportReport], failures: [(file: String, reason: String)], read: Int, accepted: Int,
-                         rejected: Int, failed: Bool) -> String {
+        static func json(
+            _ reports: [ImportReport], failures: [(file: String, reason: String)], read: Int, accepted: Int,
+            rejected: Int, failed: Bool
+        ) -> String {
             var text = "{\"files\":["
             for (index, report) in reports.enumerated() {
                 if index > 0 { text += "," }
-                text += "{\"file\":" + JSONText.quoted(report.file.file) + ",\"mapping\":" + JSONText.quoted(report.file.mapping)
-                text += ",\"already_imported\":\(report.alreadyImported),\"read\":\(report.file.read),\"accepted\":\(report.file.accepted)"
+                text +=
+                    "{\"file\":" + JSONText.quoted(report.file.file) + ",\"mapping\":"
+                    + JSONText.quoted(report.file.mapping)
+                text +=
+                    ",\"already_imported\":\(report.alreadyImported),\"read\":\(report.file.read),\"accepted\":\(report.file.accepted)"
                 text += ",\"rejected\":\(report.file.rejected),\"warnings\":\(report.file.warnings)"
                 text += ",\"unattributed\":\(report.file.unattributed)"
                 text += ",\"people_new\":\(report.people.new)"
@@ -126,9 +146,11 @@ extension FanSync {
                 text += ",\"rejects\":" + (report.file.rejectsPath.map(JSONText.quoted) ?? "null") + "}"
             }
             // Files that could not be imported at all, with why (the store is as before each of them).
-            text += "],\"failed_files\":[" + failures.map {
-                "{\"file\":" + JSONText.quoted($0.file) + ",\"reason\":" + JSONText.quoted($0.reason) + "}"
-            }.joined(separator: ",")
+            text +=
+                "],\"failed_files\":["
+                + failures.map {
+                    "{\"file\":" + JSONText.quoted($0.file) + ",\"reason\":" + JSONText.quoted($0.reason) + "}"
+                }.joined(separator: ",")
             return text + "],\"read\":\(read),\"accepted\":\(accepted),\"rejected\":\(rejected),\"failed\":\(failed)}"
         }
     }

@@ -26,11 +26,13 @@ extension FanSync {
         @Option(help: "How many records to show in the summary.")
         var limit = 5
 
-        @Option(help: "The input format: csv or json. Guessed from the file name (.json, .ndjson, .jsonl) when omitted.")
+        @Option(
+            help: "The input format: csv or json. Guessed from the file name (.json, .ndjson, .jsonl) when omitted.")
         var format: InputFormat?
 
-        @Argument(help: "The file to inspect; '-' reads standard input. Gzip files are read transparently.",
-                  completion: .file())
+        @Argument(
+            help: "The file to inspect; '-' reads standard input. Gzip files are read transparently.",
+            completion: .file())
         var file: String
 
         func validate() throws {
@@ -73,15 +75,22 @@ extension FanSync {
                 out += label.padding(toLength: 14, withPad: " ", startingAt: 0) + value + "\n"
             }
             row("file", inspection.path + (inspection.compressed ? " (gzip)" : ""))
-            row("encoding", inspection.encoding.rawValue + (inspection.hadByteOrderMark ? " (byte-order mark removed)" : ""))
-            row("delimiter", delimiterName(inspection.delimiter) + (inspection.delimiterWasSniffed ? " (sniffed)" : " (given)"))
+            row(
+                "encoding",
+                inspection.encoding.rawValue + (inspection.hadByteOrderMark ? " (byte-order mark removed)" : ""))
+            row(
+                "delimiter",
+                delimiterName(inspection.delimiter) + (inspection.delimiterWasSniffed ? " (sniffed)" : " (given)"))
             for notice in inspection.notices { row("notice", notice) }
             row("line endings", inspection.lineEndings.summary)
             row("header", "\(inspection.header.count) columns")
             for (index, name) in inspection.header.enumerated() {
                 out += "  \(String(index + 1).leftPadded(to: 3))  \(name)\n"
             }
-            row("records", "\(inspection.records)" + (inspection.blankLines > 0 ? " (\(inspection.blankLines) blank lines skipped)" : ""))
+            row(
+                "records",
+                "\(inspection.records)"
+                    + (inspection.blankLines > 0 ? " (\(inspection.blankLines) blank lines skipped)" : ""))
             row("ragged rows", "\(inspection.raggedCount)")
             for ragged in inspection.ragged {
                 out += "  line \(ragged.line): \(ragged.fields) fields, header has \(inspection.header.count)\n"
@@ -92,9 +101,10 @@ extension FanSync {
             if !inspection.firstRecords.isEmpty {
                 out += "first records\n"
                 for record in inspection.firstRecords {
-                    out += "  line \(record.position.line): "
+                    out +=
+                        "  line \(record.position.line): "
                         + SensitiveColumns.masked(record.fields, header: inspection.header).map(JSONText.quoted)
-                            .joined(separator: ", ") + "\n"
+                        .joined(separator: ", ") + "\n"
                 }
             }
             return out
@@ -121,7 +131,8 @@ extension FanSync {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 for element in inspection.firstElements {
-                    let text = (try? encoder.encode(SensitiveColumns.masked(element.value)))
+                    let text =
+                        (try? encoder.encode(SensitiveColumns.masked(element.value)))
                         .map { String(decoding: $0, as: UTF8.self) } ?? "?"
                     out += "  line \(element.line): \(text)\n"
                 }

@@ -35,8 +35,9 @@ extension FanSync {
 
         func run() throws {
             let library = mappingOptions.library()
-            var options = MapOptions(mapping: mapping, read: read.csvOptions, format: format,
-                                     settings: mappingOptions.settings, rejectsDirectory: rejects)
+            var options = MapOptions(
+                mapping: mapping, read: read.csvOptions, format: format,
+                settings: mappingOptions.settings, rejectsDirectory: rejects)
             options.issueSampleLimit = 20
             let output = OutputBuffer()
             let report = try FileMapper.map(path: file, options: options, library: library) { fact in
@@ -52,14 +53,17 @@ extension FanSync {
 /// Prints a file's counts, notices and first issues to standard error.
 func printFileReport(_ report: FileReport) {
     let how = report.mappingDetected ? "detected" : "chosen"
-    var line = "\(report.file): mapping \(report.mapping) (\(how)): \(report.read) read, \(report.accepted) accepted, \(report.rejected) rejected"
+    var line =
+        "\(report.file): mapping \(report.mapping) (\(how)): \(report.read) read, \(report.accepted) accepted, \(report.rejected) rejected"
     if report.warnings > 0 { line += ", " + Plural.count(report.warnings, "warning") }
     if let path = report.rejectsPath { line += " → \(path)" }
     printError(line)
     for notice in report.notices { printError("  notice: \(notice)") }
     if report.invalidPhones > 0 {
-        printError("  notice: " + Plural.count(report.invalidPhones, "phone number") + (report.invalidPhones == 1 ? " is" : " are")
-                   + " not valid; kept as written and flagged")
+        printError(
+            "  notice: " + Plural.count(report.invalidPhones, "phone number")
+                + (report.invalidPhones == 1 ? " is" : " are")
+                + " not valid; kept as written and flagged")
     }
     printIssues(report)
 }

@@ -4,9 +4,11 @@ import Foundation
 
 /// Options that say which mappings exist and how they read values.
 struct MappingOptions: ParsableArguments {
-    @Option(name: .customLong("mappings"), help: ArgumentHelp(
-        "A folder of your own mapping files (repeatable); read after the built-in ones and ./mappings, so a mapping with the same name replaces the built-in one.",
-        valueName: "dir"))
+    @Option(
+        name: .customLong("mappings"),
+        help: ArgumentHelp(
+            "A folder of your own mapping files (repeatable); read after the built-in ones and ./mappings, so a mapping with the same name replaces the built-in one.",
+            valueName: "dir"))
     var folders: [String] = []
 
     @Option(help: "The default region of phone numbers written without a country code (ISO 3166, e.g. US, GB, DE).")
@@ -15,14 +17,16 @@ struct MappingOptions: ParsableArguments {
     @Option(help: "The time zone of dates written without an offset (IANA name, e.g. Europe/Berlin). UTC when omitted.")
     var zone = "UTC"
 
-    @Option(help: ArgumentHelp(
-        "e164: check phone numbers with libphonenumber and write them as E.164 (invalid ones are kept as written and flagged); keep: keep them as written, unchecked.",
-        discussion: "libphonenumber takes about 14 µs a number here: 'keep' saves that on very large lists."))
+    @Option(
+        help: ArgumentHelp(
+            "e164: check phone numbers with libphonenumber and write them as E.164 (invalid ones are kept as written and flagged); keep: keep them as written, unchecked.",
+            discussion: "libphonenumber takes about 14 µs a number here: 'keep' saves that on very large lists."))
     var phones: PhoneMode = .e164
 
     func validate() throws {
         if !PhoneNormalizer.isSupported(region: region.uppercased()) {
-            throw ValidationError("--region '\(region)' is not a region code libphonenumber knows; use e.g. US, GB, DE.")
+            throw ValidationError(
+                "--region '\(region)' is not a region code libphonenumber knows; use e.g. US, GB, DE.")
         }
         if TimeZone(identifier: zone) == nil {
             throw ValidationError("--zone '\(zone)' is not a time zone; use an IANA name such as Europe/Berlin.")

@@ -9,7 +9,8 @@ extension FanSync {
             subcommands: [List.self, Check.self])
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the mappings fansync knows, and where they come from.")
+            static let configuration = CommandConfiguration(
+                abstract: "List the mappings fansync knows, and where they come from.")
 
             @OptionGroup var mappingOptions: MappingOptions
 
@@ -22,7 +23,9 @@ extension FanSync {
                 for mapping in library.mappings.sorted(by: { $0.name < $1.name }) {
                     let name = mapping.name.padding(toLength: width, withPad: " ", startingAt: 0)
                     let kind = mapping.record.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)
-                    print("\(name)  \(kind)  \(mapping.format.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0))\(mapping.description)  (\(MappingLibrary.origin(of: mapping)))")
+                    print(
+                        "\(name)  \(kind)  \(mapping.format.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0))\(mapping.description)  (\(MappingLibrary.origin(of: mapping)))"
+                    )
                 }
                 for problem in library.problems { printError(problem.description) }
                 if !library.problems.isEmpty { throw ExitCode.failure }
@@ -32,7 +35,8 @@ extension FanSync {
         struct Check: ParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Check mapping files and report every problem with file:line:column.",
-                discussion: "Without PATH, checks every mapping fansync knows. Exit status 1 when any problem is found.")
+                discussion: "Without PATH, checks every mapping fansync knows. Exit status 1 when any problem is found."
+            )
 
             @OptionGroup var mappingOptions: MappingOptions
 
@@ -49,7 +53,9 @@ extension FanSync {
                 } else {
                     for path in paths {
                         var isDirectory: ObjCBool = false
-                        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+                            isDirectory.boolValue
+                        {
                             let library = MappingLibrary(directories: [path])
                             checked += library.mappings.count + Set(library.problems.map(\.file)).count
                             problems += library.problems
@@ -61,8 +67,9 @@ extension FanSync {
                 }
                 for problem in problems { print(problem.description) }
                 let files = Set(problems.map(\.file)).count
-                printError(Plural.count(checked, "mapping file") + " checked, " + Plural.count(problems.count, "problem")
-                           + (problems.isEmpty ? "" : " in " + Plural.count(files, "file")))
+                printError(
+                    Plural.count(checked, "mapping file") + " checked, " + Plural.count(problems.count, "problem")
+                        + (problems.isEmpty ? "" : " in " + Plural.count(files, "file")))
                 if !problems.isEmpty { throw ExitCode.failure }
             }
         }

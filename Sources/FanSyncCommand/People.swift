@@ -35,8 +35,10 @@ struct OutputOptions: ParsableArguments {
 
     /// Prints rows as `produce` hands them over (it returns the total of matches): any number
     /// of rows in little memory.
-    func stream(columns: [ListingColumn], noun: String, offset: Int,
-                _ produce: (_ each: (any ListingRow) throws -> Void) throws -> Int) throws -> Int {
+    func stream(
+        columns: [ListingColumn], noun: String, offset: Int,
+        _ produce: (_ each: (any ListingRow) throws -> Void) throws -> Int
+    ) throws -> Int {
         let printer = makePrinter(columns)
         let total = try produce { printer.add($0) }
         finish(printer, total: total, noun: noun, offset: offset)
@@ -56,10 +58,13 @@ struct OutputOptions: ParsableArguments {
         printer.finish(total: total)
         guard resolvedFormat == .table else { return }
         if !printer.omitted.isEmpty {
-            printError(Style.notice("note: ") + "left out to fit the terminal: " + printer.omitted.joined(separator: ", ")
-                       + " (--wide shows every column, --format csv or json every value)")
+            printError(
+                Style.notice("note: ") + "left out to fit the terminal: " + printer.omitted.joined(separator: ", ")
+                    + " (--wide shows every column, --format csv or json every value)")
         }
-        if !quiet, let total { printError(Self.countLine(shown: printer.count, total: total, noun: noun, offset: offset)) }
+        if !quiet, let total {
+            printError(Self.countLine(shown: printer.count, total: total, noun: noun, offset: offset))
+        }
     }
 
     /// "1–20 of 1,234 customers", "1 of 1 customer", "no customers", "none of 12 customers (--offset 40 is past the end)".
@@ -101,7 +106,9 @@ struct PeopleFilterOptions: ParsableArguments {
     @Option(help: "Only people known to this source (a mapping name, e.g. stripe.payments).")
     var source: String?
 
-    @Option(name: .customLong("min-spent"), help: "Only people who spent at least this much, in major units of their settlement currency.")
+    @Option(
+        name: .customLong("min-spent"),
+        help: "Only people who spent at least this much, in major units of their settlement currency.")
     var minSpent: String?
 
     @Option(name: .customLong("as-of"), help: "The date segments count back from (yyyy-MM-dd), instead of today.")
@@ -129,8 +136,11 @@ struct PeopleFilterOptions: ParsableArguments {
     /// alone read `1,000` as 1, stopping at the comma.)
     static func amount(_ text: String) -> Decimal? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.range(of: #"^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$"#, options: .regularExpression) != nil else { return nil }
-        return Decimal(string: trimmed.replacingOccurrences(of: ",", with: ""), locale: Locale(identifier: "en_US_POSIX"))
+        guard trimmed.range(of: #"^(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$"#, options: .regularExpression) != nil else {
+            return nil
+        }
+        return Decimal(
+            string: trimmed.replacingOccurrences(of: ",", with: ""), locale: Locale(identifier: "en_US_POSIX"))
     }
 
     func filter(store: String) -> PeopleFilter {
@@ -150,13 +160,19 @@ func noticeUnknownNames(in people: Store, store: String, source: String?, status
     let known = try people.knownNames(store: store)
     func list(_ names: [String]) -> String { names.isEmpty ? "none yet" : names.joined(separator: ", ") }
     if !known.stores.contains(store) {
-        printError(Style.notice("notice: ") + "no store named '\(store)' holds people; stores: \(list(known.stores)) (--store)")
+        printError(
+            Style.notice("notice: ") + "no store named '\(store)' holds people; stores: \(list(known.stores)) (--store)"
+        )
     }
     if let source, !known.sources.contains(source) {
-        printError(Style.notice("notice: ") + "no source named '\(source)' in store '\(store)'; sources: \(list(known.sources))")
+        printError(
+            Style.notice("notice: ")
+                + "no source named '\(source)' in store '\(store)'; sources: \(list(known.sources))")
     }
     if let status, !known.statuses.contains(status) {
-        printError(Style.notice("notice: ") + "no subscription has the status '\(status)' in store '\(store)'; statuses: \(list(known.statuses))")
+        printError(
+            Style.notice("notice: ")
+                + "no subscription has the status '\(status)' in store '\(store)'; statuses: \(list(known.statuses))")
     }
 }
 
@@ -178,28 +194,34 @@ extension FanSync {
         @Option(help: "Only this subscription status (active, trialing, past_due, canceled…).")
         var status: String?
 
-        @Option(help: """
-            total-spent, last-activity, first-purchase or name. total-spent orders by the settlement \
-            total (the processor's converted amount, comparable across currencies); amounts are shown \
-            in the currency each customer paid.
-            """)
+        @Option(
+            help: """
+                total-spent, last-activity, first-purchase or name. total-spent orders by the settlement \
+                total (the processor's converted amount, comparable across currencies); amounts are shown \
+                in the currency each customer paid.
+                """)
         var sort: PeopleSort = .totalSpent
 
         func run() throws {
             let store = try storeOptions.openExisting()
             var filter = filters.filter(store: storeOptions.store)
             filter.status = status
-            let total = try output.stream(columns: Store.customerColumns, noun: "customers", offset: filters.offset) { each in
-                try store.customers(matching: filter, sort: sort, limit: filters.limit, offset: filters.offset, each: each)
+            let total = try output.stream(columns: Store.customerColumns, noun: "customers", offset: filters.offset) {
+                each in
+                try store.customers(
+                    matching: filter, sort: sort, limit: filters.limit, offset: filters.offset, each: each)
             }
-            if total == 0 { try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: status) }
+            if total == 0 {
+                try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: status)
+            }
         }
     }
 
     struct Fans: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List fans: everyone with an email, with tags, engagement score and producer profile.",
-            discussion: "Segments:\n" + Segment.allCases.map { "  \($0.rawValue): \($0.definition)" }.joined(separator: "\n")
+            discussion: "Segments:\n"
+                + Segment.allCases.map { "  \($0.rawValue): \($0.definition)" }.joined(separator: "\n")
                 + "\n\nScore: a purchase adds floor(net amount in major units of the settlement currency / 10).")
 
         @OptionGroup var storeOptions: StoreOptions
@@ -212,7 +234,10 @@ extension FanSync {
         var genre: String?
         @Option(help: "Only fans at this level.")
         var level: String?
-        @Option(help: ArgumentHelp("A named group: registered-not-purchased, engaged-not-purchased, high-value-low-engagement, repeat or lapsed (see below)."))
+        @Option(
+            help: ArgumentHelp(
+                "A named group: registered-not-purchased, engaged-not-purchased, high-value-low-engagement, repeat or lapsed (see below)."
+            ))
         var segment: Segment?
 
         @Option(help: "score, last-activity or name.")
@@ -228,7 +253,9 @@ extension FanSync {
             let total = try output.stream(columns: Store.fanColumns, noun: "fans", offset: filters.offset) { each in
                 try store.fans(matching: filter, sort: sort, limit: filters.limit, offset: filters.offset, each: each)
             }
-            if total == 0 { try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: nil) }
+            if total == 0 {
+                try noticeUnknownNames(in: store, store: storeOptions.store, source: filters.source, status: nil)
+            }
         }
     }
 }

@@ -15,7 +15,8 @@ struct EndpointOptions: ParsableArguments {
         guard let name = endpoint else { return all }
         let chosen = all.filter { $0.name == name }
         if chosen.isEmpty {
-            throw ValidationError("no endpoint named '\(name)' in \(endpoints); it has " + all.map(\.name).joined(separator: ", ") + ".")
+            throw ValidationError(
+                "no endpoint named '\(name)' in \(endpoints); it has " + all.map(\.name).joined(separator: ", ") + ".")
         }
         return chosen
     }
@@ -29,7 +30,9 @@ extension FanSync {
 
         struct Plan: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Show per endpoint how many records would be created, updated or left unchanged, with sample payloads.")
+                abstract:
+                    "Show per endpoint how many records would be created, updated or left unchanged, with sample payloads."
+            )
 
             @OptionGroup var storeOptions: StoreOptions
             @OptionGroup var endpointOptions: EndpointOptions
@@ -40,11 +43,15 @@ extension FanSync {
             func run() throws {
                 let store = try storeOptions.openExisting()
                 for endpoint in try endpointOptions.load() {
-                    let plan = try Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint).plan(samples: samples)
-                    printLine("\(endpoint.name) (\(endpoint.profile.rawValue), \(endpoint.send.rawValue) → \(endpoint.url)): "
-                              + "\(plan.create) to create, \(plan.update) to update, \(plan.unchanged) unchanged"
-                              + (plan.inFlightBatches > 0 ? ", " + Plural.count(plan.inFlightBatches, "batch", "batches") + " from an interrupted run to resend" : "")
-                              + (plan.dead > 0 ? ", \(plan.dead) in the dead letter" : ""))
+                    let plan = try Pusher(store: store, storeName: storeOptions.store, endpoint: endpoint).plan(
+                        samples: samples)
+                    printLine(
+                        "\(endpoint.name) (\(endpoint.profile.rawValue), \(endpoint.send.rawValue) → \(endpoint.url)): "
+                            + "\(plan.create) to create, \(plan.update) to update, \(plan.unchanged) unchanged"
+                            + (plan.inFlightBatches > 0
+                                ? ", " + Plural.count(plan.inFlightBatches, "batch", "batches")
+                                    + " from an interrupted run to resend" : "")
+                            + (plan.dead > 0 ? ", \(plan.dead) in the dead letter" : ""))
                     for sample in plan.samples { printLine("  " + sample) }
                 }
             }
@@ -83,7 +90,9 @@ extension FanSync {
                         printError(Style.error("Error: ") + problem)
                     }
                     printLine(json ? summary.jsonObject : summary.line)
-                    if !json, let outstanding = summary.outstanding { printError(Style.warning("warning: ") + outstanding) }
+                    if !json, let outstanding = summary.outstanding {
+                        printError(Style.warning("warning: ") + outstanding)
+                    }
                 }
                 if failed { throw ExitCode.failure }
                 if incomplete { throw ExitCode.completedWithRejects }
@@ -92,8 +101,11 @@ extension FanSync {
 
         struct Status: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Per endpoint: records acknowledged, records pending in the outbox, and the dead letters with their status and answer.",
-                discussion: "Reads the store only (no endpoints file, no network). Exit status: 0 when nothing is pending or dead, 2 otherwise.")
+                abstract:
+                    "Per endpoint: records acknowledged, records pending in the outbox, and the dead letters with their status and answer.",
+                discussion:
+                    "Reads the store only (no endpoints file, no network). Exit status: 0 when nothing is pending or dead, 2 otherwise."
+            )
 
             @OptionGroup var storeOptions: StoreOptions
 
@@ -107,18 +119,23 @@ extension FanSync {
                 for status in all {
                     var line = "\(status.endpoint): \(status.acknowledged) acknowledged"
                     if let at = status.lastAcknowledgedAt { line += " (last \(UTCTime.iso8601(at)))" }
-                    line += ", \(status.pendingRecords) pending in " + Plural.count(status.pendingBatches, "batch", "batches")
+                    line +=
+                        ", \(status.pendingRecords) pending in "
+                        + Plural.count(status.pendingBatches, "batch", "batches")
                         + ", \(status.deadCount) dead"
                     if let error = status.lastRunError { line += "; last run failed: \(error)" }
                     printLine(line)
                     for dead in status.dead {
-                        printLine("  dead \(dead.recordKey): \(dead.status) at \(UTCTime.iso8601(dead.failedAt)): "
-                                  + String(dead.response.prefix(120)).escapingControlCharacters)
+                        printLine(
+                            "  dead \(dead.recordKey): \(dead.status) at \(UTCTime.iso8601(dead.failedAt)): "
+                                + String(dead.response.prefix(120)).escapingControlCharacters)
                     }
                     if status.deadCount > status.dead.count {
                         printLine("  … and \(status.deadCount - status.dead.count) more (--limit)")
                     }
-                    if status.deadCount > 0 { printLine("  fix the records or the endpoint, then: fansync push retry-dead") }
+                    if status.deadCount > 0 {
+                        printLine("  fix the records or the endpoint, then: fansync push retry-dead")
+                    }
                 }
                 if !all.allSatisfy(\.isSettled) { throw ExitCode.completedWithRejects }
             }
@@ -140,8 +157,10 @@ extension FanSync {
                     let revived = try pusher.reviveDead()
                     let summary = try pusher.apply()
                     if summary.isIncomplete { incomplete = true }
-                    printLine("\(endpoint.name): " + Plural.count(revived, "dead letter") + " retried; \(summary.acknowledged) acknowledged, "
-                              + "\(summary.deadLettered) dead-lettered again")
+                    printLine(
+                        "\(endpoint.name): " + Plural.count(revived, "dead letter")
+                            + " retried; \(summary.acknowledged) acknowledged, "
+                            + "\(summary.deadLettered) dead-lettered again")
                     if let outstanding = summary.outstanding { printError(Style.warning("warning: ") + outstanding) }
                 }
                 if incomplete { throw ExitCode.completedWithRejects }
@@ -153,7 +172,8 @@ extension FanSync {
 extension PushSummary {
     /// One line: records sent (each once), what became of them, and the attempts it took.
     var line: String {
-        var text = "\(endpoint): \(sent) sent, \(acknowledged) acknowledged, \(unchanged) unchanged, \(deadLettered) dead-lettered"
+        var text =
+            "\(endpoint): \(sent) sent, \(acknowledged) acknowledged, \(unchanged) unchanged, \(deadLettered) dead-lettered"
         if pending > 0 { text += ", \(pending) pending for the next run" }
         if notSent > 0 { text += ", \(notSent) not sent" }
         return text + "; " + Plural.count(requests, "request") + " (" + Plural.count(retried, "retry", "retries") + ")"
@@ -167,7 +187,8 @@ extension PushSummary {
         if outstandingDead > 0 { parts.append(Plural.count(outstandingDead, "dead letter")) }
         if outstandingPending > 0 { parts.append(Plural.count(outstandingPending, "record") + " pending") }
         return "\(endpoint) still has " + parts.joined(separator: " and ")
-            + " (fansync push status lists them" + (outstandingDead > 0 ? "; fansync push retry-dead sends the dead again)" : ")")
+            + " (fansync push status lists them"
+            + (outstandingDead > 0 ? "; fansync push retry-dead sends the dead again)" : ")")
     }
 
     var jsonObject: String {

@@ -17,7 +17,9 @@ extension FanSync {
                 at an endpoint (from this run or an earlier one), 1 failed.
                 """)
 
-        @Argument(help: "The job file (YAML; see \"fansync run JOB.yml\" in README.md).", completion: .file(extensions: ["yml", "yaml"]))
+        @Argument(
+            help: "The job file (YAML; see \"fansync run JOB.yml\" in README.md).",
+            completion: .file(extensions: ["yml", "yaml"]))
         var job: String
 
         @Flag(help: "Import into a scratch copy of the store and show the push plan without sending.")
@@ -34,7 +36,9 @@ extension FanSync {
             let runner = JobRunner(job: loaded, dryRun: dryRun, wait: wait)
             let progress = ProgressLine(enabled: isatty(STDERR_FILENO) == 1 && !json)
             if progress.enabled {
-                runner.onProgress = { progress.clear(); printError($0) }
+                runner.onProgress = {
+                    progress.clear(); printError($0)
+                }
                 runner.onFileProgress = { file, read in progress.update(file: file, read) }
             }
             let report = try runner.run()
@@ -48,8 +52,10 @@ extension FanSync {
                         printLine("\(file.file): already imported, skipped")
                         continue
                     }
-                    var line = "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
-                        + "(" + Plural.count(item.people.new, "new person", "new people") + ", \(item.people.updated) updated, "
+                    var line =
+                        "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
+                        + "(" + Plural.count(item.people.new, "new person", "new people")
+                        + ", \(item.people.updated) updated, "
                         + "\(item.people.unchanged) unchanged), \(file.rejected) rejected"
                     if file.warnings > 0 { line += ", " + Plural.count(file.warnings, "warning") }
                     if file.unattributed > 0 { line += ", \(file.unattributed) unattributed" }
@@ -57,7 +63,9 @@ extension FanSync {
                     printIssues(file)
                 }
                 for plan in report.plans {
-                    printLine("\(plan.endpoint): would create \(plan.create), update \(plan.update), leave \(plan.unchanged) unchanged (dry run: nothing sent)")
+                    printLine(
+                        "\(plan.endpoint): would create \(plan.create), update \(plan.update), leave \(plan.unchanged) unchanged (dry run: nothing sent)"
+                    )
                     for sample in plan.samples { printLine("  " + sample) }
                 }
                 for push in report.pushes {
@@ -68,10 +76,15 @@ extension FanSync {
                 for warning in report.driftWarnings { printError(Style.warning("warning: ") + warning) }
                 if let path = report.reportPath { printLine("report: \(path)") }
                 if let problem = report.reportProblem { printError(Style.warning("warning: ") + problem) }
-                for pattern in report.unmatchedSources { printError(Style.warning("warning: ") + "the source \(pattern) matches no file") }
-                printLine(Style.summary("run \(report.runID.map(String.init) ?? "?")\(report.dryRun ? " (dry run)" : ""): \(report.outcome.rawValue), "
-                          + Plural.count(report.customers, "customer") + ", " + Plural.count(report.fans, "fan") + ", "
-                          + String(format: "%.1f s", report.elapsed)))
+                for pattern in report.unmatchedSources {
+                    printError(Style.warning("warning: ") + "the source \(pattern) matches no file")
+                }
+                printLine(
+                    Style.summary(
+                        "run \(report.runID.map(String.init) ?? "?")\(report.dryRun ? " (dry run)" : ""): \(report.outcome.rawValue), "
+                            + Plural.count(report.customers, "customer") + ", " + Plural.count(report.fans, "fan")
+                            + ", "
+                            + String(format: "%.1f s", report.elapsed)))
             }
             switch report.outcome {
             case .ok: return
@@ -92,14 +105,17 @@ extension FanSync {
             let plans = report.plans.map { plan in
                 "{\"endpoint\":\(JSONText.quoted(plan.endpoint)),\"create\":\(plan.create),\"update\":\(plan.update),\"unchanged\":\(plan.unchanged)}"
             }
-            return "{\"run\":\(report.runID.map(String.init) ?? "null"),\"dry_run\":\(report.dryRun),\"outcome\":\"\(report.outcome.rawValue)\","
+            return
+                "{\"run\":\(report.runID.map(String.init) ?? "null"),\"dry_run\":\(report.dryRun),\"outcome\":\"\(report.outcome.rawValue)\","
                 + "\"files\":[" + files.joined(separator: ",") + "],\"pushes\":[" + pushes.joined(separator: ",") + "],"
-                + "\"plans\":[" + plans.joined(separator: ",") + "],\"customers\":\(report.customers),\"fans\":\(report.fans),"
+                + "\"plans\":[" + plans.joined(separator: ",")
+                + "],\"customers\":\(report.customers),\"fans\":\(report.fans),"
                 + "\"failures\":[" + report.failures.map(JSONText.quoted).joined(separator: ",") + "],"
                 + "\"unmatched_sources\":[" + report.unmatchedSources.map(JSONText.quoted).joined(separator: ",") + "],"
                 + "\"drift\":" + (report.drift.map(JSONText.quoted) ?? "null")
                 + ",\"report\":" + (report.reportPath.map(JSONText.quoted) ?? "null")
-                + ",\"report_problem\":" + (report.reportProblem.map(JSONText.quoted) ?? "null") + ",\"elapsed\":" + String(format: "%.3f", report.elapsed) + "}"
+                + ",\"report_problem\":" + (report.reportProblem.map(JSONText.quoted) ?? "null") + ",\"elapsed\":"
+                + String(format: "%.3f", report.elapsed) + "}"
         }
     }
 
@@ -116,10 +132,13 @@ extension FanSync {
             let store = try storeOptions.openExisting()
             let rows = try store.recentRuns(limit: limit)
             let columns: [ListingColumn] = [
-                .init("id", .integer), .init("started_at", .timestamp), .init("finished_at", .timestamp), .init("outcome"),
-                .init("files", .integer), .init("skipped", .integer), .init("rows_read", .integer), .init("rows_accepted", .integer),
+                .init("id", .integer), .init("started_at", .timestamp), .init("finished_at", .timestamp),
+                .init("outcome"),
+                .init("files", .integer), .init("skipped", .integer), .init("rows_read", .integer),
+                .init("rows_accepted", .integer),
                 .init("rows_rejected", .integer), .init("people_new", .integer), .init("people_updated", .integer),
-                .init("sent", .integer), .init("acknowledged", .integer), .init("dead", .integer), .init("customers", .integer),
+                .init("sent", .integer), .init("acknowledged", .integer), .init("dead", .integer),
+                .init("customers", .integer),
                 .init("fans", .integer), .init("drift"), .init("failures"),
             ]
             output.print(Listing(columns: columns, rows: rows, total: rows.count), noun: "runs", offset: 0)

@@ -4,8 +4,10 @@ import Foundation
 
 /// Options every command that reads or writes the store shares.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp(
-        "The SQLite store (default: $FANSYNC_DB, else ./fansync.db).", valueName: "path"))
+    @Option(
+        name: .customLong("db"),
+        help: ArgumentHelp(
+            "The SQLite store (default: $FANSYNC_DB, else ./fansync.db).", valueName: "path"))
     var databasePath: String?
 
     @Option(help: "The store (a creator or shop) inside the database.")
@@ -28,12 +30,16 @@ struct StoreOptions: ParsableArguments {
     func openExisting() throws -> Store {
         let folder = (path as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
-        if !folder.isEmpty, !(FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue) {
-            throw NoStore(message: "no store at \(path): the folder \(folder) does not exist. Check --db (or FANSYNC_DB).")
+        if !folder.isEmpty,
+            !(FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) && isDirectory.boolValue)
+        {
+            throw NoStore(
+                message: "no store at \(path): the folder \(folder) does not exist. Check --db (or FANSYNC_DB).")
         }
         guard FileManager.default.fileExists(atPath: path) else {
-            throw NoStore(message: "no store at \(path). Import a file first (fansync import --db \(path) FILE), "
-                + "or point --db (or FANSYNC_DB) at your store.")
+            throw NoStore(
+                message: "no store at \(path). Import a file first (fansync import --db \(path) FILE), "
+                    + "or point --db (or FANSYNC_DB) at your store.")
         }
         return try Store(path: path, busyTimeout: busyTimeout)
     }

@@ -9,7 +9,9 @@ enum Style {
     static let onStandardError = enabled(STDERR_FILENO)
     static let onStandardOutput = enabled(STDOUT_FILENO)
 
-    static func enabled(_ descriptor: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    static func enabled(
+        _ descriptor: Int32, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Bool {
         if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
         if environment["TERM"] == "dumb" { return false }
         return isatty(descriptor) == 1
@@ -37,8 +39,10 @@ enum Plural {
 /// The terminal's size.
 enum TerminalSize {
     /// Columns of the terminal on `descriptor` (`COLUMNS` wins when set), nil when it is not one.
-    static func columns(_ descriptor: Int32 = STDOUT_FILENO,
-                        environment: [String: String] = ProcessInfo.processInfo.environment) -> Int? {
+    static func columns(
+        _ descriptor: Int32 = STDOUT_FILENO,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Int? {
         if let text = environment["COLUMNS"], let columns = Int(text), columns > 0 { return columns }
         guard isatty(descriptor) == 1 else { return nil }
         var size = winsize()
@@ -77,7 +81,8 @@ enum CommandSuggestion {
         if let best = closest(to: word, in: names, limit: 1).first {
             return "'\(word)' is not a command. Did you mean '\((path + [best]).joined(separator: " "))'?"
         }
-        return "'\(word)' is not a command of \(path.joined(separator: " ")); its commands: " + names.joined(separator: ", ")
+        return "'\(word)' is not a command of \(path.joined(separator: " ")); its commands: "
+            + names.joined(separator: ", ")
     }
 }
 

@@ -14,8 +14,10 @@ public struct HTTPRequest: Sendable {
     /// A CA bundle file to verify the server against (the system's when nil). Verification is never off.
     public var caBundle: String?
 
-    public init(id: Int, method: String = "POST", url: String, headers: [(String, String)] = [], body: Data = Data(),
-                connectTimeout: Double = 10, timeout: Double = 30, caBundle: String? = nil) {
+    public init(
+        id: Int, method: String = "POST", url: String, headers: [(String, String)] = [], body: Data = Data(),
+        connectTimeout: Double = 10, timeout: Double = 30, caBundle: String? = nil
+    ) {
         self.id = id
         self.method = method
         self.url = url
@@ -94,8 +96,11 @@ public final class HTTPClient {
                 switch next() {
                 case .send(let request):
                     guard let transfer = Transfer(request: request, userAgent: userAgent) else {
-                        completed(request, HTTPResult(status: 0, headers: [:], body: Data(),
-                                                      failure: .other("libcurl could not create a transfer")))
+                        completed(
+                            request,
+                            HTTPResult(
+                                status: 0, headers: [:], body: Data(),
+                                failure: .other("libcurl could not create a transfer")))
                         continue
                     }
                     curl_multi_add_handle(multi, transfer.handle)
@@ -116,7 +121,8 @@ public final class HTTPClient {
             var remaining: Int32 = 0
             while let message = curl_multi_info_read(multi, &remaining) {
                 guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle,
-                      let transfer = inFlight.removeValue(forKey: handle) else { continue }
+                    let transfer = inFlight.removeValue(forKey: handle)
+                else { continue }
                 let code = ccurl_message_result(message)
                 curl_multi_remove_handle(multi, handle)
                 completed(transfer.request, transfer.result(code: code))
@@ -178,7 +184,7 @@ final class Transfer {
         case CURLE_OK: break
         case CURLE_OPERATION_TIMEDOUT: failure = .timeout
         case CURLE_COULDNT_CONNECT, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE,
-             CURLE_COULDNT_RESOLVE_HOST:
+            CURLE_COULDNT_RESOLVE_HOST:
             failure = .connection(String(cString: curl_easy_strerror(code)))
         default:
             failure = .other(String(cString: curl_easy_strerror(code)))

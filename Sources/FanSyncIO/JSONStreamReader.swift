@@ -12,13 +12,21 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Int64.self) { self = .integer(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -120,7 +128,7 @@ public final class JSONStreamReader {
     private var element: [UInt8] = []
     private var line = 1
     private var elementIndex = 0
-    private var arrayDepth = 0            // 1 while inside a top-level array
+    private var arrayDepth = 0  // 1 while inside a top-level array
     private var finished = false
     private let decoder = JSONDecoder()
     /// The largest element read; a larger one is skipped with an error.
@@ -133,8 +141,10 @@ public final class JSONStreamReader {
     /// - Parameter maxElementBytes: elements larger than this (16 MiB by
     ///   default, as for a CSV record) are skipped with a skippable error
     ///   instead of being held in memory several times over.
-    public init(path: String, chunkSize: Int = 64 * 1024,
-                maxElementBytes: Int = 16 * 1024 * 1024) throws(JSONReaderError) {
+    public init(
+        path: String, chunkSize: Int = 64 * 1024,
+        maxElementBytes: Int = 16 * 1024 * 1024
+    ) throws(JSONReaderError) {
         self.maxElementBytes = maxElementBytes
         do {
             input = try TextInput(path: path)
@@ -211,20 +221,23 @@ public final class JSONStreamReader {
         elementIndex += 1
         if elementTooLarge {
             throw JSONReaderError(
-                kind: .malformedElement("the element is larger than \(maxElementBytes / (1024 * 1024)) MiB; "
-                    + "split it, or check that the file is a dump of records"),
+                kind: .malformedElement(
+                    "the element is larger than \(maxElementBytes / (1024 * 1024)) MiB; "
+                        + "split it, or check that the file is a dump of records"),
                 path: displayName, line: startLine, index: index)
         }
         do {
             // Decoded in place: no second copy of the element's bytes.
             let value = try element.withUnsafeMutableBytes { bytes -> JSONValue in
                 guard let base = bytes.baseAddress else { return try decoder.decode(JSONValue.self, from: Data()) }
-                return try decoder.decode(JSONValue.self, from: Data(bytesNoCopy: base, count: bytes.count, deallocator: .none))
+                return try decoder.decode(
+                    JSONValue.self, from: Data(bytesNoCopy: base, count: bytes.count, deallocator: .none))
             }
             return JSONElement(index: index, line: startLine, value: value)
         } catch {
-            throw JSONReaderError(kind: .malformedElement(Self.reason(error)), path: displayName,
-                                  line: startLine, index: index)
+            throw JSONReaderError(
+                kind: .malformedElement(Self.reason(error)), path: displayName,
+                line: startLine, index: index)
         }
     }
 
@@ -260,9 +273,11 @@ public final class JSONStreamReader {
             }
             keep(byte)
             if inString {
-                if escaped { escaped = false }
-                else if byte == UInt8(ascii: "\\") { escaped = true }
-                else if byte == UInt8(ascii: "\"") {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
                     inString = false
                     if depth == 0 { return }
                 }

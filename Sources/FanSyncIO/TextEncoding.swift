@@ -34,7 +34,8 @@ public enum UTF8Check {
         while index < count {
             // Skip ASCII eight bytes at a time.
             while index + 8 <= count,
-                  base.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                base.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
                 index += 8
             }
             guard index < count else { break }

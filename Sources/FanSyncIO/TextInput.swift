@@ -20,9 +20,9 @@ public final class TextInput: ByteReading {
     // the transcoded form of the last UTF-16 block.
     private var pending: [UInt8] = []
     private var pendingStart = 0
-    private var raw: [UInt8] = []         // UTF-16 bytes awaiting transcoding
+    private var raw: [UInt8] = []  // UTF-16 bytes awaiting transcoding
     private var highSurrogate: UInt32?
-    private var rawOffset = 0             // byte offset in the input, for errors
+    private var rawOffset = 0  // byte offset in the input, for errors
 
     /// Opens `path` (or `-`) and looks at its first bytes for a byte-order mark.
     ///
@@ -117,7 +117,8 @@ public final class TextInput: ByteReading {
             raw.append(contentsOf: chunk[0..<count])
             var index = 0
             while index + 1 < raw.count {
-                let unit = form == .utf16LE
+                let unit =
+                    form == .utf16LE
                     ? UInt32(raw[index]) | UInt32(raw[index + 1]) << 8
                     : UInt32(raw[index]) << 8 | UInt32(raw[index + 1])
                 index += 2

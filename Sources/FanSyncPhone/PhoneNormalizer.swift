@@ -15,7 +15,8 @@ public enum PhoneNormalizer {
         var output = [CChar](repeating: 0, count: 32)
         let status = fs_phone_e164(raw, region, &output, Int32(output.count))
         if status == 1 {
-            return .valid(String(decoding: output.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            return .valid(
+                String(decoding: output.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return .invalid(raw)
     }

@@ -15,7 +15,8 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         if isBusy {
-            return "\(path): the database is locked by another fansync run (waited for the busy timeout). Try again when it has finished, or raise --busy-timeout."
+            return
+                "\(path): the database is locked by another fansync run (waited for the busy timeout). Try again when it has finished, or raise --busy-timeout."
         }
         var text = "\(path): SQLite error \(code): \(message)"
         if let sql { text += " (in: \(sql.prefix(120)))" }
@@ -67,8 +68,9 @@ public final class Database {
     }
 
     func error(_ status: Int32, sql: String?) -> DatabaseError {
-        DatabaseError(code: sqlite3_extended_errcode(handle) != 0 ? sqlite3_extended_errcode(handle) : status,
-                      message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
+        DatabaseError(
+            code: sqlite3_extended_errcode(handle) != 0 ? sqlite3_extended_errcode(handle) : status,
+            message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
     }
 
     /// Runs one or more statements that return no rows.
@@ -186,7 +188,9 @@ public final class Statement {
             status = text.withUTF8 { bytes in
                 bytes.withMemoryRebound(to: CChar.self) { chars in
                     // An empty buffer may have no base address; SQLite needs a pointer for '' (not NULL).
-                    chars.baseAddress.map { sqlite3_bind_text(handle, index, $0, Int32(chars.count), csqlite_transient()) }
+                    chars.baseAddress.map {
+                        sqlite3_bind_text(handle, index, $0, Int32(chars.count), csqlite_transient())
+                    }
                         ?? sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
                 }
             }

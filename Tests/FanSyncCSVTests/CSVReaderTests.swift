@@ -1,12 +1,14 @@
+import FanSyncIO
 import Foundation
 import Testing
+
 @testable import FanSyncCSV
-import FanSyncIO
 
 @Suite struct RFC4180 {
     @Test(arguments: chunkSizes)
     func quotedCommasDoubledQuotesAndNewlines(chunkSize: Int) throws {
-        let path = try write("name,note\r\n\"Smith, Ann\",\"said \"\"hi\"\"\"\r\nBo,\"line one\r\nline two\nline three\"\r\n")
+        let path = try write(
+            "name,note\r\n\"Smith, Ann\",\"said \"\"hi\"\"\"\r\nBo,\"line one\r\nline two\nline three\"\r\n")
         let (_, rows) = try readAll(path, chunkSize: chunkSize)
         #expect(rows.map(\.fields) == [["Smith, Ann", "said \"hi\""], ["Bo", "line one\r\nline two\nline three"]])
         #expect(rows.map(\.line) == [2, 3])
@@ -14,7 +16,8 @@ import FanSyncIO
 
     @Test(arguments: chunkSizes)
     func lineNumbersAfterQuotedNewlinesBlankLinesAndCRLF(chunkSize: Int) throws {
-        let path = try write("email,name\r\n\r\na@x.com,\"Ann\nB\"\nb@x.com,Bo\r\n\r\n\r\nc@x.com,\"C\r\n\r\nD\"\rd@x.com,D")
+        let path = try write(
+            "email,name\r\n\r\na@x.com,\"Ann\nB\"\nb@x.com,Bo\r\n\r\n\r\nc@x.com,\"C\r\n\r\nD\"\rd@x.com,D")
         let (reader, rows) = try readAll(path, chunkSize: chunkSize)
         #expect(rows.map(\.line) == [3, 5, 8, 11])
         #expect(rows.map(\.fields[0]) == ["a@x.com", "b@x.com", "c@x.com", "d@x.com"])
@@ -83,15 +86,20 @@ import FanSyncIO
     @Test(arguments: [3, 7, 64, 4096])
     func randomRecordsRoundTrip(chunkSize: Int) throws {
         var generator = SeededGenerator(seed: UInt64(chunkSize) * 7919)
-        let alphabet: [String] = ["a", "Z", "0", " ", ",", "\"", "\n", "\r\n", "\t", ";", "é", "€", "日本", "🎧", "'", "|"]
+        let alphabet: [String] = [
+            "a", "Z", "0", " ", ",", "\"", "\n", "\r\n", "\t", ";", "é", "€", "日本", "🎧", "'", "|",
+        ]
         for _ in 0..<40 {
             let columns = Int.random(in: 1...6, using: &generator)
             let header = (0..<columns).map { "c\($0)" }
             var rows: [[String]] = []
             for _ in 0..<Int.random(in: 1...30, using: &generator) {
-                rows.append((0..<columns).map { _ in
-                    (0..<Int.random(in: 0...8, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined()
-                })
+                rows.append(
+                    (0..<columns).map { _ in
+                        (0..<Int.random(in: 0...8, using: &generator)).map { _ in
+                            alphabet.randomElement(using: &generator)!
+                        }.joined()
+                    })
             }
             // A one-column row holding "" would be a blank line: quote it, as writers must.
             let lines = ([header] + rows).map { row in
@@ -223,7 +231,9 @@ import FanSyncIO
 }
 
 @Suite struct Delimiters {
-    @Test(arguments: [(",", UInt8(ascii: ",")), (";", UInt8(ascii: ";")), ("\t", UInt8(0x09)), ("|", UInt8(ascii: "|"))])
+    @Test(arguments: [
+        (",", UInt8(ascii: ",")), (";", UInt8(ascii: ";")), ("\t", UInt8(0x09)), ("|", UInt8(ascii: "|")),
+    ])
     func sniffedFromTheHeader(separator: String, expected: UInt8) throws {
         let header = ["Email", "First Name", "Note, with comma"].map { quoted($0, delimiter: Character(separator)) }
         let path = try write(header.joined(separator: separator) + "\na@x.com" + separator + "Ann" + separator + "x\n")
@@ -264,8 +274,11 @@ import FanSyncIO
 
     @Test func duplicateHeaderNameIsAnError() throws {
         let path = try write("email,name,Email,name\n")
-        #expect(throws: CSVError(.duplicateHeader(name: "name", firstColumn: 2, secondColumn: 4), path: path,
-                                 line: 1, column: 4)) { try CSVReader(path: path) }
+        #expect(
+            throws: CSVError(
+                .duplicateHeader(name: "name", firstColumn: 2, secondColumn: 4), path: path,
+                line: 1, column: 4)
+        ) { try CSVReader(path: path) }
     }
 
     @Test(arguments: chunkSizes)
@@ -313,7 +326,8 @@ import FanSyncIO
             while try reader.next() != nil {}
         } throws: { error in
             guard let error = error as? CSVError, case .input(let input) = error.kind,
-                  case .cannotRead = input.kind else { return false }
+                case .cannotRead = input.kind
+            else { return false }
             return true
         }
     }
@@ -324,13 +338,16 @@ import FanSyncIO
     /// pages were never touched (malloc maps blocks of 128 KiB and more on their own).
     func virtualBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-              let pages = text.split(separator: " ").first.flatMap({ Int($0) }) else { return 0 }
+            let pages = text.split(separator: " ").first.flatMap({ Int($0) })
+        else { return 0 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     @Test("a reader whose initializer throws frees its parser and buffers")
     func failedInitializersDoNotLeak() throws {
-        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-missing-\(UUID().uuidString).csv").path
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fansync-missing-\(UUID().uuidString).csv"
+        ).path
         let badUTF16 = try write([0xFF, 0xFE, 0x00, 0xDC, 0x41, 0x00])  // a lone low surrogate in the first chunk
         func failOnce() {
             _ = try? CSVReader(path: missing)

@@ -1,4 +1,6 @@
+import FanSyncIO
 import Foundation
+
 @testable import FanSyncCSV
 
 /// Writes `bytes` to a fresh temporary file and returns its path.
@@ -16,16 +18,19 @@ func write(_ text: String, name: String = "input.csv") throws -> String {
 }
 
 /// Every data record of `path` as (line, fields).
-func readAll(_ path: String, chunkSize: Int, encoding: TextEncodingOption = .auto,
-             delimiter: UInt8? = nil) throws -> (reader: CSVReader, rows: [(line: Int, fields: [String])]) {
-    let reader = try CSVReader(path: path, options: CSVReaderOptions(encoding: encoding.value, delimiter: delimiter,
-                                                                    chunkSize: chunkSize))
+func readAll(
+    _ path: String, chunkSize: Int, encoding: TextEncodingOption = .auto,
+    delimiter: UInt8? = nil
+) throws -> (reader: CSVReader, rows: [(line: Int, fields: [String])]) {
+    let reader = try CSVReader(
+        path: path,
+        options: CSVReaderOptions(
+            encoding: encoding.value, delimiter: delimiter,
+            chunkSize: chunkSize))
     var rows: [(Int, [String])] = []
     while let record = try reader.next() { rows.append((record.position.line, record.fields)) }
     return (reader, rows)
 }
-
-import FanSyncIO
 
 /// A local alias so tests read `encoding: .windows1252`.
 enum TextEncodingOption {

@@ -3,9 +3,11 @@ import Testing
 
 /// A contacts export big enough that importing it takes a while.
 func bigContactsFile(rows: Int) throws -> String {
-    var text = "\"Contact ID\",\"Email\",\"First Name\",\"Last Name\",\"Phone\",\"Tags\",\"Date Created\",\"Date Updated\"\n"
+    var text =
+        "\"Contact ID\",\"Email\",\"First Name\",\"Last Name\",\"Phone\",\"Tags\",\"Date Created\",\"Date Updated\"\n"
     for index in 0..<rows {
-        text += "\(index),person\(index)@example.com,Ann,Lee,+1 415 555 \(String(format: "%04d", index % 10000)),\"a, b\",2024-01-01 10:00:00,2024-02-01 10:00:00\n"
+        text +=
+            "\(index),person\(index)@example.com,Ann,Lee,+1 415 555 \(String(format: "%04d", index % 10000)),\"a, b\",2024-01-01 10:00:00,2024-02-01 10:00:00\n"
     }
     return try temporaryFile(Array(text.utf8), name: "big-contacts.csv")
 }
@@ -26,12 +28,18 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
     @Test func importsTheSamplesAndSaysWhatHappened() throws {
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
         let db = folder + "/store.db"
-        let run = try fansync(["import", "--db", db, "--rejects", folder + "/rejects",
-                               "samples/stripe/unified_payments.csv", "samples/activecampaign/contacts.csv"])
+        let run = try fansync([
+            "import", "--db", db, "--rejects", folder + "/rejects",
+            "samples/stripe/unified_payments.csv", "samples/activecampaign/contacts.csv",
+        ])
         #expect(run.status == 2)  // some rows rejected
-        #expect(run.stdout.contains("samples/stripe/unified_payments.csv: stripe.payments: 12 read, 11 accepted (8 new people, 0 updated, 0 unchanged), 1 rejected, 1 unattributed → "))
+        #expect(
+            run.stdout.contains(
+                "samples/stripe/unified_payments.csv: stripe.payments: 12 read, 11 accepted (8 new people, 0 updated, 0 unchanged), 1 rejected, 1 unattributed → "
+            ))
         // The declined payment with neither email nor Customer ID belongs to nobody: said, not dropped.
-        #expect(run.stderr.contains("samples/stripe/unified_payments.csv:12: unattributed: no email and no Customer ID"))
+        #expect(
+            run.stderr.contains("samples/stripe/unified_payments.csv:12: unattributed: no email and no Customer ID"))
         #expect(run.stdout.contains("samples/activecampaign/contacts.csv: activecampaign.contacts: 9 read, 7 accepted"))
         #expect(run.stdout.contains("total: 2 files, 21 read, 18 accepted, 3 rejected"))
         #expect(run.stderr.contains("samples/stripe/unified_payments.csv:13:3: field 'amount': not a decimal amount"))
@@ -126,8 +134,10 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
     func failedFilesAreListed() throws {
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
         let missing = folder + "/missing.csv"
-        let run = try fansync(["import", "--json", "--db", folder + "/store.db", "--rejects", folder + "/rejects",
-                               "samples/stripe/customers.csv", missing])
+        let run = try fansync([
+            "import", "--json", "--db", folder + "/store.db", "--rejects", folder + "/rejects",
+            "samples/stripe/customers.csv", missing,
+        ])
         #expect(run.status == 1)
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect((summary["files"] as? [Any])?.count == 1)
@@ -143,11 +153,13 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
     @Test("standard input is sniffed like a file, and positions and rejects name <stdin>")
     func stdinIsSniffedAndNamed() throws {
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
-        let json = try fansync(["import", "--db", folder + "/store.db", "--rejects", folder + "/rejects", "-"],
-                               stdin: try Data(contentsOf: repositoryRoot.appendingPathComponent("samples/clerk/users.json")))
+        let json = try fansync(
+            ["import", "--db", folder + "/store.db", "--rejects", folder + "/rejects", "-"],
+            stdin: try Data(contentsOf: repositoryRoot.appendingPathComponent("samples/clerk/users.json")))
         #expect(json.stdout.contains("<stdin>: clerk.users.json: "), "\(json.stdout) \(json.stderr)")
-        let csv = try fansync(["import", "--db", folder + "/store.db", "--rejects", folder + "/rejects", "-"],
-                              stdin: try Data(contentsOf: repositoryRoot.appendingPathComponent("samples/activecampaign/contacts.csv")))
+        let csv = try fansync(
+            ["import", "--db", folder + "/store.db", "--rejects", folder + "/rejects", "-"],
+            stdin: try Data(contentsOf: repositoryRoot.appendingPathComponent("samples/activecampaign/contacts.csv")))
         #expect(csv.stdout.contains("<stdin>: activecampaign.contacts: "))
         #expect(csv.stderr.contains("<stdin>:6:2: field 'email'"))
         #expect(!csv.stderr.contains("fansync-stdin-"))

@@ -34,8 +34,9 @@ func fansync(_ arguments: [String], stdin: Data? = nil) throws -> Run {
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
     let stderrData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-               stderr: String(decoding: stderrData, as: UTF8.self))
+    return Run(
+        status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+        stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
 func temporaryFile(_ bytes: [UInt8], name: String) throws -> String {
@@ -123,7 +124,8 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
     }
 
     @Test func jsonSummaryFromStandardInput() throws {
-        let run = try fansync(["inspect", "--format", "json", "-"], stdin: Data("{\"id\":1}\n{\"id\":\n{\"id\":3}\n".utf8))
+        let run = try fansync(
+            ["inspect", "--format", "json", "-"], stdin: Data("{\"id\":1}\n{\"id\":\n{\"id\":3}\n".utf8))
         #expect(run.status == 2)
         #expect(run.stdout.contains("format        json (ndjson)"))
         #expect(run.stdout.contains("malformed     1"))
@@ -156,8 +158,10 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
     @Test("inspect shows secret columns but never their values, in every view")
     func secretsAreNotShown() throws {
         let secrets = ["FAKE-TOTP-SECRET", "FAKEDIGEST", "bcrypt", "FAKE-PRIVATE-NOTE"]
-        for arguments in [["inspect", "samples/clerk/users.csv"], ["inspect", "--records", "samples/clerk/users.csv"],
-                          ["inspect", "samples/clerk/users.json"], ["inspect", "--records", "samples/clerk/users.json"]] {
+        for arguments in [
+            ["inspect", "samples/clerk/users.csv"], ["inspect", "--records", "samples/clerk/users.csv"],
+            ["inspect", "samples/clerk/users.json"], ["inspect", "--records", "samples/clerk/users.json"],
+        ] {
             let run = try fansync(arguments)
             #expect(run.status == 0 || run.status == 2, "\(arguments)")
             for secret in secrets { #expect(!run.stdout.contains(secret), "\(arguments) shows \(secret)") }

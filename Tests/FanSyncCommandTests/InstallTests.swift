@@ -24,10 +24,12 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(),
+            stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     @Test("a copied binary knows every built-in mapping, marked built-in")
@@ -37,8 +39,11 @@ import Testing
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.stdout.split(separator: "\n")
         let names = lines.compactMap { $0.split(separator: " ").first.map(String.init) }
-        #expect(names == ["activecampaign.contacts", "app.enrollments", "clerk.users", "clerk.users.json", "legacy.list",
-                          "stripe.customers", "stripe.payments", "stripe.subscriptions"])
+        #expect(
+            names == [
+                "activecampaign.contacts", "app.enrollments", "clerk.users", "clerk.users.json", "legacy.list",
+                "stripe.customers", "stripe.payments", "stripe.subscriptions",
+            ])
         #expect(lines.allSatisfy { $0.hasSuffix("(built-in)") })
     }
 
@@ -59,7 +64,8 @@ import Testing
         }
         let customers = try run(copy, ["customers", "--db", "store.db", "--format", "csv"], in: folder)
         #expect(customers.status == 0)
-        #expect(customers.stdout.contains("ana.silva@example.com") || customers.stdout.contains("Ana.Silva@example.com"))
+        #expect(
+            customers.stdout.contains("ana.silva@example.com") || customers.stdout.contains("Ana.Silva@example.com"))
     }
 
     @Test("a header no mapping knows names the mappings considered")
@@ -69,6 +75,7 @@ import Testing
         try Data("Mystery,Column\n1,2\n".utf8).write(to: file)
         let result = try run(copy, ["import", "--db", "store.db", file.path], in: folder)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("Considered: activecampaign.contacts, app.enrollments, clerk.users, legacy.list"))
+        #expect(
+            result.stderr.contains("Considered: activecampaign.contacts, app.enrollments, clerk.users, legacy.list"))
     }
 }

@@ -2,10 +2,15 @@ import Foundation
 import Testing
 
 /// Writes a job over the samples (plus `extraSources`) pushing customers to `port`.
-func jobFile(folder: String, port: Int, extraSources: [String] = [], concurrency: Int = 2, timeout: Double = 2) throws -> String {
+func jobFile(
+    folder: String, port: Int, extraSources: [String] = [], concurrency: Int = 2, timeout: Double = 2
+) throws -> String {
     let samples = repositoryRoot.appendingPathComponent("samples").path
-    let sources = (["\(samples)/activecampaign/contacts.csv", "\(samples)/stripe/*.csv", "\(samples)/clerk/users.json",
-                    "\(samples)/app/enrollments.csv"] + extraSources).map { "  - \($0)" }.joined(separator: "\n")
+    let sources =
+        ([
+            "\(samples)/activecampaign/contacts.csv", "\(samples)/stripe/*.csv", "\(samples)/clerk/users.json",
+            "\(samples)/app/enrollments.csv",
+        ] + extraSources).map { "  - \($0)" }.joined(separator: "\n")
     let yaml = """
         store: default
         db: store.db
@@ -40,7 +45,8 @@ func newFolder() throws -> String {
 
 /// The derived people of a store, for comparing runs.
 func peopleDump(_ db: String) throws -> String {
-    try sqlite(db, "SELECT * FROM people ORDER BY store, email") + "\n" + sqlite(db, "SELECT * FROM customer_totals ORDER BY 1, 2, 3, 4")
+    try sqlite(db, "SELECT * FROM people ORDER BY store, email") + "\n"
+        + sqlite(db, "SELECT * FROM customer_totals ORDER BY 1, 2, 3, 4")
 }
 
 @Suite(.serialized) struct JobCommand {
@@ -116,13 +122,15 @@ func peopleDump(_ db: String) throws -> String {
         try first.run()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline, server.requests.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
-        let second = try fansyncWithEnvironment(["run", job, "--wait", "0.5"], environment: jobEnvironment(port: server.port))
+        let second = try fansyncWithEnvironment(
+            ["run", job, "--wait", "0.5"], environment: jobEnvironment(port: server.port))
         #expect(second.status == 1)
         #expect(second.stderr.contains("is in use by another fansync run"))
         first.waitUntilExit()
         #expect(first.terminationStatus == 2)
         // With a long enough wait, the second run goes after the first.
-        let third = try fansyncWithEnvironment(["run", job, "--wait", "30"], environment: jobEnvironment(port: server.port))
+        let third = try fansyncWithEnvironment(
+            ["run", job, "--wait", "30"], environment: jobEnvironment(port: server.port))
         #expect(third.status == 0)
     }
 
@@ -151,7 +159,10 @@ func peopleDump(_ db: String) throws -> String {
             let deadline = Date().addingTimeInterval(30)
             switch point {
             case "mid-import":
-                while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: folder + "/store.db-wal")[.size] as? Int) ?? 0) < 3_000_000 {
+                while Date() < deadline,
+                    ((try? FileManager.default.attributesOfItem(atPath: folder + "/store.db-wal")[.size] as? Int) ?? 0)
+                        < 3_000_000
+                {
                     Thread.sleep(forTimeInterval: 0.02)
                 }
             case "before-push":
@@ -169,7 +180,9 @@ func peopleDump(_ db: String) throws -> String {
             #expect(try peopleDump(folder + "/store.db") == expectedPeople, "\(point)")
             #expect(server.records.mapValues { NSDictionary(dictionary: $0) } == expectedRecords, "\(point)")
             #expect(server.applied.values.allSatisfy { $0 == 1 }, "\(point)")
-            #expect(try sqlite(folder + "/store.db", "SELECT outcome FROM runs ORDER BY id").split(separator: "\n").first == "interrupted")
+            #expect(
+                try sqlite(folder + "/store.db", "SELECT outcome FROM runs ORDER BY id").split(separator: "\n").first
+                    == "interrupted")
         }
     }
 }
@@ -177,8 +190,12 @@ func peopleDump(_ db: String) throws -> String {
 @Suite(.serialized) struct JobDrift {
     @Test func aMuchShorterExportIsFlaggedAndRecorded() throws {
         let folder = try newFolder()
-        var lines = ["\"Contact ID\",\"Email\",\"First Name\",\"Last Name\",\"Phone\",\"Tags\",\"Date Created\",\"Date Updated\""]
-        for index in 0..<10 { lines.append("\(index),p\(index)@example.com,A,B,,,2024-01-01 10:00:00,2024-01-01 10:00:00") }
+        var lines = [
+            "\"Contact ID\",\"Email\",\"First Name\",\"Last Name\",\"Phone\",\"Tags\",\"Date Created\",\"Date Updated\""
+        ]
+        for index in 0..<10 {
+            lines.append("\(index),p\(index)@example.com,A,B,,,2024-01-01 10:00:00,2024-01-01 10:00:00")
+        }
         let export = folder + "/contacts.csv"
         try (lines.joined(separator: "\n") + "\n").write(toFile: export, atomically: true, encoding: .utf8)
         let yaml = "db: store.db\nsources:\n  - contacts.csv\noptions:\n  drift_threshold: 0.2\n"
@@ -191,7 +208,8 @@ func peopleDump(_ db: String) throws -> String {
         let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         let drift = report?["drift"] as? String ?? ""
         #expect(drift.contains("has 4 rows, the previous import had 10 (-60%)"))
-        #expect(try sqlite(folder + "/store.db", "SELECT drift FROM runs ORDER BY id DESC LIMIT 1").contains("has 4 rows"))
+        #expect(
+            try sqlite(folder + "/store.db", "SELECT drift FROM runs ORDER BY id DESC LIMIT 1").contains("has 4 rows"))
     }
 }
 
@@ -222,16 +240,16 @@ func peopleDump(_ db: String) throws -> String {
         let samples = repositoryRoot.appendingPathComponent("samples").path
         let job = folder + "/job.yml"
         try """
-            db: store.db
-            sources:
-              - \(samples)/activecampaign/contacts.csv
-            endpoints:
-              - name: crm
-                url: ${CRM_URL}/ingest
-                token_env: CRM_TOKEN
-            options:
-              rejects: rejects
-            """.write(toFile: job, atomically: true, encoding: .utf8)
+        db: store.db
+        sources:
+          - \(samples)/activecampaign/contacts.csv
+        endpoints:
+          - name: crm
+            url: ${CRM_URL}/ingest
+            token_env: CRM_TOKEN
+        options:
+          rejects: rejects
+        """.write(toFile: job, atomically: true, encoding: .utf8)
         let run = try fansyncWithEnvironment(["run", job, "--dry-run"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(run.status == 2, "\(run.stderr)")  // the sample's rejected rows
         #expect(run.stdout.contains("crm: would create"))

@@ -10,11 +10,15 @@ final class FakeEndpoint {
     init(faults: [Any?] = [], reject: [String] = [], token: String? = "s3cr3t-token") throws {
         folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
         let faultFile = folder + "/faults.json"
-        try JSONSerialization.data(withJSONObject: faults.map { $0 ?? NSNull() }).write(to: URL(fileURLWithPath: faultFile))
+        try JSONSerialization.data(withJSONObject: faults.map { $0 ?? NSNull() }).write(
+            to: URL(fileURLWithPath: faultFile))
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot.appendingPathComponent("Tests/Support/fake_endpoint.py").path,
-                             "--port-file", folder + "/port", "--state", folder + "/state.json", "--faults", faultFile,
-                             "--lifetime", "90"] + (token.map { ["--token", $0] } ?? []) + (reject.isEmpty ? [] : ["--reject"] + reject)
+        process.arguments =
+            [
+                "python3", repositoryRoot.appendingPathComponent("Tests/Support/fake_endpoint.py").path,
+                "--port-file", folder + "/port", "--state", folder + "/state.json", "--faults", faultFile,
+                "--lifetime", "90",
+            ] + (token.map { ["--token", $0] } ?? []) + (reject.isEmpty ? [] : ["--reject"] + reject)
         try process.run()
         let deadline = Date().addingTimeInterval(10)
         var found: Int?
@@ -30,7 +34,8 @@ final class FakeEndpoint {
     }
 
     var state: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/state.json")))) as? [String: Any] ?? [:]
+        (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/state.json"))))
+            as? [String: Any] ?? [:]
     }
     var records: [String: [String: Any]] { state["records"] as? [String: [String: Any]] ?? [:] }
     var applied: [String: Int] { state["applied"] as? [String: Int] ?? [:] }
@@ -94,15 +99,18 @@ func fansyncWithEnvironment(_ arguments: [String], environment: [String: String]
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-               stderr: String(decoding: stderr, as: UTF8.self))
+    return Run(
+        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self))
 }
 
 func freshSampleStore() throws -> String {
     let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
     let db = folder + "/store.db"
-    _ = try fansync(["import", "--quiet", "--db", db, "--rejects", folder + "/rejects", "samples/activecampaign/contacts.csv",
-                     "samples/stripe/unified_payments.csv", "samples/stripe/customers.csv", "samples/stripe/subscriptions.csv"])
+    _ = try fansync([
+        "import", "--quiet", "--db", db, "--rejects", folder + "/rejects", "samples/activecampaign/contacts.csv",
+        "samples/stripe/unified_payments.csv", "samples/stripe/customers.csv", "samples/stripe/subscriptions.csv",
+    ])
     return db
 }
 
@@ -113,16 +121,24 @@ func customerEmails(_ db: String) throws -> Set<String> {
 @Suite(.serialized) struct PushCommand {
     @Test func faultsAreRetriedTheBadRecordIsDeadLetteredAndNothingAppliesTwice() throws {
         let db = try freshSampleStore()
-        let server = try FakeEndpoint(faults: [["status": 429, "retry_after": "1"], ["status": 503], ["status": 500],
-                                               ["sleep": 2], ["drop": true]], reject: ["dara@example.net"])
+        let server = try FakeEndpoint(
+            faults: [
+                ["status": 429, "retry_after": "1"], ["status": 503], ["status": 500],
+                ["sleep": 2], ["drop": true],
+            ], reject: ["dara@example.net"])
         let endpoints = try endpointsFile(port: server.port)
-        let plan = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        let plan = try fansyncWithEnvironment(
+            ["push", "plan", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
         #expect(plan.status == 0)
-        #expect(plan.stdout.contains("crm (json-batch, customers → http://127.0.0.1:\(server.port)/ingest): 10 to create, 0 to update, 0 unchanged"))
+        #expect(
+            plan.stdout.contains(
+                "crm (json-batch, customers → http://127.0.0.1:\(server.port)/ingest): 10 to create, 0 to update, 0 unchanged"
+            ))
         #expect(!plan.stdout.contains("s3cr3t-token"))
 
-        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
-                                             environment: pushEnvironment())
+        let run = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
+            environment: pushEnvironment())
         #expect(run.status == 2)  // one record dead-lettered
         let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(summary?["acknowledged"] as? Int == 9)
@@ -160,26 +176,34 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(bytes.range(of: Data("s3cr3t-token".utf8)) == nil)
 
         // Nothing changed: a second run sends nothing, and still says the dead letter waits (exit 2).
-        let again = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
-                                               environment: pushEnvironment())
+        let again = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
+            environment: pushEnvironment())
         #expect(again.status == 2)
         let second = try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]
         #expect(second?["sent"] as? Int == 0)
         #expect(second?["unchanged"] as? Int == 9)
         #expect(second?["outstanding_dead"] as? Int == 1)
-        let text = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        let text = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
         #expect(text.status == 2)
-        #expect(text.stdout.contains("crm: 0 sent, 0 acknowledged, 9 unchanged, 0 dead-lettered; 0 requests (0 retries)"), "\(text.stdout)")
-        #expect(text.stderr.contains("warning: crm still has 1 dead letter (fansync push status lists them; fansync push retry-dead sends the dead again)"),
-                "\(text.stderr)")
+        #expect(
+            text.stdout.contains("crm: 0 sent, 0 acknowledged, 9 unchanged, 0 dead-lettered; 0 requests (0 retries)"),
+            "\(text.stdout)")
+        #expect(
+            text.stderr.contains(
+                "warning: crm still has 1 dead letter (fansync push status lists them; fansync push retry-dead sends the dead again)"
+            ),
+            "\(text.stderr)")
         #expect(!text.stderr.contains("\u{1B}["))  // no colors on a pipe
     }
 
     @Test func retryDeadSendsTheRecordAgainAfterAFix() throws {
         let db = try freshSampleStore()
         let strict = try FakeEndpoint(reject: ["dara@example.net"])
-        _ = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", try endpointsFile(port: strict.port)],
-                                       environment: pushEnvironment())
+        _ = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", try endpointsFile(port: strict.port)],
+            environment: pushEnvironment())
         #expect(try sqlite(db, "SELECT count(*) FROM push_dead") == "1")
         // push status names the dead record with its status and the endpoint's answer, and exits 2.
         let status = try fansync(["push", "status", "--db", db])
@@ -189,8 +213,9 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(status.stdout.contains("  dead dara@example.net: 400 at "))
         #expect(status.stdout.contains("invalid record dara@example.net"))
         let fixed = try FakeEndpoint()
-        let run = try fansyncWithEnvironment(["push", "retry-dead", "--db", db, "--endpoints", try endpointsFile(port: fixed.port)],
-                                             environment: pushEnvironment())
+        let run = try fansyncWithEnvironment(
+            ["push", "retry-dead", "--db", db, "--endpoints", try endpointsFile(port: fixed.port)],
+            environment: pushEnvironment())
         #expect(run.status == 0)
         #expect(run.stdout.contains("crm: 1 dead letter retried; 1 acknowledged, 0 dead-lettered again"))
         #expect(Set(fixed.records.keys) == ["dara@example.net"])
@@ -205,16 +230,26 @@ func customerEmails(_ db: String) throws -> Set<String> {
         let db = try freshSampleStore()
         let server = try FakeEndpoint()
         let endpoints = try endpointsFile(port: server.port, profile: "postgrest")
-        #expect(try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment()).status == 0)
+        #expect(
+            try fansyncWithEnvironment(
+                ["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment()
+            ).status == 0)
         let first = server.requests.count
         #expect(server.requests.allSatisfy { ($0["path"] as? String) == "/ingest?on_conflict=store_id,email" })
-        #expect(server.requests.allSatisfy { ($0["prefer"] as? String)?.contains("resolution=merge-duplicates") == true })
+        #expect(
+            server.requests.allSatisfy { ($0["prefer"] as? String)?.contains("resolution=merge-duplicates") == true })
         // The older payments export adds Farid's 2023 purchases: only he changes (Grace's row in it is
         // the same payment, same content).
-        _ = try fansync(["import", "--quiet", "--db", db, "--rejects", server.folder, "samples/stripe/payments_2023.csv"])
-        let plan = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        _ = try fansync([
+            "import", "--quiet", "--db", db, "--rejects", server.folder, "samples/stripe/payments_2023.csv",
+        ])
+        let plan = try fansyncWithEnvironment(
+            ["push", "plan", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
         #expect(plan.stdout.contains("0 to create, 1 to update, 9 unchanged"))
-        #expect(try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment()).status == 0)
+        #expect(
+            try fansyncWithEnvironment(
+                ["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment()
+            ).status == 0)
         let later = server.requests.dropFirst(first).flatMap { $0["emails"] as? [String] ?? [] }
         #expect(Set(later) == ["farid@example.com"])
         #expect(server.records["farid@example.com"]?["purchases"] as? Int == 3)
@@ -234,11 +269,13 @@ func customerEmails(_ db: String) throws -> Set<String> {
         process.waitUntilExit()
         #expect(try Int(sqlite(db, "SELECT count(*) FROM push_outbox")) ?? 0 >= 1)  // a batch in flight was kept
 
-        let rerun = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        let rerun = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
         #expect(rerun.status == 0)
         #expect(Set(server.records.keys) == (try customerEmails(db)))
         #expect(server.applied.values.allSatisfy { $0 == 1 })
-        #expect(server.requests.contains { $0["duplicate"] as? Bool == true })  // the in-flight batch, resent with its key
+        // The in-flight batch, resent with its key.
+        #expect(server.requests.contains { $0["duplicate"] as? Bool == true })
         #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")
     }
 
@@ -248,8 +285,9 @@ func customerEmails(_ db: String) throws -> Set<String> {
         // The first batch is applied, then the connection drops before the answer; the second too.
         let server = try FakeEndpoint(faults: [["drop_after_apply": true], NSNull(), ["drop_after_apply": true]])
         let endpoints = try endpointsFile(port: server.port)
-        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
-                                             environment: pushEnvironment())
+        let run = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
+            environment: pushEnvironment())
         #expect(run.status == 0, "\(run.stderr)")
         let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(summary?["acknowledged"] as? Int == 10)
@@ -287,7 +325,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         let heldKey = try #require(held["key"] as? String)
         #expect(try sqlite(db, "SELECT idempotency_key FROM push_outbox").contains(heldKey))
 
-        let rerun = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        let rerun = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(Set(server.records.keys) == (try customerEmails(db)))
         #expect(server.applied.values.allSatisfy { $0 == 1 })
@@ -325,13 +364,16 @@ func customerEmails(_ db: String) throws -> Set<String> {
                     token_env: FAKE_TOKEN\(extra)
                 """
             let file = try temporaryFile(Array(yaml.utf8), name: "clear.yml")
-            return try fansyncWithEnvironment(["push", "plan", "--db", try freshSampleStore(), "--endpoints", file],
-                                              environment: pushEnvironment())
+            return try fansyncWithEnvironment(
+                ["push", "plan", "--db", try freshSampleStore(), "--endpoints", file],
+                environment: pushEnvironment())
         }
         let refused = try plan("http://crm.example.com/ingest")
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("clear.yml:3:10: endpoint 'crm': its token would cross the network unencrypted to crm.example.com"),
-                "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains(
+                "clear.yml:3:10: endpoint 'crm': its token would cross the network unencrypted to crm.example.com"),
+            "\(refused.stderr)")
         #expect(try plan("http://crm.example.com/ingest", "\n    allow_insecure_http: true").status == 0)
         #expect(try plan("http://127.0.0.1:9/ingest").status == 0)
         #expect(try plan("http://127.attacker.example/ingest").status == 1)  // a name, not this machine
@@ -343,8 +385,11 @@ func customerEmails(_ db: String) throws -> Set<String> {
         let server = try FakeEndpoint()
         var environment = ProcessInfo.processInfo.environment
         environment["FAKE_TOKEN"] = nil
-        let run = try fansyncWithEnvironment(["push", "apply", "--db", try freshSampleStore(), "--endpoints",
-                                              try endpointsFile(port: server.port)], environment: environment)
+        let run = try fansyncWithEnvironment(
+            [
+                "push", "apply", "--db", try freshSampleStore(), "--endpoints",
+                try endpointsFile(port: server.port),
+            ], environment: environment)
         #expect(run.status == 1)
         #expect(run.stderr.contains("the environment variable FAKE_TOKEN is not set"))
     }
@@ -366,7 +411,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
                 field_ids: { daw: "3", genre: "4" }
             """
         let endpoints = try temporaryFile(Array(yaml.utf8), name: "ac.yml")
-        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
+        let run = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())
         #expect(run.status == 0)
         let syncs = server.requests.filter { ($0["path"] as? String) == "/api/3/contact/sync" }
         #expect(syncs.allSatisfy { ($0["emails"] as? [String])?.count == 1 })  // one contact per request
@@ -381,13 +427,18 @@ func customerEmails(_ db: String) throws -> Set<String> {
         let tags = server.state["contact_tags"] as? [String: [String]] ?? [:]
         // (ActiveCampaign matches tag names case-insensitively: "Ableton" may link the existing "ableton".)
         #expect(Set((tags["ana.silva@example.com"] ?? []).map { $0.lowercased() }) == ["vip", "ableton", "customer"])
-        #expect(Set((tags["bo.chen@example.com"] ?? []).map { $0.lowercased() }) == ["fl studio", "webinar 2024", "newsletter", "customer"])
+        #expect(
+            Set((tags["bo.chen@example.com"] ?? []).map { $0.lowercased() }) == [
+                "fl studio", "webinar 2024", "newsletter", "customer",
+            ])
         #expect(server.applied.values.allSatisfy { $0 == 1 })
     }
 }
 
 @Suite(.serialized) struct MailchimpPush {
-    func endpoints(port: Int, extra: String = "    status_if_new: subscribed", path: String = "/3.0/lists/a1b2c3") throws -> String {
+    func endpoints(
+        port: Int, extra: String = "    status_if_new: subscribed", path: String = "/3.0/lists/a1b2c3"
+    ) throws -> String {
         let yaml = """
             endpoints:
               - name: audience
@@ -402,12 +453,17 @@ func customerEmails(_ db: String) throws -> Set<String> {
         return try temporaryFile(Array(yaml.utf8), name: "mailchimp.yml")
     }
 
-    @Test("members go 500 at most a request; the members Mailchimp refuses in its 200 are dead-lettered, the rest acknowledged")
+    @Test(
+        "members go 500 at most a request; the members Mailchimp refuses in its 200 are dead-lettered, the rest acknowledged"
+    )
     func membersAreBatchedAndRefusalsInTheAnswerAreDeadLettered() throws {
         let db = try freshSampleStore()
         let server = try FakeEndpoint(reject: ["bo.chen@example.com"])
-        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", try endpoints(port: server.port),
-                                              "--json"], environment: pushEnvironment())
+        let run = try fansyncWithEnvironment(
+            [
+                "push", "apply", "--db", db, "--endpoints", try endpoints(port: server.port),
+                "--json",
+            ], environment: pushEnvironment())
         // A dead letter is outstanding work: exit 2, and the summary says so.
         #expect(run.status == 2, "\(run.stdout) \(run.stderr)")
         let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -420,7 +476,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         let ana = server.records["ana.silva@example.com"]
         #expect(ana?["status_if_new"] as? String == "subscribed")
         let merge = ana?["merge_fields"] as? [String: String] ?? [:]
-        #expect(merge["FNAME"] == "Ana" && merge["LNAME"] == "Silva-Costa" && merge["DAW"] == "Ableton Live", "\(merge)")
+        #expect(
+            merge["FNAME"] == "Ana" && merge["LNAME"] == "Silva-Costa" && merge["DAW"] == "Ableton Live", "\(merge)")
         let tags = Set((ana?["tags"] as? [String] ?? []).map { $0.lowercased() })
         #expect(tags.isSuperset(of: ["vip", "customer"]), "\(tags)")
         // The refused member waits in the dead letter with Mailchimp's reason; the others are acknowledged.
@@ -429,27 +486,45 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(try sqlite(db, "SELECT count(*) FROM push_state WHERE endpoint = 'audience'") == String(fans.count - 1))
         #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")
         // Nothing changed: the next run sends nothing.
-        let again = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", try endpoints(port: server.port),
-                                                "--json"], environment: pushEnvironment())
-        #expect((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["sent"] as? Int == 0)
+        let again = try fansyncWithEnvironment(
+            [
+                "push", "apply", "--db", db, "--endpoints", try endpoints(port: server.port),
+                "--json",
+            ], environment: pushEnvironment())
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["sent"] as? Int == 0)
         #expect(server.applied.values.allSatisfy { $0 == 1 })
     }
 
-    @Test("an endpoint file without status_if_new, or with a url that is no audience, is refused before anything is sent")
+    @Test(
+        "an endpoint file without status_if_new, or with a url that is no audience, is refused before anything is sent")
     func whatMailchimpNeedsIsChecked() throws {
         let db = try freshSampleStore()
-        let noStatus = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints",
-                                                   try endpoints(port: 9, extra: "")], environment: pushEnvironment())
+        let noStatus = try fansyncWithEnvironment(
+            [
+                "push", "plan", "--db", db, "--endpoints",
+                try endpoints(port: 9, extra: ""),
+            ], environment: pushEnvironment())
         #expect(noStatus.status != 0)
-        #expect(noStatus.stderr.contains("mailchimp needs 'status_if_new' (subscribed, pending, transactional)"), "\(noStatus.stderr)")
-        let wrongURL = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints",
-                                                   try endpoints(port: 9, path: "/3.0/ping")], environment: pushEnvironment())
+        #expect(
+            noStatus.stderr.contains("mailchimp needs 'status_if_new' (subscribed, pending, transactional)"),
+            "\(noStatus.stderr)")
+        let wrongURL = try fansyncWithEnvironment(
+            [
+                "push", "plan", "--db", db, "--endpoints",
+                try endpoints(port: 9, path: "/3.0/ping"),
+            ], environment: pushEnvironment())
         #expect(wrongURL.status != 0)
         #expect(wrongURL.stderr.contains("a mailchimp url is the audience's"), "\(wrongURL.stderr)")
-        let badStatus = try fansyncWithEnvironment(["push", "plan", "--db", db, "--endpoints",
-                                                    try endpoints(port: 9, extra: "    status_if_new: yes")],
-                                                   environment: pushEnvironment())
-        #expect(badStatus.stderr.contains("'status_if_new' is one of subscribed, pending, transactional"), "\(badStatus.stderr)")
+        let badStatus = try fansyncWithEnvironment(
+            [
+                "push", "plan", "--db", db, "--endpoints",
+                try endpoints(port: 9, extra: "    status_if_new: yes"),
+            ],
+            environment: pushEnvironment())
+        #expect(
+            badStatus.stderr.contains("'status_if_new' is one of subscribed, pending, transactional"),
+            "\(badStatus.stderr)")
     }
 }
 
@@ -459,8 +534,9 @@ func customerEmails(_ db: String) throws -> Set<String> {
         let db = try freshSampleStore()
         let server = try FakeEndpoint(token: "the-right-token")
         let endpoints = try oneAtATimeEndpoints(port: server.port, timeout: 5)
-        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
-                                             environment: pushEnvironment())
+        let run = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints, "--json"],
+            environment: pushEnvironment())
         #expect(run.status == 1)
         #expect(run.stderr.contains("refused the token in FAKE_TOKEN (401 Unauthorized)"), "\(run.stderr)")
         #expect(!run.stderr.contains("s3cr3t-token") && !run.stdout.contains("s3cr3t-token"))
@@ -474,7 +550,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         // With the right token, the next run delivers everything once.
         var environment = pushEnvironment()
         environment["FAKE_TOKEN"] = "the-right-token"
-        let fixed = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints], environment: environment)
+        let fixed = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints], environment: environment)
         #expect(fixed.status == 0, "\(fixed.stderr)")
         #expect(Set(server.records.keys) == (try customerEmails(db)))
         #expect(server.applied.values.allSatisfy { $0 == 1 })
@@ -486,16 +563,20 @@ func customerEmails(_ db: String) throws -> Set<String> {
         // A port nothing listens on: bind one, note it, close it.
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]
+        probe.arguments = [
+            "python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])",
+        ]
         let out = Pipe()
         probe.standardOutput = out
         try probe.run()
         let printed = out.fileHandleForReading.readDataToEndOfFile()
         probe.waitUntilExit()
-        let port = try #require(Int(String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let port = try #require(
+            Int(String(decoding: printed, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         let endpoints = try endpointsFile(port: port, extra: "    max_attempts: 2")
-        let run = try fansyncWithEnvironment(["push", "apply", "--db", db, "--endpoints", endpoints],
-                                             environment: pushEnvironment())
+        let run = try fansyncWithEnvironment(
+            ["push", "apply", "--db", db, "--endpoints", endpoints],
+            environment: pushEnvironment())
         #expect(run.status == 1, "\(run.stdout) \(run.stderr)")
         #expect(run.stderr.contains("endpoint 'crm' (http://127.0.0.1:\(port)/ingest)"), "\(run.stderr)")
         #expect(run.stderr.contains("connect"), "\(run.stderr)")  // libcurl: Couldn't connect to server

@@ -11,16 +11,21 @@ struct FixtureError: Error, CustomStringConvertible {
 /// leaving an empty store for each test to trip over. (Exit status 2 is expected: the samples
 /// carry rows that are rejected on purpose.)
 let sampleStoreResult: Result<String, FixtureError> = {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-queries-\(UUID().uuidString)").path
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-queries-\(UUID().uuidString)")
+        .path
     let db = folder + "/store.db"
-    let files = ["activecampaign/contacts.csv", "stripe/unified_payments.csv", "stripe/payments_2023.csv",
-                 "stripe/customers.csv", "stripe/subscriptions.csv", "clerk/users.csv", "clerk/users.json",
-                 "app/enrollments.csv", "legacy/members_1252.csv"].map { "samples/" + $0 }
+    let files = [
+        "activecampaign/contacts.csv", "stripe/unified_payments.csv", "stripe/payments_2023.csv",
+        "stripe/customers.csv", "stripe/subscriptions.csv", "clerk/users.csv", "clerk/users.json",
+        "app/enrollments.csv", "legacy/members_1252.csv",
+    ].map { "samples/" + $0 }
     do {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let run = try fansync(["import", "--quiet", "--db", db, "--rejects", folder + "/rejects"] + files)
         guard run.status == 0 || run.status == 2 else {
-            return .failure(FixtureError(description: "importing the samples for the query tests exited \(run.status): \(run.stderr)"))
+            return .failure(
+                FixtureError(
+                    description: "importing the samples for the query tests exited \(run.status): \(run.stderr)"))
         }
         return .success(db)
     } catch {
@@ -39,21 +44,24 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
     @Test func customersByTotalSpent() throws {
         let run = try fansync(["customers", "--db", sampleStore, "--format", "csv", "--limit", "3"])
         #expect(run.status == 0)
-        #expect(lines(run.stdout.replacingOccurrences(of: "\r", with: "")) == [
-            // Ordered by the settlement total (comparable), shown in the currency each one paid.
-            "email,name,type,status,total_spent,currency,other_totals,purchases,first_purchase_at,last_purchase_at,repeat,first_source,last_activity_at",
-            "farid@example.com,Farid Haddad,subscription,past_due,135.00,GBP,,3,2023-11-21T08:00:00Z,2024-12-01T20:00:00Z,yes,activecampaign.contacts,2025-01-05T10:00:00Z",
-            "Ana.Silva@example.com,Ana Silva-Costa,subscription,active,148.00,USD,,2,2024-06-02T10:15:00Z,2024-09-01T10:15:00Z,yes,activecampaign.contacts,2025-02-10T16:20:00Z",
-            "yusuf@example.com.kw,Yusuf Al-Sabah,paying,,12.500,KWD,,1,2025-02-02T12:00:00Z,2025-02-02T12:00:00Z,no,stripe.payments,2025-02-02T12:00:00Z",
-        ])
+        #expect(
+            lines(run.stdout.replacingOccurrences(of: "\r", with: "")) == [
+                // Ordered by the settlement total (comparable), shown in the currency each one paid.
+                "email,name,type,status,total_spent,currency,other_totals,purchases,first_purchase_at,last_purchase_at,repeat,first_source,last_activity_at",
+                "farid@example.com,Farid Haddad,subscription,past_due,135.00,GBP,,3,2023-11-21T08:00:00Z,2024-12-01T20:00:00Z,yes,activecampaign.contacts,2025-01-05T10:00:00Z",
+                "Ana.Silva@example.com,Ana Silva-Costa,subscription,active,148.00,USD,,2,2024-06-02T10:15:00Z,2024-09-01T10:15:00Z,yes,activecampaign.contacts,2025-02-10T16:20:00Z",
+                "yusuf@example.com.kw,Yusuf Al-Sabah,paying,,12.500,KWD,,1,2025-02-02T12:00:00Z,2025-02-02T12:00:00Z,no,stripe.payments,2025-02-02T12:00:00Z",
+            ])
     }
 
     @Test func tableShowsMoneyWithSymbolsAndTheTotal() throws {
         let run = try fansync(["customers", "--db", sampleStore, "--format", "table", "--type", "subscription"])
         #expect(run.stdout.contains("£135.00"))
         #expect(run.stderr.contains("1–3 of 3 customers"))
-        let tokyo = try fansync(["customers", "--db", sampleStore, "--format", "json", "--tz", "Asia/Tokyo", "--type", "paying",
-                                 "--source", "stripe.customers"])
+        let tokyo = try fansync([
+            "customers", "--db", sampleStore, "--format", "json", "--tz", "Asia/Tokyo", "--type", "paying",
+            "--source", "stripe.customers",
+        ])
         let object = try JSONSerialization.jsonObject(with: Data(tokyo.stdout.utf8)) as? [String: Any]
         let rows = object?["rows"] as? [[String: Any]]
         #expect(object?["total"] as? Int == 3)
@@ -73,13 +81,17 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         let everyone = lines(all.stdout)
         var paged: [String] = []
         for offset in stride(from: 0, to: everyone.count + 4, by: 4) {
-            paged += lines(try fansync(["fans", "--db", sampleStore, "--format", "ndjson", "--sort", "name",
-                                        "--limit", "4", "--offset", "\(offset)"]).stdout)
+            paged += lines(
+                try fansync([
+                    "fans", "--db", sampleStore, "--format", "ndjson", "--sort", "name",
+                    "--limit", "4", "--offset", "\(offset)",
+                ]).stdout)
         }
         #expect(everyone.count == 15)
         #expect(paged == everyone)
         let json = try fansync(["fans", "--db", sampleStore, "--format", "json", "--limit", "2"])
-        #expect((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["total"] as? Int == 15)
+        #expect(
+            (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["total"] as? Int == 15)
     }
 
     @Test func fanFiltersAndSegments() throws {
@@ -94,8 +106,12 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(try emails(["--daw", "fl studio"]) == ["BO.CHEN@example.com"])  // the newest spelling is shown
         #expect(try emails(["--segment", "registered-not-purchased"]) == ["milo@example.com", "Zoe@Example.org"])
         #expect(try emails(["--segment", "repeat"]) == ["Ana.Silva@example.com", "farid@example.com"])
-        #expect(try emails(["--segment", "lapsed", "--as-of", "2025-03-01"]) == ["BO.CHEN@example.com", "grace@example.com", "hiro@example.jp"])
-        #expect(try emails(["--segment", "high-value-low-engagement", "--as-of", "2025-09-01", "--min-spent", "100"])
+        #expect(
+            try emails(["--segment", "lapsed", "--as-of", "2025-03-01"]) == [
+                "BO.CHEN@example.com", "grace@example.com", "hiro@example.jp",
+            ])
+        #expect(
+            try emails(["--segment", "high-value-low-engagement", "--as-of", "2025-09-01", "--min-spent", "100"])
                 == ["Ana.Silva@example.com", "farid@example.com"])
         #expect(try emails(["--segment", "engaged-not-purchased", "--as-of", "2024-06-01"]) == ["kai@example.com"])
         #expect(try emails(["--type", "user"]) == ["milo@example.com"])
@@ -111,11 +127,16 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(stats?["registered_users"] as? Int == 4)
         #expect(stats?["repeat_customers"] as? Int == 2)
         let revenue = stats?["revenue"] as? [[String: Any]] ?? []
-        #expect(revenue.map { "\($0["currency"] ?? "") \($0["net"] ?? "")" } == ["GBP 135.00", "JPY 4700", "KWD 12.500", "USD 177.00"])
+        #expect(
+            revenue.map { "\($0["currency"] ?? "") \($0["net"] ?? "")" } == [
+                "GBP 135.00", "JPY 4700", "KWD 12.500", "USD 177.00",
+            ])
         let text = try fansync(["stats", "--db", sampleStore, "--by", "source", "--as-of", "2025-02-15"])
         #expect(text.stdout.contains("registered → customer         1 of 4 (25.0%)"))
         #expect(text.stdout.contains("  stripe.payments"))
-        let since = try fansync(["stats", "--db", sampleStore, "--json", "--since", "2024-07-01", "--until", "2025-01-01"])
+        let since = try fansync([
+            "stats", "--db", sampleStore, "--json", "--since", "2024-07-01", "--until", "2025-01-01",
+        ])
         let bounded = try JSONSerialization.jsonObject(with: Data(since.stdout.utf8)) as? [String: Any]
         let window = bounded?["revenue"] as? [[String: Any]] ?? []
         #expect(window.map { "\($0["currency"] ?? "") \($0["net"] ?? "")" } == ["GBP 100.00", "JPY 4700", "USD 99.00"])
@@ -124,13 +145,21 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
     @Test func explainAndHistory() throws {
         let run = try fansync(["explain", "--db", sampleStore, "  Ana.Silva@EXAMPLE.com "])
         #expect(run.status == 0)
-        #expect(run.stdout.contains("type        subscription: the strongest evidence is stripe.subscriptions sub_1Ana0001"))
-        #expect(run.stdout.contains("samples/activecampaign/contacts.csv:10  activecampaign.contacts 101  contact → lead"))
+        #expect(
+            run.stdout.contains("type        subscription: the strongest evidence is stripe.subscriptions sub_1Ana0001")
+        )
+        #expect(
+            run.stdout.contains("samples/activecampaign/contacts.csv:10  activecampaign.contacts 101  contact → lead"))
         #expect(run.stdout.contains("USD: 2 purchase(s), gross $148.00, refunded $0.00, net $148.00"))
         #expect(run.stdout.contains("spellings   Ana.Silva@example.com, ana.silva@example.com"))
         let history = try fansync(["history", "--db", sampleStore, "bo.chen@example.com", "--format", "ndjson"])
-        let events = try lines(history.stdout).map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
-        #expect(events.map { $0["event"] as? String ?? "" } == ["Purchased: Sound Design 101", "Refunded: Sound Design 101"])
+        let events = try lines(history.stdout).map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
+        #expect(
+            events.map { $0["event"] as? String ?? "" } == [
+                "Purchased: Sound Design 101", "Refunded: Sound Design 101",
+            ])
         #expect(events.map { $0["amount"] as? String ?? "" } == ["199.00", "-199.00"])
     }
 
@@ -145,9 +174,15 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
     @Test func exportIsStableAndSafe() throws {
         let run = try fansync(["export", "fans", "--db", sampleStore])
         let rows = run.stdout.components(separatedBy: "\r\n")
-        #expect(rows.first == "Email Address,First Name,Last Name,Phone Number,Tags,Type,Score,DAW,Genre,Level,Goals,Source,Last Activity")
+        #expect(
+            rows.first
+                == "Email Address,First Name,Last Name,Phone Number,Tags,Type,Score,DAW,Genre,Level,Goals,Source,Last Activity"
+        )
         #expect(rows.count == 18)  // header, 15 fans (Bo's goals hold a quoted CRLF), final empty
-        #expect(rows.contains { $0.hasPrefix("Ana.Silva@example.com,Ana,Silva-Costa,+14155550132,\"vip, Ableton, customer\"") })
+        #expect(
+            rows.contains {
+                $0.hasPrefix("Ana.Silva@example.com,Ana,Silva-Costa,+14155550132,\"vip, Ableton, customer\"")
+            })
         let json = try fansync(["export", "customers", "--db", sampleStore, "--format", "json"])
         let array = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
         #expect(array?.count == 14)
@@ -177,8 +212,10 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
         let missing = folder + "/nothing-here.db"
         let endpoints = try endpointsFile(port: 9)
-        for arguments in [["customers"], ["fans"], ["stats"], ["explain", "a@example.com"], ["history", "a@example.com"],
-                          ["export", "customers"], ["runs"], ["push", "plan", "--endpoints", endpoints]] {
+        for arguments in [
+            ["customers"], ["fans"], ["stats"], ["explain", "a@example.com"], ["history", "a@example.com"],
+            ["export", "customers"], ["runs"], ["push", "plan", "--endpoints", endpoints],
+        ] {
             let run = try fansyncWithEnvironment(arguments + ["--db", missing], environment: pushEnvironment())
             #expect(run.status == 1, "\(arguments)")
             #expect(run.stderr.contains("no store at \(missing)"), "\(arguments): \(run.stderr)")
@@ -202,7 +239,9 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(status.stderr.contains("no subscription has the status 'activ'"))
         #expect(status.stderr.contains("statuses: active,"))
         // A filter that names real things but matches no one is no mistake: no notice.
-        let empty = try fansync(["customers", "--db", sampleStore, "--status", "active", "--type", "lead", "--format", "csv"])
+        let empty = try fansync([
+            "customers", "--db", sampleStore, "--status", "active", "--type", "lead", "--format", "csv",
+        ])
         #expect(!empty.stderr.contains("notice"))
     }
 

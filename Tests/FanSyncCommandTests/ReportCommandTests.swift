@@ -4,8 +4,10 @@ import Testing
 /// Headless Chromium, when the machine has it (Debian's `chromium`; `scripts/ensure-packages test`
 /// installs it, `CHROMIUM` names another).
 let chromium: String? = {
-    let candidates = [ProcessInfo.processInfo.environment["CHROMIUM"], "/usr/bin/chromium", "/usr/bin/chromium-browser",
-                      "/usr/bin/google-chrome"].compactMap { $0 }
+    let candidates = [
+        ProcessInfo.processInfo.environment["CHROMIUM"], "/usr/bin/chromium", "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ].compactMap { $0 }
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }()
 
@@ -27,8 +29,13 @@ func runProgram(_ path: String, _ arguments: [String], timeout: Double = 90) thr
 
 func headless(_ arguments: [String]) throws -> String {
     // Root in a container has no user namespace for Chromium's sandbox; the page is our own file.
-    try runProgram(chromium ?? "chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                                             "--no-first-run", "--user-data-dir=" + (try newFolder())] + arguments).stdout
+    try runProgram(
+        chromium ?? "chromium",
+        [
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            "--no-first-run", "--user-data-dir=" + (try newFolder()),
+        ] + arguments
+    ).stdout
 }
 
 /// Every `data-stat` in a page and its `data-value`.
@@ -44,8 +51,11 @@ func pageStats(_ html: String) -> [String: String] {
 }
 
 @Suite(.serialized) struct ReportCommand {
-    @Test("the report as a browser builds it: every card is stats' figure, every chart has its bars, the page is not blank",
-          .enabled(if: chromium != nil, "headless Chromium is not installed (Debian's chromium package; scripts/ensure-packages test installs it)"))
+    @Test(
+        "the report as a browser builds it: every card is stats' figure, every chart has its bars, the page is not blank",
+        .enabled(
+            if: chromium != nil,
+            "headless Chromium is not installed (Debian's chromium package; scripts/ensure-packages test installs it)"))
     func inABrowser() throws {
         let folder = try newFolder()
         let page = folder + "/report.html"
@@ -67,7 +77,8 @@ func pageStats(_ html: String) -> [String: String] {
             let currency = revenue["currency"] as? String ?? ""
             #expect(cards["revenue." + currency] == revenue["net"] as? String, "\(currency)")
             // Its chart has a bar per month, with values.
-            let chart = dom.components(separatedBy: "id=\"revenue-\(currency)\"").dropFirst().first?
+            let chart =
+                dom.components(separatedBy: "id=\"revenue-\(currency)\"").dropFirst().first?
                 .components(separatedBy: "</figure>").first ?? ""
             #expect(chart.components(separatedBy: "<rect class=\"bar").count > 2, "\(currency)")
             #expect(chart.contains("data-value="))
@@ -78,20 +89,27 @@ func pageStats(_ html: String) -> [String: String] {
         // A screenshot with more than a background in it.
         let shot = folder + "/report.png"
         _ = try headless(["--window-size=1200,1600", "--screenshot=" + shot, "file://" + page])
-        let check = try runProgram("/usr/bin/env", ["python3", "-c", """
-            import struct, sys, zlib
-            data = open(sys.argv[1], 'rb').read()
-            assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
-            width, height = struct.unpack('>II', data[16:24])
-            pos, idat = 8, b''
-            while pos < len(data):
-                length, kind = struct.unpack('>I4s', data[pos:pos + 8])
-                if kind == b'IDAT': idat += data[pos + 8:pos + 8 + length]
-                pos += 12 + length
-            pixels = zlib.decompress(idat)
-            print(width, height, len(set(pixels)))
-            """, shot])
-        let figures = check.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let check = try runProgram(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import struct, sys, zlib
+                data = open(sys.argv[1], 'rb').read()
+                assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
+                width, height = struct.unpack('>II', data[16:24])
+                pos, idat = 8, b''
+                while pos < len(data):
+                    length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+                    if kind == b'IDAT': idat += data[pos + 8:pos + 8 + length]
+                    pos += 12 + length
+                pixels = zlib.decompress(idat)
+                print(width, height, len(set(pixels)))
+                """, shot,
+            ])
+        let figures = check.stdout.split(separator: " ").compactMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         #expect(figures.count == 3, "\(check.stdout)")
         #expect(figures.first == 1200)
         #expect((figures.last ?? 0) > 50, "the screenshot looks blank")
@@ -103,15 +121,15 @@ func pageStats(_ html: String) -> [String: String] {
         let samples = repositoryRoot.appendingPathComponent("samples").path
         let job = folder + "/job.yml"
         try """
-            store: default
-            db: store.db
-            report: out/report.html
-            sources:
-              - \(samples)/activecampaign/contacts.csv
-              - \(samples)/stripe/unified_payments.csv
-            options:
-              rejects: rejects
-            """.write(toFile: job, atomically: true, encoding: .utf8)
+        store: default
+        db: store.db
+        report: out/report.html
+        sources:
+          - \(samples)/activecampaign/contacts.csv
+          - \(samples)/stripe/unified_payments.csv
+        options:
+          rejects: rejects
+        """.write(toFile: job, atomically: true, encoding: .utf8)
         let run = try fansync(["run", job])
         #expect(run.status == 2, "\(run.stdout) \(run.stderr)")  // the samples have rejected rows
         #expect(run.stdout.contains("report: "))

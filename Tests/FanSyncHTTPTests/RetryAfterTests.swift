@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FanSyncHTTP
 
 @Suite struct RetryAfter {
@@ -27,11 +28,13 @@ import Testing
         let client = HTTPClient(userAgent: "fansync-test")
         var outcome: HTTPResult?
         var sent = false
-        client.run(concurrency: 1, next: {
-            if sent { return .done }
-            sent = true
-            return .send(HTTPRequest(id: 1, url: "http://127.0.0.1:9/x", connectTimeout: 2, timeout: 2))
-        }, completed: { _, result in outcome = result })
+        client.run(
+            concurrency: 1,
+            next: {
+                if sent { return .done }
+                sent = true
+                return .send(HTTPRequest(id: 1, url: "http://127.0.0.1:9/x", connectTimeout: 2, timeout: 2))
+            }, completed: { _, result in outcome = result })
         guard case .connection? = outcome?.failure else {
             Issue.record("expected a connection failure, got \(String(describing: outcome))")
             return

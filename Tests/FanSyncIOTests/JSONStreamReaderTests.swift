@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FanSyncIO
 
 func write(_ text: String, name: String = "input.json") throws -> String {
@@ -22,27 +23,28 @@ let chunkSizes = [3, 64 * 1024]
 
 /// A Clerk Backend API user, as `GET /v1/users` pages them out (trimmed).
 let clerkUser = """
-  {
-    "id": "user_2abc",
-    "object": "user",
-    "first_name": "Zoë",
-    "last_name": "O'Neil",
-    "primary_email_address_id": "idn_2",
-    "email_addresses": [
-      {"id": "idn_1", "email_address": "old@example.com", "verification": {"status": "unverified"}},
-      {"id": "idn_2", "email_address": "Zoe@Example.com", "verification": {"status": "verified"}}
-    ],
-    "public_metadata": {"note": "likes ] and } and \\"quotes\\" in strings"},
-    "created_at": 1716200000000,
-    "password_enabled": true,
-    "totp_enabled": false
-  }
-"""
+      {
+        "id": "user_2abc",
+        "object": "user",
+        "first_name": "Zoë",
+        "last_name": "O'Neil",
+        "primary_email_address_id": "idn_2",
+        "email_addresses": [
+          {"id": "idn_1", "email_address": "old@example.com", "verification": {"status": "unverified"}},
+          {"id": "idn_2", "email_address": "Zoe@Example.com", "verification": {"status": "verified"}}
+        ],
+        "public_metadata": {"note": "likes ] and } and \\"quotes\\" in strings"},
+        "created_at": 1716200000000,
+        "password_enabled": true,
+        "totp_enabled": false
+      }
+    """
 
 @Suite struct JSONDumps {
     @Test(arguments: chunkSizes)
     func arrayOfUsers(chunkSize: Int) throws {
-        let path = try write("[\n" + clerkUser + ",\n" + clerkUser.replacingOccurrences(of: "user_2abc", with: "user_3def") + "\n]\n")
+        let path = try write(
+            "[\n" + clerkUser + ",\n" + clerkUser.replacingOccurrences(of: "user_2abc", with: "user_3def") + "\n]\n")
         let elements = try readAll(path, chunkSize: chunkSize)
         #expect(elements.map(\.index) == [0, 1])
         #expect(elements.map { $0.value["id"]?.text } == ["user_2abc", "user_3def"])
@@ -108,17 +110,18 @@ let clerkUser = """
 }
 
 @Suite struct Bytes {
-    @Test(arguments: [
-        ([0x61, 0x62], nil),
-        ([0xC3, 0xA9], nil),                       // é
-        ([0xE2, 0x82, 0xAC], nil),                 // €
-        ([0xF0, 0x9F, 0x8E, 0xA7], nil),           // 🎧
-        ([0x61, 0xE9, 0x62], 1),                   // Windows-1252 é
-        ([0xC0, 0xAF], 0),                         // overlong
-        ([0xED, 0xA0, 0x80], 0),                   // surrogate
-        ([0xF4, 0x90, 0x80, 0x80], 0),             // above U+10FFFF
-        ([0x61, 0xE2, 0x82], 1),                   // truncated
-    ] as [([UInt8], Int?)])
+    @Test(
+        arguments: [
+            ([0x61, 0x62], nil),
+            ([0xC3, 0xA9], nil),  // é
+            ([0xE2, 0x82, 0xAC], nil),  // €
+            ([0xF0, 0x9F, 0x8E, 0xA7], nil),  // 🎧
+            ([0x61, 0xE9, 0x62], 1),  // Windows-1252 é
+            ([0xC0, 0xAF], 0),  // overlong
+            ([0xED, 0xA0, 0x80], 0),  // surrogate
+            ([0xF4, 0x90, 0x80, 0x80], 0),  // above U+10FFFF
+            ([0x61, 0xE2, 0x82], 1),  // truncated
+        ] as [([UInt8], Int?)])
     func utf8Validation(bytes: [UInt8], firstBad: Int?) {
         #expect(bytes.withUnsafeBytes { UTF8Check.firstInvalidByte(in: $0) } == firstBad)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FanSyncIO
 
 /// Reads all of `input` through `room`-byte buffers that sit between guard bytes,
@@ -34,8 +35,9 @@ private func utf16(_ text: String, bigEndian: Bool, mark: Bool) -> [UInt8] {
     /// Text with one-, two-, three- and four-byte UTF-8 forms and a surrogate pair.
     static let text = "id,名前,note\n1,Zoë,🎧 beats\n2,中中中中中中中中中中中中,x\n"
 
-    @Test("a read never writes past the room it is given, for every room from 1 to 16",
-          arguments: 1...16)
+    @Test(
+        "a read never writes past the room it is given, for every room from 1 to 16",
+        arguments: 1...16)
     func utf16NeverOverflowsTheRoom(room: Int) throws {
         for bigEndian in [false, true] {
             for mark in [true, false] {
@@ -57,8 +59,10 @@ private func utf16(_ text: String, bigEndian: Bool, mark: Bool) -> [UInt8] {
 
     @Test("the fuzz inputs that overflowed the first chunk read to their end", arguments: 1...16)
     func fuzzReproducers(room: Int) throws {
-        let cases: [[UInt8]] = [[0x03] + [UInt8](repeating: 0x41, count: 6),
-                                [0x5B] + [UInt8](repeating: 0x41, count: 44)]
+        let cases: [[UInt8]] = [
+            [0x03] + [UInt8](repeating: 0x41, count: 6),
+            [0x5B] + [UInt8](repeating: 0x41, count: 44),
+        ]
         for bytes in cases {
             // An odd byte count ends in an error at the last byte; what matters is every
             // read before it stayed inside its room (checked inside readThroughRoom).

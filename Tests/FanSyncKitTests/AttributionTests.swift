@@ -1,6 +1,7 @@
 import FanSyncSQLite
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 @Suite(.serialized) struct Attribution {
@@ -42,7 +43,8 @@ import Testing
         #expect(first.file.unattributed == 3)
         #expect(first.file.read == first.file.accepted + first.file.rejected)
         #expect(first.file.unattributedSamples.map(\.line) == [2, 3, 4])
-        #expect(first.file.unattributedSamples.first?.description.contains("Customer ID cus_Ana001 is not known") == true)
+        #expect(
+            first.file.unattributedSamples.first?.description.contains("Customer ID cus_Ana001 is not known") == true)
         #expect(first.file.unattributedSamples.first?.disposition == .unattributed)
         let rejects = try String(contentsOfFile: try #require(first.file.rejectsPath), encoding: .utf8)
         #expect(rejects.components(separatedBy: "\"unattributed\",").count - 1 == 3)
@@ -51,7 +53,8 @@ import Testing
         #expect(stats.unattributed == 3)
         // Only Mia's payments count: 120 EUR and 1200 JPY, nothing in USD from the guests.
         #expect(stats.revenue.map(\.currency) == ["EUR", "JPY"])
-        #expect(try store.db.prepare("SELECT disposition, count(*) FROM rejects GROUP BY 1").rows()
+        #expect(
+            try store.db.prepare("SELECT disposition, count(*) FROM rejects GROUP BY 1").rows()
                 == [[.text("unattributed"), .integer(3)]])
 
         // The customers exports name two of them: attributed, without importing the payments again.
@@ -66,8 +69,9 @@ import Testing
         // The next export of the same rows (one more line at the end): the rows it did not need to
         // write are still its rows, and the one still nobody's is reported again.
         let again = folder + "/guest-again.csv"
-        try (String(contentsOfFile: Self.guest, encoding: .utf8)
-             + "py_3NewOne0001,2024-11-01 10:00:00,5.00,0.00,usd,true,5.00,0.00,usd,,Kick,0.30,,Paid,Payment complete.,,,,,pi_3NewOne0001\n")
+        try
+            (String(contentsOfFile: Self.guest, encoding: .utf8)
+            + "py_3NewOne0001,2024-11-01 10:00:00,5.00,0.00,usd,true,5.00,0.00,usd,,Kick,0.30,,Paid,Payment complete.,,,,,pi_3NewOne0001\n")
             .write(toFile: again, atomically: true, encoding: .utf8)
         let second = try importer.importFile(again, options: MapOptions(rejectsDirectory: nil))
         #expect(second.file.unattributed == 2)  // the row with no id, and the new one

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 /// Every sample mapped to normalized facts, compared with a reviewed golden
@@ -19,13 +20,18 @@ import Testing
 
     static func render(_ sample: String) throws -> String {
         let (lines, report) = try mapSample("samples/" + sample)
-        var summary = "{\"report\":{\"mapping\":\(JSONText.quoted(report.mapping)),\"read\":\(report.read),"
+        var summary =
+            "{\"report\":{\"mapping\":\(JSONText.quoted(report.mapping)),\"read\":\(report.read),"
             + "\"accepted\":\(report.accepted),\"rejected\":\(report.rejected),\"issues\":["
-        summary += report.issues.map { JSONText.quoted($0.description.replacingOccurrences(of: repositoryRoot + "/", with: "")) }
-            .joined(separator: ",")
+        summary += report.issues.map {
+            JSONText.quoted($0.description.replacingOccurrences(of: repositoryRoot + "/", with: ""))
+        }
+        .joined(separator: ",")
         summary += "]"
         if report.warnings > 0 {
-            summary += ",\"warnings\":[" + report.warningSamples
+            summary +=
+                ",\"warnings\":["
+                + report.warningSamples
                 .map { JSONText.quoted($0.description.replacingOccurrences(of: repositoryRoot + "/", with: "")) }
                 .joined(separator: ",") + "]"
         }
@@ -87,21 +93,29 @@ import Testing
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let rows = text.split(separator: "\r\n").map(String.init)
         // The issue's columns, then the source row under its own header (to fix and import again).
-        #expect(rows.first == "\"disposition\",\"file\",\"line\",\"column\",\"column_name\",\"value\",\"reason\","
+        #expect(
+            rows.first == "\"disposition\",\"file\",\"line\",\"column\",\"column_name\",\"value\",\"reason\","
                 + "\"Contact ID\",\"Email\",\"First Name\",\"Last Name\",\"Phone\",\"Organization\",\"Tags\",\"Date Created\","
                 + "\"Date Updated\",\"DAW\",\"Genre\",\"Level\",\"Goals\"")
         #expect(rows.count == 3)
         #expect(rows.dropFirst().allSatisfy { $0.hasPrefix("\"rejected\",") })
-        #expect(rows[1].contains("/samples/activecampaign/contacts.csv\",\"6\",\"2\",\"Email\",\"not-an-email\",\"field 'email': not a valid email address\","
-                                 + "\"104\",\"not-an-email\",\"Ghost\",\"Row\""))
-        #expect(rows[2].contains("\"7\",\"2\",\"Email\",\"\",\"no value for required field 'email'\",\"105\",\"\",\"No\",\"Email\""))
+        #expect(
+            rows[1].contains(
+                "/samples/activecampaign/contacts.csv\",\"6\",\"2\",\"Email\",\"not-an-email\",\"field 'email': not a valid email address\","
+                    + "\"104\",\"not-an-email\",\"Ghost\",\"Row\""))
+        #expect(
+            rows[2].contains(
+                "\"7\",\"2\",\"Email\",\"\",\"no value for required field 'email'\",\"105\",\"\",\"No\",\"Email\""))
     }
 
     @Test func raggedRowsAreRejectedNotDropped() throws {
-        let path = try writeFile("Email Address,First Name,Last Name,Opt-in Time\na@example.com,A,B,1/2/2023 8:00\nb@example.com,B\n",
-                                 name: "ragged.csv")
-        let report = try FileMapper.map(path: path, options: MapOptions(mapping: "legacy.list", rejectsDirectory: nil),
-                                        library: builtInLibrary) { _ in }
+        let path = try writeFile(
+            "Email Address,First Name,Last Name,Opt-in Time\na@example.com,A,B,1/2/2023 8:00\nb@example.com,B\n",
+            name: "ragged.csv")
+        let report = try FileMapper.map(
+            path: path, options: MapOptions(mapping: "legacy.list", rejectsDirectory: nil),
+            library: builtInLibrary
+        ) { _ in }
         #expect(report.read == 2)
         #expect(report.accepted == 1)
         #expect(report.issues.map(\.reasonText) == ["expected 4 fields, found 2"])

@@ -1,12 +1,14 @@
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 @Suite struct JobFileChecks {
     @Test("a job naming a mapping that does not exist fails at load, at the mapping's line")
     func unknownMappingIsCaughtUpFront() throws {
         let folder = try temporaryDirectory()
-        let job = try writeFile("""
+        let job = try writeFile(
+            """
             store: default
             db: store.db
             sources:
@@ -29,7 +31,8 @@ import Testing
     @Test("a job whose mappings all exist loads")
     func knownMappingsLoad() throws {
         let folder = try temporaryDirectory()
-        let job = try writeFile("""
+        let job = try writeFile(
+            """
             sources:
               - { path: x.csv, mapping: stripe.customers }
             """, name: "job.yml", in: folder)
@@ -40,8 +43,9 @@ import Testing
 @Suite struct EchoedValues {
     @Test("control characters in a rejected value are shown escaped, never raw")
     func nulBytesAreEscaped() {
-        let issue = RowIssue(file: "a.csv", line: 3, column: 2, columnName: "Email", value: "bo\u{0}b@x\u{1B}[31m.com",
-                             reason: .invalidValue(field: "email", reason: "not an email address: 'bo\u{0}b'"))
+        let issue = RowIssue(
+            file: "a.csv", line: 3, column: 2, columnName: "Email", value: "bo\u{0}b@x\u{1B}[31m.com",
+            reason: .invalidValue(field: "email", reason: "not an email address: 'bo\u{0}b'"))
         let text = issue.description
         #expect(!text.unicodeScalars.contains { $0.value < 0x20 })
         #expect(text.contains("bo\\0b@x\\u{1B}[31m.com"))

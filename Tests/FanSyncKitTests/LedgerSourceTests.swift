@@ -1,6 +1,7 @@
 import FanSyncSQLite
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 /// The ledger's source names the system and the record kind, not the mapping.
@@ -28,8 +29,10 @@ import Testing
     /// lands the same facts: nothing new in the ledger, nobody changed.
     @Test func aRenamedMappingLandsTheSameFacts() throws {
         let folder = try temporaryDirectory()
-        let builtIn = try String(contentsOfFile: repositoryRoot + "/mappings/activecampaign.contacts.yml", encoding: .utf8)
-        let renamed = builtIn.replacingOccurrences(of: "name: activecampaign.contacts", with: "name: our.crm.export\nsystem: activecampaign")
+        let builtIn = try String(
+            contentsOfFile: repositoryRoot + "/mappings/activecampaign.contacts.yml", encoding: .utf8)
+        let renamed = builtIn.replacingOccurrences(
+            of: "name: activecampaign.contacts", with: "name: our.crm.export\nsystem: activecampaign")
         #expect(renamed != builtIn)
         try renamed.write(toFile: folder + "/ours.yml", atomically: true, encoding: .utf8)
         let copy = folder + "/contacts-again.csv"
@@ -39,7 +42,8 @@ import Testing
         try importAll([repositoryRoot + "/samples/activecampaign/contacts.csv"], into: store)
         let before = try dump(store)
         let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
-        let report = try importer.importFile(copy, options: MapOptions(mapping: folder + "/ours.yml", rejectsDirectory: nil))
+        let report = try importer.importFile(
+            copy, options: MapOptions(mapping: folder + "/ours.yml", rejectsDirectory: nil))
         #expect(report.file.mapping == "our.crm.export")
         #expect(report.people.new == 0 && report.people.updated == 0)
         #expect(try dump(store) == before)
@@ -51,7 +55,8 @@ import Testing
         #expect(try builtInLibrary.resolve("clerk.users.json").ledgerSource == "clerk.users")
         #expect(try builtInLibrary.resolve("stripe.customers").ledgerSource == "stripe.customers")
         let folder = try temporaryDirectory()
-        let builtIn = try String(contentsOfFile: repositoryRoot + "/mappings/activecampaign.contacts.yml", encoding: .utf8)
+        let builtIn = try String(
+            contentsOfFile: repositoryRoot + "/mappings/activecampaign.contacts.yml", encoding: .utf8)
         try builtIn.replacingOccurrences(of: "name: activecampaign.contacts", with: "name: x\nsystem: Active Campaign")
             .write(toFile: folder + "/bad.yml", atomically: true, encoding: .utf8)
         #expect(throws: (any Error).self) { try builtInLibrary.resolve(folder + "/bad.yml") }
@@ -67,7 +72,8 @@ import Testing
             try db.execute(sql)
             try db.execute("PRAGMA user_version = \(index + 1)")
         }
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO users (store, source, source_id, email, email_display, rank, version, content_hash, file, line, import_id)
             VALUES ('default', 'clerk.users', 'user_1', 'old@example.com', 'old@example.com', 0, 1, 'a', 'u.csv', 2, 1),
                    ('default', 'clerk.users.json', 'user_1', 'new@example.com', 'new@example.com', 0, 2, 'b', 'u.json', 3, 2),
@@ -78,15 +84,18 @@ import Testing
             VALUES ('default', 'clerk.users.json', 'user_2', 'gone@example.com', 0, 2);
             """)
         let store = try Store(path: path)
-        #expect(try store.db.prepare("SELECT source, source_id, email FROM users ORDER BY source_id").rows() == [
-            [.text("clerk.users"), .text("user_1"), .text("new@example.com")],
-            [.text("clerk.users"), .text("user_2"), .text("two@example.com")],
-        ])
+        #expect(
+            try store.db.prepare("SELECT source, source_id, email FROM users ORDER BY source_id").rows() == [
+                [.text("clerk.users"), .text("user_1"), .text("new@example.com")],
+                [.text("clerk.users"), .text("user_2"), .text("two@example.com")],
+            ])
         #expect(try store.db.prepare("SELECT source FROM contacts").rows() == [[.text("legacy.contacts")]])
-        #expect(try store.db.prepare("SELECT source, source_id, email, rank FROM peak_history ORDER BY source_id, email").rows() == [
-            [.text("clerk.users"), .text("user_1"), .text("old@example.com"), .integer(0)],
-            [.text("clerk.users"), .text("user_2"), .text("gone@example.com"), .integer(0)],
-        ])
+        #expect(
+            try store.db.prepare("SELECT source, source_id, email, rank FROM peak_history ORDER BY source_id, email")
+                .rows() == [
+                    [.text("clerk.users"), .text("user_1"), .text("old@example.com"), .integer(0)],
+                    [.text("clerk.users"), .text("user_2"), .text("gone@example.com"), .integer(0)],
+                ])
         // People were recomputed from the renamed ledger: old@ keeps the lead its contact row makes.
         #expect(try store.person(store: "default", email: "old@example.com")?.type == .lead)
         #expect(try store.person(store: "default", email: "new@example.com")?.type == .user)

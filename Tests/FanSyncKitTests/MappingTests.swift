@@ -1,15 +1,17 @@
+import FanSyncCSV
 import Foundation
 import Testing
-import FanSyncCSV
+
 @testable import FanSyncKit
 
 @Suite struct MappingFiles {
     @Test func everyBuiltInMappingLoads() {
         #expect(builtInLibrary.problems.isEmpty)
-        #expect(Set(builtInLibrary.mappings.map(\.name)) == [
-            "activecampaign.contacts", "stripe.payments", "stripe.customers", "stripe.subscriptions",
-            "clerk.users", "clerk.users.json", "app.enrollments", "legacy.list",
-        ])
+        #expect(
+            Set(builtInLibrary.mappings.map(\.name)) == [
+                "activecampaign.contacts", "stripe.payments", "stripe.customers", "stripe.subscriptions",
+                "clerk.users", "clerk.users.json", "app.enrollments", "legacy.list",
+            ])
     }
 
     @Test(arguments: [
@@ -54,22 +56,37 @@ import FanSyncCSV
             Issue.record("expected errors")
         } catch {
             let messages = error.errors.map(\.description)
-            #expect(messages.contains("m.yml:5:1: unknown key 'colour'; a mapping has name, description, system, record, format, detect, key, fields"))
-            #expect(messages.contains { $0.hasPrefix("m.yml:9:23: unknown transform 'lower' (did you mean 'lowercase'?)") })
-            #expect(messages.contains { $0.hasPrefix("m.yml:10:3: a contact has no field 'first_nam' (did you mean 'first_name'?)") })
+            #expect(
+                messages.contains(
+                    "m.yml:5:1: unknown key 'colour'; a mapping has name, description, system, record, format, detect, key, fields"
+                ))
+            #expect(
+                messages.contains { $0.hasPrefix("m.yml:9:23: unknown transform 'lower' (did you mean 'lowercase'?)") })
+            #expect(
+                messages.contains {
+                    $0.hasPrefix("m.yml:10:3: a contact has no field 'first_nam' (did you mean 'first_name'?)")
+                })
             #expect(messages.contains { $0.hasPrefix("m.yml:12:3: a contact has no field 'secret'") })
-            #expect(messages.contains("m.yml:12:11: 'password_digest' holds secrets and may not be read into any field"))
+            #expect(
+                messages.contains("m.yml:12:11: 'password_digest' holds secrets and may not be read into any field"))
             // A step that did not parse is reported once, without knock-on type errors.
             #expect(!messages.contains { $0.contains("field 'email' is email") })
             #expect(messages.count == 7)
-            #expect(messages.contains { $0.hasPrefix("m.yml:11:3: field 'tags' is list in a contact but the transforms give text; it needs the split transform") })
+            #expect(
+                messages.contains {
+                    $0.hasPrefix(
+                        "m.yml:11:3: field 'tags' is list in a contact but the transforms give text; it needs the split transform"
+                    )
+                })
             #expect(messages.contains { $0.hasPrefix("m.yml:15:36: unknown phone region 'XX'") })
         }
     }
 
     @Test func sensitiveColumnsAreRefusedWhereverTheyAppear() throws {
-        for column in ["password_digest", "password_hasher", "totp_secret", "TOTP Secret", "backup_codes", "Card Number",
-                       "card_number", "private_metadata.note"] {
+        for column in [
+            "password_digest", "password_hasher", "totp_secret", "TOTP Secret", "backup_codes", "Card Number",
+            "card_number", "private_metadata.note",
+        ] {
             let yaml = """
                 name: leaky
                 record: user
@@ -82,10 +99,12 @@ import FanSyncCSV
             #expect {
                 try Mapping.parse(yaml: yaml, file: "leaky.yml")
             } throws: { error in
-                (error as? MappingErrors)?.errors.contains { $0.message.contains("holds secrets and may not be read") } == true
+                (error as? MappingErrors)?.errors.contains { $0.message.contains("holds secrets and may not be read") }
+                    == true
             }
         }
-        let keyed = "name: k\nrecord: user\ndetect: [id]\nkey: totp_secret\nfields:\n  email: { from: e, transform: [email] }\n"
+        let keyed =
+            "name: k\nrecord: user\ndetect: [id]\nkey: totp_secret\nfields:\n  email: { from: e, transform: [email] }\n"
         #expect(throws: MappingErrors.self) { try Mapping.parse(yaml: keyed, file: "k.yml") }
     }
 
@@ -106,8 +125,14 @@ import FanSyncCSV
         } catch {
             let messages = error.errors.map(\.message)
             #expect(messages.contains { $0.contains("a payment needs the field 'currency'") })
-            #expect(messages.contains { $0.contains("money reads its currency from 'currency', which this mapping does not fill") })
-            #expect(messages.contains { $0.contains("field 'created_at': a transform that takes text follows one that gives timestamp") })
+            #expect(
+                messages.contains {
+                    $0.contains("money reads its currency from 'currency', which this mapping does not fill")
+                })
+            #expect(
+                messages.contains {
+                    $0.contains("field 'created_at': a transform that takes text follows one that gives timestamp")
+                })
         }
     }
 
@@ -133,15 +158,17 @@ import FanSyncCSV
             try builtInLibrary.detect(header: ["id", "Amount", "Currency", "Status"], format: .csv, file: "x.csv")
         } throws: { error in
             let text = "\(error)"
-            return text.contains("x.csv: no mapping recognizes this header") && text.contains("stripe.payments: missing 'Amount Refunded'")
+            return text.contains("x.csv: no mapping recognizes this header")
+                && text.contains("stripe.payments: missing 'Amount Refunded'")
         }
     }
 
     @Test func ambiguousHeadersAreAnError() throws {
         let folder = try temporaryDirectory()
         for name in ["one", "two"] {
-            _ = try writeFile("name: \(name)\nrecord: contact\ndetect: [Email]\nkey: none\nfields:\n  email: { from: Email, transform: [email] }\n",
-                              name: "\(name).yml", in: folder)
+            _ = try writeFile(
+                "name: \(name)\nrecord: contact\ndetect: [Email]\nkey: none\nfields:\n  email: { from: Email, transform: [email] }\n",
+                name: "\(name).yml", in: folder)
         }
         let library = MappingLibrary(directories: [folder])
         #expect {
@@ -153,8 +180,9 @@ import FanSyncCSV
 
     @Test func theMostSpecificMappingWins() throws {
         let folder = try temporaryDirectory()
-        _ = try writeFile("name: loose\nrecord: contact\ndetect: [Email]\nkey: none\nfields:\n  email: { from: Email, transform: [email] }\n",
-                          name: "loose.yml", in: folder)
+        _ = try writeFile(
+            "name: loose\nrecord: contact\ndetect: [Email]\nkey: none\nfields:\n  email: { from: Email, transform: [email] }\n",
+            name: "loose.yml", in: folder)
         let library = MappingLibrary(directories: [repositoryRoot + "/mappings", folder])
         let header = ["Contact ID", "Email", "Date Created", "Date Updated"]
         #expect(try library.detect(header: header, format: .csv, file: "c.csv").name == "activecampaign.contacts")
@@ -170,8 +198,10 @@ import FanSyncCSV
     @Test func requiredColumnsMissingFromTheHeaderStopTheFile() throws {
         let path = try writeFile("Email Address,First Name\nx@example.com,X\n", name: "list.csv")
         #expect {
-            try FileMapper.map(path: path, options: MapOptions(mapping: "stripe.payments", rejectsDirectory: nil),
-                               library: builtInLibrary) { _ in }
+            try FileMapper.map(
+                path: path, options: MapOptions(mapping: "stripe.payments", rejectsDirectory: nil),
+                library: builtInLibrary
+            ) { _ in }
         } throws: { error in
             "\(error)".contains("the key column 'id' is not in the file's header")
         }
@@ -192,7 +222,8 @@ import FanSyncCSV
         let path = try writeFile(text, name: "many.csv")
         var lines: [Int] = []
         var jpy: Fact?
-        let report = try FileMapper.map(path: path, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary) { fact in
+        let report = try FileMapper.map(path: path, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary)
+        { fact in
             lines.append(fact.line)
             if fact.sourceID == "ch_3" || fact.sourceID == "ch_6" { jpy = jpy ?? fact }
         }
@@ -213,14 +244,18 @@ import FanSyncCSV
         var bytes = Array("id,Amount,Amount Refunded,Currency,Status,Customer Email,Created date (UTC)\n".utf8)
         for row in 0..<4_000 {
             bytes += Array("ch_\(row),1.00,0.00,usd,Paid,u\(row)@example.com,2025-01-02 03:04:05\n".utf8)
-            if row == 3_499 { bytes += Array("ch_bad,1.00,0.00,usd,Paid,caf".utf8) + [0xE9] + Array("@example.com,2025-01-02\n".utf8) }
+            if row == 3_499 {
+                bytes += Array("ch_bad,1.00,0.00,usd,Paid,caf".utf8) + [0xE9] + Array("@example.com,2025-01-02\n".utf8)
+            }
         }
         let path = try writeFile(String(decoding: bytes, as: UTF8.self), name: "broken.csv")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         var lines: [Int] = []
         #expect {
-            try FileMapper.map(path: path, options: MapOptions(read: CSVReaderOptions(encoding: .utf8), rejectsDirectory: nil),
-                               library: builtInLibrary) { lines.append($0.line) }
+            try FileMapper.map(
+                path: path, options: MapOptions(read: CSVReaderOptions(encoding: .utf8), rejectsDirectory: nil),
+                library: builtInLibrary
+            ) { lines.append($0.line) }
         } throws: { error in
             "\(error)".contains("3502")
         }
@@ -244,7 +279,8 @@ import FanSyncCSV
         let path = repositoryRoot + "/" + sample
         let reader = try CSVReader(path: path)
         let header = reader.headerNames
-        let mapping = try mappingPath.map { try builtInLibrary.resolve(repositoryRoot + "/" + $0) }
+        let mapping =
+            try mappingPath.map { try builtInLibrary.resolve(repositoryRoot + "/" + $0) }
             ?? builtInLibrary.detect(header: header, format: .csv, file: sample)
         var settings = MappingSettings(normalizePhones: false)
         settings.defaultCurrency = "usd"
@@ -260,7 +296,9 @@ import FanSyncCSV
             for _ in 0..<6 {
                 let fields = record.fields.map { field -> String in
                     switch Int.random(in: 0..<6, using: &random) {
-                    case 0: return (trouble.randomElement(using: &random) ?? " ") + field + (trouble.randomElement(using: &random) ?? " ")
+                    case 0:
+                        return (trouble.randomElement(using: &random) ?? " ") + field
+                            + (trouble.randomElement(using: &random) ?? " ")
                     case 1: return field.uppercased()
                     case 2: return ""
                     case 3: return field + (trouble.randomElement(using: &random) ?? "")
@@ -282,7 +320,9 @@ import FanSyncCSV
 }
 
 @Suite struct CompiledInMappings {
-    @Test("the mappings compiled into the binary are the files in mappings/ (run scripts/embed-mappings after editing one)")
+    @Test(
+        "the mappings compiled into the binary are the files in mappings/ (run scripts/embed-mappings after editing one)"
+    )
     func embeddedMappingsMatchTheFiles() throws {
         let folder = repositoryRoot + "/mappings"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder)
@@ -290,7 +330,9 @@ import FanSyncCSV
         #expect(BuiltInMappings.files.map(\.name) == files)
         for file in BuiltInMappings.files {
             let onDisk = try String(contentsOfFile: folder + "/" + file.name, encoding: .utf8)
-            #expect(file.yaml == onDisk.trimmingCharacters(in: .newlines), "\(file.name) differs: run scripts/embed-mappings")
+            #expect(
+                file.yaml == onDisk.trimmingCharacters(in: .newlines),
+                "\(file.name) differs: run scripts/embed-mappings")
         }
     }
 
@@ -298,13 +340,16 @@ import FanSyncCSV
     func userFoldersOverrideByName() throws {
         let folder = try temporaryDirectory()
         let yaml = try String(contentsOfFile: repositoryRoot + "/mappings/stripe.customers.yml", encoding: .utf8)
-        _ = try writeFile(yaml.replacingOccurrences(of: "description: Stripe customers export", with: "description: mine"),
-                          name: "mine.yml", in: folder)
+        _ = try writeFile(
+            yaml.replacingOccurrences(of: "description: Stripe customers export", with: "description: mine"),
+            name: "mine.yml", in: folder)
         let library = MappingLibrary(directories: [folder])
         #expect(library.mappings.count == BuiltInMappings.files.count)
         let mine = try #require(library.mappings.first { $0.name == "stripe.customers" })
         #expect(mine.description == "mine")
         #expect(MappingLibrary.origin(of: mine) == folder + "/mine.yml")
-        #expect(library.mappings.filter { MappingLibrary.origin(of: $0) == "built-in" }.count == BuiltInMappings.files.count - 1)
+        #expect(
+            library.mappings.filter { MappingLibrary.origin(of: $0) == "built-in" }.count == BuiltInMappings.files.count
+                - 1)
     }
 }

@@ -1,6 +1,7 @@
 import FanSyncSQLite
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 /// Random facts about a small crowd, so that many land on the same people and
@@ -30,8 +31,12 @@ struct FactGenerator {
         set("currency", .text(currency))
         set("amount", .money(Int64(random.next() % 20_000)))
         set("amount_refunded", .money(pick([0, 0, 500])))
-        set("status", .text(kind == .subscription ? pick(["active", "canceled", "trialing", "past_due", "unpaid"])
-                                                  : pick(["succeeded", "failed", "pending"])))
+        set(
+            "status",
+            .text(
+                kind == .subscription
+                    ? pick(["active", "canceled", "trialing", "past_due", "unpaid"])
+                    : pick(["succeeded", "failed", "pending"])))
         set("description", .text(pick(["Mixing Masterclass", "Sample Pack"])))
         set("course", .text(pick(["Course A", "Course B"])))
         set("price", .money(pick([0, 4900])))
@@ -45,8 +50,9 @@ struct FactGenerator {
         // A payment's customer never changes; its email may be missing from one export and not another.
         set("customer_id", .text("stripe_customer_\((number * 5) % 6)"))
         if kind.isAttributable && random.next() % 3 == 0 { set("email", nil) }
-        return Fact(kind: kind, source: "gen.\(kind.rawValue)", sourceID: id, file: "gen.csv",
-                    line: Int(random.next() % 1000), values: values)
+        return Fact(
+            kind: kind, source: "gen.\(kind.rawValue)", sourceID: id, file: "gen.csv",
+            line: Int(random.next() % 1000), values: values)
     }
 }
 
@@ -110,12 +116,14 @@ func types(_ store: Store) throws -> [String: Int64] {
     @Test func aSubscriptionThatEndsKeepsTheTypeAndShowsTheStatus() throws {
         func subscription(_ status: String, periodEnd: Int64) -> Fact {
             var values = [FieldValue?](repeating: nil, count: RecordKind.subscription.schema.count)
-            values[RecordKind.subscription.slot(of: "email")!] = .email(normalized: "s@example.com", original: "s@example.com")
+            values[RecordKind.subscription.slot(of: "email")!] = .email(
+                normalized: "s@example.com", original: "s@example.com")
             values[RecordKind.subscription.slot(of: "status")!] = .text(status)
             values[RecordKind.subscription.slot(of: "created_at")!] = .timestamp(1_700_000_000)
             values[RecordKind.subscription.slot(of: "current_period_end")!] = .timestamp(periodEnd)
-            return Fact(kind: .subscription, source: "stripe.subscriptions", sourceID: "sub_1", file: "s.csv", line: 2,
-                        values: values)
+            return Fact(
+                kind: .subscription, source: "stripe.subscriptions", sourceID: "sub_1", file: "s.csv", line: 2,
+                values: values)
         }
         let active = subscription("active", periodEnd: 1_702_000_000)
         let canceled = subscription("canceled", periodEnd: 1_705_000_000)
@@ -130,16 +138,20 @@ func types(_ store: Store) throws -> [String: Int64] {
     @Test func emptyValuesNeverOverwriteAndNewestWins() throws {
         func contact(_ first: String?, daw: String?, updated: Int64, id: String) -> Fact {
             var values = [FieldValue?](repeating: nil, count: RecordKind.contact.schema.count)
-            values[RecordKind.contact.slot(of: "email")!] = .email(normalized: "n@example.com", original: "n@example.com")
+            values[RecordKind.contact.slot(of: "email")!] = .email(
+                normalized: "n@example.com", original: "n@example.com")
             values[RecordKind.contact.slot(of: "first_name")!] = first.map(FieldValue.text)
             values[RecordKind.contact.slot(of: "daw")!] = daw.map(FieldValue.text)
             values[RecordKind.contact.slot(of: "updated_at")!] = .timestamp(updated)
             return Fact(kind: .contact, source: "ac", sourceID: id, file: "c.csv", line: 2, values: values)
         }
         let store = try freshStore()
-        try land([contact("Old", daw: "Logic Pro", updated: 100, id: "1"),
-                  contact("New", daw: nil, updated: 300, id: "2"),
-                  contact(nil, daw: "Bitwig", updated: 200, id: "3")], into: store)
+        try land(
+            [
+                contact("Old", daw: "Logic Pro", updated: 100, id: "1"),
+                contact("New", daw: nil, updated: 300, id: "2"),
+                contact(nil, daw: "Bitwig", updated: 200, id: "3"),
+            ], into: store)
         let row = try store.db.prepare("SELECT first_name, daw FROM fans WHERE email = 'n@example.com'").rows()
         #expect(row == [[.text("New"), .text("Bitwig")]])
     }

@@ -1,11 +1,13 @@
 import FanSyncSQLite
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int64, refunded: Int64 = 0) -> Evidence {
-    var item = Evidence(kind: .payment, source: "stripe.payments", sourceID: id, file: "p.csv", line: 2, peak: .paying,
-                        seenAt: at)
+    var item = Evidence(
+        kind: .payment, source: "stripe.payments", sourceID: id, file: "p.csv", line: 2, peak: .paying,
+        seenAt: at)
     item.status = "succeeded"
     item.currency = currency
     item.amount = amount
@@ -19,9 +21,11 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
 @Suite struct NativeTotals {
     @Test("one currency: the total is that currency's net, whatever it settled in")
     func oneCurrency() {
-        let person = PersonMerge.merge(store: "s", email: "a@x.com", evidence: [
-            payment("ch_1", "EUR", 10_000, at: 100), payment("ch_2", "EUR", 5_000, at: 200, refunded: 1_000),
-        ])
+        let person = PersonMerge.merge(
+            store: "s", email: "a@x.com",
+            evidence: [
+                payment("ch_1", "EUR", 10_000, at: 100), payment("ch_2", "EUR", 5_000, at: 200, refunded: 1_000),
+            ])
         #expect(person.primaryCurrency == "EUR")
         #expect(person.primaryTotal?.net == 14_000)
         #expect(person.otherTotals.isEmpty)
@@ -31,8 +35,10 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
 
     @Test("several currencies: the one with most purchases, ties to the latest purchase's, in any order")
     func severalCurrencies() {
-        let most = [payment("ch_1", "GBP", 500, at: 300), payment("ch_2", "EUR", 1_200, at: 100),
-                    payment("ch_3", "EUR", 100, at: 200)]
+        let most = [
+            payment("ch_1", "GBP", 500, at: 300), payment("ch_2", "EUR", 1_200, at: 100),
+            payment("ch_3", "EUR", 100, at: 200),
+        ]
         for order in [most, most.reversed(), [most[1], most[0], most[2]]] {
             let person = PersonMerge.merge(store: "s", email: "a@x.com", evidence: order)
             #expect(person.primaryCurrency == "EUR")
@@ -44,14 +50,16 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
         }
         // Same time: the tie still has one answer.
         let sameTime = [payment("ch_a", "GBP", 500, at: 300), payment("ch_b", "EUR", 1_200, at: 300)]
-        #expect(PersonMerge.merge(store: "s", email: "a@x.com", evidence: sameTime).primaryCurrency
+        #expect(
+            PersonMerge.merge(store: "s", email: "a@x.com", evidence: sameTime).primaryCurrency
                 == PersonMerge.merge(store: "s", email: "a@x.com", evidence: sameTime.reversed()).primaryCurrency)
     }
 
     @Test("listings, export and JSON carry the native total, the others and the settlement figure")
     func listingsCarryEveryCurrency() throws {
         let store = try freshStore()
-        let header = "id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Amount Refunded,"
+        let header =
+            "id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Amount Refunded,"
             + "Converted Currency,Status,Customer Email,Customer ID,Description"
         let rows = [
             "ch_1,2024-01-01 10:00,100.00,0.00,eur,108.57,0.00,usd,Paid,mia@example.com,cus_1,Pack",
@@ -69,8 +77,12 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
         #expect(row["settlement_net"] == .integer(13_827))
 
         var csv = "", json = ""
-        try Exporter.export(.customers, store: "default", from: store, format: .csv, formatter: ValueFormatter()) { csv += $0 }
-        try Exporter.export(.customers, store: "default", from: store, format: .ndjson, formatter: ValueFormatter()) { json += $0 }
+        try Exporter.export(.customers, store: "default", from: store, format: .csv, formatter: ValueFormatter()) {
+            csv += $0
+        }
+        try Exporter.export(.customers, store: "default", from: store, format: .ndjson, formatter: ValueFormatter()) {
+            json += $0
+        }
         #expect(csv.contains("Total Spent,Currency,Other Totals,Settlement Total,Settlement Currency"))
         #expect(csv.contains("120.00,EUR,JPY 1200,138.27,USD"))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -86,11 +98,13 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
 @Suite struct OneNamePerPerson {
     @Test("the newest row that names a person gives first, last and full name together")
     func newestNamingRowWins() {
-        var contact = Evidence(kind: .contact, source: "ac", sourceID: "1", file: "c.csv", line: 2, peak: .lead, seenAt: 200)
+        var contact = Evidence(
+            kind: .contact, source: "ac", sourceID: "1", file: "c.csv", line: 2, peak: .lead, seenAt: 200)
         contact.firstName = "Ana"
         contact.lastName = "Silva-Costa"
-        var customer = Evidence(kind: .stripeCustomer, source: "stripe", sourceID: "cus_1", file: "s.csv", line: 2,
-                                peak: .lead, seenAt: 100)
+        var customer = Evidence(
+            kind: .stripeCustomer, source: "stripe", sourceID: "cus_1", file: "s.csv", line: 2,
+            peak: .lead, seenAt: 100)
         customer.name = "Ana Silva"
         let person = PersonMerge.merge(store: "s", email: "a@x.com", evidence: [customer, contact])
         #expect(person.name == "Ana Silva-Costa")
@@ -108,9 +122,13 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
         try importAll(allSamples, into: store)
         let listed = try store.customers(matching: PeopleFilter(store: "default"), sort: .name, limit: nil, offset: 0)
         var exported: [String: [String: Any]] = [:]
-        try Exporter.export(.customers, store: "default", from: store, format: .ndjson, formatter: ValueFormatter()) { line in
+        try Exporter.export(.customers, store: "default", from: store, format: .ndjson, formatter: ValueFormatter()) {
+            line in
             if let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               let email = object["email"] as? String { exported[email] = object }
+                let email = object["email"] as? String
+            {
+                exported[email] = object
+            }
         }
         #expect(listed.rows.count == exported.count)
         #expect(!listed.rows.isEmpty)
@@ -120,7 +138,9 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
             let parts = [export["first_name"] as? String, export["last_name"] as? String].compactMap { $0 }
             #expect((row["name"]?.string ?? "") == parts.joined(separator: " "), "\(email)")
             #expect(row["currency"]?.string == export["currency"] as? String, "\(email)")
-            #expect(row["total_spent"]?.int == export["total_spent_minor"] as? Int64 ?? (export["total_spent_minor"] as? Int).map(Int64.init), "\(email)")
+            #expect(
+                row["total_spent"]?.int == export["total_spent_minor"] as? Int64
+                    ?? (export["total_spent_minor"] as? Int).map(Int64.init), "\(email)")
             // What `explain` shows is the same merge.
             let person = try #require(try store.person(store: "default", email: email.lowercased()))
             #expect(person.name == row["name"]?.string, "\(email)")
@@ -144,15 +164,20 @@ private func payment(_ id: String, _ currency: String, _ amount: Int64, at: Int6
             try old.execute("PRAGMA user_version = \(index + 1)")
         }
         try old.execute("ATTACH DATABASE '\(fresh.db.path)' AS fresh")
-        for table in RecordKind.allCases.map(\.table) + ["peak_history", "imports", "customer_totals", "fan_activity", "people"] {
-            let columns = try old.prepare("SELECT name FROM pragma_table_info('\(table)')").rows().compactMap { $0.first?.string }
+        for table in RecordKind.allCases.map(\.table) + [
+            "peak_history", "imports", "customer_totals", "fan_activity", "people",
+        ] {
+            let columns = try old.prepare("SELECT name FROM pragma_table_info('\(table)')").rows().compactMap {
+                $0.first?.string
+            }
             let list = columns.joined(separator: ", ")
             try old.execute("INSERT INTO main.\(table) (\(list)) SELECT \(list) FROM fresh.\(table)")
         }
         try old.execute("DETACH DATABASE fresh")
 
         let upgraded = try Store(path: path)
-        #expect(try upgraded.db.prepare("PRAGMA user_version").rows().first?.first?.int == Int64(Schema.migrations.count))
+        #expect(
+            try upgraded.db.prepare("PRAGMA user_version").rows().first?.first?.int == Int64(Schema.migrations.count))
         #expect(try dump(upgraded) == expected)
         #expect(try customer(upgraded, "hiro@example.jp")["currency"] == .text("JPY"))
     }

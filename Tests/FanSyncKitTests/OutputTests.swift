@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 /// Display widths, tables that fit, listings printed row by row, progress while reading.
@@ -31,11 +32,18 @@ import Testing
         #expect(DisplayWidth.truncate("日本", to: 1) == "…")
     }
 
-    static let columns: [ListingColumn] = [.init("email"), .init("name"), .init("spent", .money(currencyColumn: "currency")),
-                                           .init("currency"), .init("city")]
+    static let columns: [ListingColumn] = [
+        .init("email"), .init("name"), .init("spent", .money(currencyColumn: "currency")),
+        .init("currency"), .init("city"),
+    ]
 
-    static func row(_ email: String, _ name: String, _ spent: Int64, _ currency: String, _ city: String) -> [String: ListingValue] {
-        ["email": .text(email), "name": .text(name), "spent": .integer(spent), "currency": .text(currency), "city": .text(city)]
+    static func row(
+        _ email: String, _ name: String, _ spent: Int64, _ currency: String, _ city: String
+    ) -> [String: ListingValue] {
+        [
+            "email": .text(email), "name": .text(name), "spent": .integer(spent), "currency": .text(currency),
+            "city": .text(city),
+        ]
     }
 
     static let rows = [
@@ -64,8 +72,9 @@ import Testing
 
     @Test("a table lines up by display width, with CJK and emoji in it")
     func tableAligns() {
-        let text = ListingWriter.render(Listing(columns: Self.columns, rows: Self.rows, total: 3), format: .table,
-                                        formatter: ValueFormatter())
+        let text = ListingWriter.render(
+            Listing(columns: Self.columns, rows: Self.rows, total: 3), format: .table,
+            formatter: ValueFormatter())
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.count == 5)
         // The left-aligned columns start at the same display column on every line.
@@ -83,7 +92,9 @@ import Testing
     @Test("a table fits the width given: columns past it are left out and named")
     func tableFits() {
         var text = ""
-        let printer = ListingPrinter(columns: Self.columns, format: .table, formatter: ValueFormatter(), maxWidth: 40) { text += $0 }
+        let printer = ListingPrinter(columns: Self.columns, format: .table, formatter: ValueFormatter(), maxWidth: 40) {
+            text += $0
+        }
         for row in Self.rows { printer.add(row) }
         printer.finish(total: 3)
         #expect(printer.omitted == ["currency", "city"])  // 15 + 2 + 9 + 2 + 8 = 36 columns fit in 40
@@ -101,16 +112,21 @@ import Testing
 
         // One column wider than the terminal is cut to it.
         var narrow = ""
-        let cut = ListingPrinter(columns: [.init("email")], format: .table, formatter: ValueFormatter(), maxWidth: 8) { narrow += $0 }
+        let cut = ListingPrinter(columns: [.init("email")], format: .table, formatter: ValueFormatter(), maxWidth: 8) {
+            narrow += $0
+        }
         cut.add(["email": ListingValue.text("someone.long@example.com")])
         cut.finish(total: 1)
         #expect(narrow.contains("someone…"))
     }
 
-    @Test("rows stream: past the sizing rows a table keeps its widths, cutting wider cells; other formats go row by row")
+    @Test(
+        "rows stream: past the sizing rows a table keeps its widths, cutting wider cells; other formats go row by row")
     func streaming() throws {
         var text = ""
-        let printer = ListingPrinter(columns: [.init("email"), .init("name")], format: .table, formatter: ValueFormatter()) { text += $0 }
+        let printer = ListingPrinter(
+            columns: [.init("email"), .init("name")], format: .table, formatter: ValueFormatter()
+        ) { text += $0 }
         printer.sizingRows = 2
         printer.add(["email": ListingValue.text("a@x.io"), "name": .text("Ann")])
         #expect(text.isEmpty)  // held to size the columns
@@ -125,7 +141,9 @@ import Testing
         let listing = Listing(columns: Self.columns, rows: Self.rows, total: 7)
         for format in [OutputFormat.json, .ndjson, .csv] {
             var written: [String] = []
-            let streamed = ListingPrinter(columns: Self.columns, format: format, formatter: ValueFormatter()) { written.append($0) }
+            let streamed = ListingPrinter(columns: Self.columns, format: format, formatter: ValueFormatter()) {
+                written.append($0)
+            }
             for row in Self.rows { streamed.add(row) }
             streamed.finish(total: 7)
             #expect(written.joined() == ListingWriter.render(listing, format: format, formatter: ValueFormatter()))
@@ -134,7 +152,9 @@ import Testing
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         #expect((object?["rows"] as? [Any])?.count == 3)
         #expect(object?["total"] as? Int == 7)
-        #expect(ListingWriter.render(Listing(columns: Self.columns, rows: [], total: 0), format: .json, formatter: ValueFormatter())
+        #expect(
+            ListingWriter.render(
+                Listing(columns: Self.columns, rows: [], total: 0), format: .json, formatter: ValueFormatter())
                 == "{\"rows\":[],\"total\":0}\n")
     }
 
@@ -151,12 +171,16 @@ import Testing
         let filter = PeopleFilter(store: "default")
         let paged = try store.fans(matching: filter, sort: .name, limit: nil, offset: 0)
         var streamed: [String] = []
-        let total = try store.fans(matching: filter, sort: .name, limit: nil, offset: 0) { streamed.append($0.value("email").string ?? "") }
+        let total = try store.fans(matching: filter, sort: .name, limit: nil, offset: 0) {
+            streamed.append($0.value("email").string ?? "")
+        }
         #expect(total == paged.total)
         #expect(streamed == paged.rows.map { $0["email"]?.string ?? "" })
         #expect(streamed.count > 5)
         var page: [String] = []
-        let same = try store.fans(matching: filter, sort: .name, limit: 2, offset: 1) { page.append($0.value("email").string ?? "") }
+        let same = try store.fans(matching: filter, sort: .name, limit: 2, offset: 1) {
+            page.append($0.value("email").string ?? "")
+        }
         #expect(same == total)
         #expect(page == Array(streamed[1...2]))
     }
@@ -168,7 +192,9 @@ import Testing
         var options = MapOptions()
         options.rejectsDirectory = nil
         var seen: [MapProgress] = []
-        let report = try FileMapper.map(path: path, options: options, library: builtInLibrary, progress: { seen.append($0) }) { _ in }
+        let report = try FileMapper.map(
+            path: path, options: options, library: builtInLibrary, progress: { seen.append($0) }
+        ) { _ in }
         #expect(!seen.isEmpty)
         #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.rows <= $1.rows && $0.bytes <= $1.bytes })
         #expect(seen.last?.rows == report.read)

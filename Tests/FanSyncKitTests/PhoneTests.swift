@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 @Suite struct Phones {
@@ -24,8 +25,10 @@ import Testing
 }
 
 @Suite struct PhoneBooks {
-    static let numbers = [("+1 415 555 0132", "US"), ("(415) 555-0199", "US"), ("020 7946 0958", "GB"),
-                          ("020 7946 0958", "US"), ("12", "US"), ("call me", "US"), ("+81 3-1234-5678", "US")]
+    static let numbers = [
+        ("+1 415 555 0132", "US"), ("(415) 555-0199", "US"), ("020 7946 0958", "GB"),
+        ("020 7946 0958", "US"), ("12", "US"), ("call me", "US"), ("+81 3-1234-5678", "US"),
+    ]
 
     /// The book answers what libphonenumber answers, asks it once per number and region,
     /// and a book opened on what it learned answers the same without learning anything.

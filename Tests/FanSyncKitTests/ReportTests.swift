@@ -1,7 +1,8 @@
+import FanSyncSQLite
 import Foundation
 import Testing
+
 @testable import FanSyncKit
-import FanSyncSQLite
 
 /// `fansync report`: the page's figures are `stats`' figures, its charts hold their data, and it
 /// needs nothing from the network.
@@ -10,8 +11,10 @@ import FanSyncSQLite
         let folder = try temporaryDirectory()
         let store = try Store(path: folder + "/s.db")
         let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
-        for file in ["activecampaign/contacts.csv", "stripe/unified_payments.csv", "stripe/payments_2023.csv",
-                     "stripe/customers.csv", "stripe/subscriptions.csv", "clerk/users.csv", "app/enrollments.csv"] {
+        for file in [
+            "activecampaign/contacts.csv", "stripe/unified_payments.csv", "stripe/payments_2023.csv",
+            "stripe/customers.csv", "stripe/subscriptions.csv", "clerk/users.csv", "app/enrollments.csv",
+        ] {
             var options = MapOptions()
             options.rejectsDirectory = nil
             _ = try importer.importFile(repositoryRoot + "/samples/" + file, options: options)
@@ -67,7 +70,8 @@ import FanSyncSQLite
         let asOf = UTCTime.parse("2025-02-15") ?? 0
         let data = try ReportData.gather(from: store, options: ReportOptions(store: "default", asOf: asOf))
         let html = HTMLReport.render(data, generatedAt: asOf)
-        let months = HTMLReport.months(from: data.aggregates.revenueByMonth.first?.key, to: data.aggregates.revenueByMonth.last?.key)
+        let months = HTMLReport.months(
+            from: data.aggregates.revenueByMonth.first?.key, to: data.aggregates.revenueByMonth.last?.key)
         #expect(months.count >= data.aggregates.revenueByMonth.count)
         for revenue in data.stats.revenue {
             let chart = try #require(html.range(of: "id=\"revenue-\(revenue.currency)\""))
@@ -75,7 +79,9 @@ import FanSyncSQLite
             let section = String(html[chart.upperBound..<end.lowerBound])
             #expect(section.components(separatedBy: "data-label=").count - 1 == months.count)
             // The bars add up to the currency's revenue.
-            let values = section.components(separatedBy: "data-value=\"").dropFirst().compactMap { $0.split(separator: "\"").first }
+            let values = section.components(separatedBy: "data-value=\"").dropFirst().compactMap {
+                $0.split(separator: "\"").first
+            }
             let sum = values.compactMap { Decimal(string: String($0)) }.reduce(Decimal(0), +)
             #expect(sum == Decimal(string: Money.decimal(revenue.net, currency: revenue.currency)))
         }
@@ -132,18 +138,24 @@ import FanSyncSQLite
         let insert = try db.prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?)")
         var generator = SystemRandomNumberGenerator()
         for index in 0..<5000 {
-            let name: SQLValue = index % 7 == 0 ? .null : .text("product \(Int.random(in: 0..<60, using: &generator))")  // past 32: the dictionary path
+            // Past 32 names: the dictionary path.
+            let name: SQLValue =
+                index % 7 == 0 ? .null : .text("product \(Int.random(in: 0..<60, using: &generator))")
             let code: SQLValue = index % 11 == 0 ? .null : .text(["USD", "EUR", "JPY"][index % 3])
             let day: SQLValue = index % 13 == 0 ? .null : .integer(Int64.random(in: 19_000..<19_030, using: &generator))
-            try insert.run([day, .integer(Int64(index % 2)), name, code, .integer(Int64.random(in: -500..<5000, using: &generator))])
+            try insert.run([
+                day, .integer(Int64(index % 2)), name, code, .integer(Int64.random(in: -500..<5000, using: &generator)),
+            ])
         }
         func canonical(_ rows: [[SQLValue]]) -> [String] { rows.map { "\($0)" }.sorted() }
         let raw = try db.prepare("SELECT d, flag, name, code, amount FROM t")
         let ours = try SwiftGroupBy.rows(raw, integers: [0, 1], texts: [2, 3], sum: 4)
-        let sqlite = try db.prepare("SELECT d, flag, name, code, sum(amount), count(*) FROM t GROUP BY 1, 2, 3, 4").rows()
+        let sqlite = try db.prepare("SELECT d, flag, name, code, sum(amount), count(*) FROM t GROUP BY 1, 2, 3, 4")
+            .rows()
         #expect(canonical(ours) == canonical(sqlite))
         #expect(ours.count > 100)
-        let one = try SwiftGroupBy.rows(try db.prepare("SELECT d, name, code, amount FROM t"), integers: [0], texts: [1, 2], sum: 3)
+        let one = try SwiftGroupBy.rows(
+            try db.prepare("SELECT d, name, code, amount FROM t"), integers: [0], texts: [1, 2], sum: 3)
         let theirs = try db.prepare("SELECT d, name, code, sum(amount), count(*) FROM t GROUP BY 1, 2, 3").rows()
         #expect(canonical(one) == canonical(theirs))
     }

@@ -1,6 +1,7 @@
 import FanSyncSQLite
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 let allSamples = [
@@ -34,7 +35,9 @@ func dump(_ store: Store) throws -> String {
         let rows = try statement.rows()
         let names = (0..<statement.columnCount).map(statement.columnName)
         for row in rows {
-            text += kind.table + ": " + zip(names, row).filter { !["import_id", "file", "line"].contains($0.0) }.map { $0.1.string ?? "∅" }
+            text +=
+                kind.table + ": "
+                + zip(names, row).filter { !["import_id", "file", "line"].contains($0.0) }.map { $0.1.string ?? "∅" }
                 .joined(separator: "|") + "\n"
         }
     }
@@ -63,36 +66,40 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         let ana = try customer(store, "ana.silva@example.com")
         #expect(ana["type"] == .text("subscription"))
         #expect(ana["status"] == .text("active"))
-        #expect(ana["purchases"] == .integer(2))                 // py_3PaAna0002 twice in the file: one purchase
+        #expect(ana["purchases"] == .integer(2))  // py_3PaAna0002 twice in the file: one purchase
         #expect(ana["settlement_net"] == .integer(14_800))
         #expect(ana["is_repeat"] == .integer(1))
         #expect(ana["first_source"] == .text("activecampaign.contacts"))
-        #expect(ana["last_name"] == .text("Silva-Costa"))         // newest non-empty by Date Updated
+        #expect(ana["last_name"] == .text("Silva-Costa"))  // newest non-empty by Date Updated
         #expect(ana["phone"] == .text("+14155550132"))
 
-        let bo = try customer(store, "bo.chen@example.com")       // "  Bo.Chen@Example.com " and BO.CHEN@example.com
-        #expect(bo["type"] == .text("paying"))                     // refunded, still a purchase
+        let bo = try customer(store, "bo.chen@example.com")  // "  Bo.Chen@Example.com " and BO.CHEN@example.com
+        #expect(bo["type"] == .text("paying"))  // refunded, still a purchase
         #expect(bo["purchases"] == .integer(1))
         #expect(bo["settlement_net"] == .integer(0))
 
-        let farid = try store.db.prepare("""
+        let farid = try store.db.prepare(
+            """
             SELECT gross, refunded, net, purchases FROM customer_totals
             WHERE email = 'farid@example.com' AND kind = 'charge' AND currency = 'GBP'
-            """).rows()
+            """
+        ).rows()
         #expect(farid == [[.integer(19_000), .integer(5_500), .integer(13_500), .integer(3)]])
         #expect(try customer(store, "farid@example.com")["status"] == .text("past_due"))
 
         #expect(try customer(store, "hiro@example.jp")["type"] == .text("paying"))
-        let yen = try store.db.prepare("SELECT net FROM customer_totals WHERE email = 'hiro@example.jp' AND currency = 'JPY'").rows()
+        let yen = try store.db.prepare(
+            "SELECT net FROM customer_totals WHERE email = 'hiro@example.jp' AND currency = 'JPY'"
+        ).rows()
         #expect(yen == [[.integer(4_700)]])
-        #expect(try customer(store, "dara@example.net")["type"] == .text("lead"))          // failed payment
-        #expect(try customer(store, "elodie@example.fr")["type"] == .text("subscription")) // trialing; pending payment
+        #expect(try customer(store, "dara@example.net")["type"] == .text("lead"))  // failed payment
+        #expect(try customer(store, "elodie@example.fr")["type"] == .text("subscription"))  // trialing; pending payment
         #expect(try customer(store, "elodie@example.fr")["purchases"] == .integer(0))
-        #expect(try customer(store, "grace@example.com")["type"] == .text("paying"))       // canceled subscription
+        #expect(try customer(store, "grace@example.com")["type"] == .text("paying"))  // canceled subscription
         #expect(try customer(store, "grace@example.com")["status"] == .text("canceled"))
-        #expect(try customer(store, "ivy@example.com")["type"] == .text("lead"))           // incomplete_expired
-        #expect(try customer(store, "kai@example.com")["type"] == .text("lead"))           // free enrollment
-        #expect(try customer(store, "lena@example.com")["type"] == .text("paying"))        // paid enrollment
+        #expect(try customer(store, "ivy@example.com")["type"] == .text("lead"))  // incomplete_expired
+        #expect(try customer(store, "kai@example.com")["type"] == .text("lead"))  // free enrollment
+        #expect(try customer(store, "lena@example.com")["type"] == .text("paying"))  // paid enrollment
 
         // Registered users with nothing else are fans of type user, not customers.
         #expect(try customer(store, "milo@example.com").isEmpty)
@@ -103,10 +110,13 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
 
         // Fans: points, the customer tag, activity lines; Stripe's Total Spend never added.
         let anaFan = try fan(store, "ana.silva@example.com")
-        #expect(anaFan["score"] == .integer(13))                     // floor(49/10) + floor(99/10)
+        #expect(anaFan["score"] == .integer(13))  // floor(49/10) + floor(99/10)
         #expect(anaFan["tags"] == .text("[\"vip\",\"Ableton\",\"customer\"]"))
-        let activity = try store.db.prepare("SELECT text FROM fan_activity WHERE email = 'ana.silva@example.com' ORDER BY at").rows()
-        #expect(activity == [[.text("Purchased: Mixing Masterclass")], [.text("Purchased: Monthly Membership, September")]])
+        let activity = try store.db.prepare(
+            "SELECT text FROM fan_activity WHERE email = 'ana.silva@example.com' ORDER BY at"
+        ).rows()
+        #expect(
+            activity == [[.text("Purchased: Mixing Masterclass")], [.text("Purchased: Monthly Membership, September")]])
         #expect(try fan(store, "zoe@example.org")["daw"] == .text("Logic Pro"))
         #expect(try fan(store, "zoe@example.org")["email_display"] == .text("Zoe@Example.org"))
     }
@@ -144,7 +154,12 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         #expect(reports.filter { !$0.alreadyImported }.allSatisfy { $0.people.new == 0 && $0.people.updated == 0 })
         // Provenance follows the deterministic winner; people and money do not move.
         let after = try dump(store)
-        let people = { (text: String) in text.split(separator: "\n").filter { !$0.contains("s: ") || $0.hasPrefix("customers") || $0.hasPrefix("fans") || $0.hasPrefix("customer_totals") || $0.hasPrefix("fan_activity") } }
+        let people = { (text: String) in
+            text.split(separator: "\n").filter {
+                !$0.contains("s: ") || $0.hasPrefix("customers") || $0.hasPrefix("fans")
+                    || $0.hasPrefix("customer_totals") || $0.hasPrefix("fan_activity")
+            }
+        }
         #expect(people(after) == people(before))
     }
 
@@ -173,13 +188,16 @@ struct SeededRandom: RandomNumberGenerator {
 @Suite(.serialized) struct BulkLoads {
     /// The indexes a store must have after any import.
     func indexes(_ store: Store) throws -> [String] {
-        try store.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").rows()
+        try store.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .rows()
             .compactMap { $0.first?.string }
     }
 
     @Test func theBulkPathGivesTheSameStoreAndKeepsEveryIndex() throws {
         // The edge samples too: rows attributed through their customer id while its index was set aside.
-        let samples = allSamples + ["stripe_payments_guest.csv", "stripe_customers_new.csv", "contacts_dates.csv"]
+        let samples =
+            allSamples
+            + ["stripe_payments_guest.csv", "stripe_customers_new.csv", "contacts_dates.csv"]
             .map { repositoryRoot + "/samples/edge/" + $0 }
         let rowByRow = try freshStore()
         try importAll(samples, into: rowByRow)
@@ -204,9 +222,13 @@ struct SeededRandom: RandomNumberGenerator {
         let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
         let broken = try temporaryDirectory() + "/payments.csv"
         // A valid header and rows, then an unclosed quote: the reader fails mid-file, the transaction rolls back.
-        try (String(contentsOfFile: repositoryRoot + "/samples/stripe/unified_payments.csv", encoding: .utf8) + "\"ch_x,\n")
+        try
+            (String(contentsOfFile: repositoryRoot + "/samples/stripe/unified_payments.csv", encoding: .utf8)
+            + "\"ch_x,\n")
             .write(toFile: broken, atomically: true, encoding: .utf8)
-        #expect(throws: (any Error).self) { try importer.importFile(broken, options: MapOptions(rejectsDirectory: nil)) }
+        #expect(throws: (any Error).self) {
+            try importer.importFile(broken, options: MapOptions(rejectsDirectory: nil))
+        }
         #expect(try indexes(store).contains("payments_email"))
         try importAll(allSamples, into: store)
         #expect(try indexes(store).contains("payments_email"))
@@ -223,7 +245,8 @@ struct SeededRandom: RandomNumberGenerator {
         try db.execute(FanSyncKit.Migrations.v1)
         try db.execute("PRAGMA user_version = 1")
         let upgraded = try Store(path: path)
-        #expect(try upgraded.db.prepare("PRAGMA user_version").rows().first?.first?.int == Int64(Schema.migrations.count))
+        #expect(
+            try upgraded.db.prepare("PRAGMA user_version").rows().first?.first?.int == Int64(Schema.migrations.count))
         try importAll(allSamples, into: upgraded)
         let fresh = try freshStore()
         try importAll(allSamples, into: fresh)
@@ -231,7 +254,8 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(try upgraded.peopleCount(store: "default") > 0)
         // The same tables, columns and indexes as a new store's.
         let schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
-        #expect(try upgraded.db.prepare(schema).rows().map { $0.prefix(3).map(\.string) }
+        #expect(
+            try upgraded.db.prepare(schema).rows().map { $0.prefix(3).map(\.string) }
                 == fresh.db.prepare(schema).rows().map { $0.prefix(3).map(\.string) })
     }
 
@@ -244,7 +268,8 @@ struct SeededRandom: RandomNumberGenerator {
             try db.execute(sql)
             try db.execute("PRAGMA user_version = \(index + 1)")
         }
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO payments (store, source, source_id, email, email_display, status, rank, version, content_hash, file, line, import_id)
             VALUES ('default', 'stripe.payments', 'ch_1', 'b@example.com', 'b@example.com', 'failed', 1, 1, 'x', 'p.csv', 2, 1);
             INSERT INTO peaks (store, source, source_id, email, rank) VALUES
@@ -253,10 +278,12 @@ struct SeededRandom: RandomNumberGenerator {
             """)
         try Schema.migrate(db)
         #expect(try db.prepare("PRAGMA user_version").rows().first?.first?.int == Int64(Schema.migrations.count))
-        #expect(try db.prepare("SELECT source_id, email, status FROM payments").rows()
+        #expect(
+            try db.prepare("SELECT source_id, email, status FROM payments").rows()
                 == [[.text("ch_1"), .text("b@example.com"), .text("failed")]])
         // b's row is still in the ledger at the same rank: no history needed. a's is history.
-        #expect(try db.prepare("SELECT email, rank FROM peak_history").rows() == [[.text("a@example.com"), .integer(2)]])
+        #expect(
+            try db.prepare("SELECT email, rank FROM peak_history").rows() == [[.text("a@example.com"), .integer(2)]])
         let store = try Store(path: path)
         #expect(try store.peak(store: "default", email: "a@example.com")?.type == .paying)
         #expect(try store.peak(store: "default", email: "b@example.com")?.type == .lead)
@@ -267,7 +294,8 @@ struct SeededRandom: RandomNumberGenerator {
     /// A rejected row, then a read error: the file's transaction rolls back.
     func brokenPayments(in folder: String) throws -> String {
         let path = folder + "/payments.csv"
-        let sample = try String(contentsOfFile: repositoryRoot + "/samples/stripe/unified_payments.csv", encoding: .utf8)
+        let sample = try String(
+            contentsOfFile: repositoryRoot + "/samples/stripe/unified_payments.csv", encoding: .utf8)
         let header = sample.split(separator: "\n", maxSplits: 1)[0]
         let badRow = String(repeating: ",", count: header.filter { $0 == "," }.count)  // no id, no email
         try (sample + badRow + "\n\"ch_x,\n").write(toFile: path, atomically: true, encoding: .utf8)
@@ -281,7 +309,9 @@ struct SeededRandom: RandomNumberGenerator {
         let store = try freshStore()
         let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
         let broken = try brokenPayments(in: folder)
-        #expect(throws: (any Error).self) { try importer.importFile(broken, options: MapOptions(rejectsDirectory: rejects)) }
+        #expect(throws: (any Error).self) {
+            try importer.importFile(broken, options: MapOptions(rejectsDirectory: rejects))
+        }
         #expect((try? FileManager.default.contentsOfDirectory(atPath: rejects)) ?? [] == [])
 
         // The same file without the read error commits, and its rejects file is in place.
@@ -302,7 +332,9 @@ struct SeededRandom: RandomNumberGenerator {
         let rejects = folder + "/rejects"
         let broken = try brokenPayments(in: folder)
         #expect(throws: (any Error).self) {
-            try FileMapper.map(path: broken, options: MapOptions(rejectsDirectory: rejects), library: builtInLibrary) { _ in }
+            try FileMapper.map(path: broken, options: MapOptions(rejectsDirectory: rejects), library: builtInLibrary) {
+                _ in
+            }
         }
         #expect((try? FileManager.default.contentsOfDirectory(atPath: rejects)) ?? [] == [])
     }
@@ -318,24 +350,32 @@ struct SeededRandom: RandomNumberGenerator {
         var checked = 0
         for row in try store.db.prepare("SELECT store, email FROM people").rows() {
             guard let name = row[0].string, let email = row[1].string,
-                  let person = try store.person(store: name, email: email) else { continue }
+                let person = try store.person(store: name, email: email)
+            else { continue }
             func totals(_ kind: String) throws -> [CurrencyTotal] {
-                try store.db.prepare("""
+                try store.db.prepare(
+                    """
                     SELECT currency, gross, refunded, purchases FROM customer_totals
                     WHERE store = ? AND email = ? AND kind = ? ORDER BY currency
-                    """).rows([.text(name), .text(email), .text(kind)]).map {
-                        CurrencyTotal(currency: $0[0].string ?? "", gross: $0[1].int ?? 0, refunded: $0[2].int ?? 0,
-                                      purchases: Int($0[3].int ?? 0))
-                    }
+                    """
+                ).rows([.text(name), .text(email), .text(kind)]).map {
+                    CurrencyTotal(
+                        currency: $0[0].string ?? "", gross: $0[1].int ?? 0, refunded: $0[2].int ?? 0,
+                        purchases: Int($0[3].int ?? 0))
+                }
             }
             #expect(try totals("charge") == person.totals, "\(email)")
             #expect(try totals("settlement") == person.settlement, "\(email)")
-            let activity = try store.db.prepare("""
+            let activity = try store.db.prepare(
+                """
                 SELECT at, text, source, source_id FROM fan_activity WHERE store = ? AND email = ? ORDER BY source, source_id
-                """).rows([.text(name), .text(email)]).map {
-                    Activity(at: $0[0].int, text: $0[1].string ?? "", source: $0[2].string ?? "", sourceID: $0[3].string ?? "")
-                }
-            #expect(activity == person.activity.sorted { ($0.source, $0.sourceID) < ($1.source, $1.sourceID) }, "\(email)")
+                """
+            ).rows([.text(name), .text(email)]).map {
+                Activity(
+                    at: $0[0].int, text: $0[1].string ?? "", source: $0[2].string ?? "", sourceID: $0[3].string ?? "")
+            }
+            #expect(
+                activity == person.activity.sorted { ($0.source, $0.sourceID) < ($1.source, $1.sourceID) }, "\(email)")
             if !person.totals.isEmpty { checked += 1 }
         }
         #expect(checked >= 5)

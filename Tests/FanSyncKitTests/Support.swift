@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import FanSyncKit
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -20,8 +21,10 @@ func writeFile(_ text: String, name: String, in directory: String? = nil) throws
 }
 
 /// Runs one transform on one value.
-func run(_ transform: Transform, _ input: String, settings: MappingSettings = MappingSettings(),
-         row: [String: FieldValue] = [:]) -> StepResult {
+func run(
+    _ transform: Transform, _ input: String, settings: MappingSettings = MappingSettings(),
+    row: [String: FieldValue] = [:]
+) -> StepResult {
     let names = Array(row.keys)
     var slots: [String: Int] = [:]
     for (index, name) in names.enumerated() { slots[name] = index }
@@ -30,8 +33,10 @@ func run(_ transform: Transform, _ input: String, settings: MappingSettings = Ma
 }
 
 /// Runs the byte form of a chain on one value (nil: it asks for the String form).
-func runBytes(_ transforms: [Transform], _ input: String, settings: MappingSettings = MappingSettings(),
-              row: [String: FieldValue] = [:], allowed: Set<String>? = nil) -> StepResult?? {
+func runBytes(
+    _ transforms: [Transform], _ input: String, settings: MappingSettings = MappingSettings(),
+    row: [String: FieldValue] = [:], allowed: Set<String>? = nil
+) -> StepResult?? {
     let names = Array(row.keys)
     var slots: [String: Int] = [:]
     for (index, name) in names.enumerated() { slots[name] = index }
@@ -55,14 +60,18 @@ func runBytes(_ transforms: [Transform], _ input: String, settings: MappingSetti
 }
 
 /// Runs the byte form of one transform (nil: it asks for the String form, or has none).
-func runBytes(_ transform: Transform, _ input: String, settings: MappingSettings = MappingSettings(),
-              row: [String: FieldValue] = [:]) -> StepResult? {
+func runBytes(
+    _ transform: Transform, _ input: String, settings: MappingSettings = MappingSettings(),
+    row: [String: FieldValue] = [:]
+) -> StepResult? {
     runBytes([transform], input, settings: settings, row: row) ?? nil
 }
 
 /// Runs a chain the String way, as CompiledMapping does.
-func runChain(_ transforms: [Transform], _ input: String, settings: MappingSettings = MappingSettings(),
-              row: [String: FieldValue] = [:]) -> StepResult {
+func runChain(
+    _ transforms: [Transform], _ input: String, settings: MappingSettings = MappingSettings(),
+    row: [String: FieldValue] = [:]
+) -> StepResult {
     var value = FieldValue.text(input)
     for transform in transforms {
         let result = run(transform, value.text, settings: settings, row: row)
@@ -90,8 +99,10 @@ extension StepResult {
 /// Maps a sample through the built-in mappings; facts as JSONL with paths relative to the repository.
 func mapSample(_ relative: String, rejects: String? = nil) throws -> (lines: [String], report: FileReport) {
     var lines: [String] = []
-    let report = try FileMapper.map(path: repositoryRoot + "/" + relative,
-                                    options: MapOptions(rejectsDirectory: rejects), library: builtInLibrary) { fact in
+    let report = try FileMapper.map(
+        path: repositoryRoot + "/" + relative,
+        options: MapOptions(rejectsDirectory: rejects), library: builtInLibrary
+    ) { fact in
         lines.append(FactJSON.line(fact).replacingOccurrences(of: repositoryRoot + "/", with: ""))
     }
     return (lines, report)

@@ -1,20 +1,23 @@
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 @Suite struct Transforms {
     @Test(arguments: [
         ("  Ana.Silva@Example.COM ", "ana.silva@example.com", "Ana.Silva@Example.COM"),
         ("zoë@exämple.org", "zoë@exämple.org", "zoë@exämple.org"),
-        ("Zoe\u{0308}@example.org", "zoë@example.org", "Zoe\u{0308}@example.org"),   // NFC
+        ("Zoe\u{0308}@example.org", "zoë@example.org", "Zoe\u{0308}@example.org"),  // NFC
         ("first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk"),
     ])
     func emailNormalizes(input: String, normalized: String, original: String) {
         #expect(run(.email, input).value == .email(normalized: normalized, original: original))
     }
 
-    @Test(arguments: ["not-an-email", "a@b", "@example.com", "a@@example.com", "a b@example.com", "a@example..com",
-                      "a@-example.com", "a.@example.com", "a@example.c0m1", "bad-address@"])
+    @Test(arguments: [
+        "not-an-email", "a@b", "@example.com", "a@@example.com", "a b@example.com", "a@example..com",
+        "a@-example.com", "a.@example.com", "a@example.c0m1", "bad-address@",
+    ])
     func emailRejectsInvalid(input: String) {
         #expect(run(.email, input).failure == "not a valid email address")
     }
@@ -79,18 +82,23 @@ import Testing
         #expect(UTCTime.iso8601(seconds) == iso)
     }
 
-    @Test("epoch seconds and milliseconds only when the mapping says format: epoch", arguments: [
-        ("1715000000", "2024-05-06T12:53:20Z"),
-        ("1715000000000", "2024-05-06T12:53:20Z"),
-    ])
+    @Test(
+        "epoch seconds and milliseconds only when the mapping says format: epoch",
+        arguments: [
+            ("1715000000", "2024-05-06T12:53:20Z"),
+            ("1715000000000", "2024-05-06T12:53:20Z"),
+        ])
     func epochOnlyWhenAsked(input: String, iso: String) {
-        #expect(run(.datetime(zone: nil, order: .monthFirst, epoch: true), input).value
+        #expect(
+            run(.datetime(zone: nil, order: .monthFirst, epoch: true), input).value
                 == .timestamp(UTCTime.parse(iso)!))
         #expect(run(.datetime(zone: nil, order: .monthFirst), input).failure != nil)
         #expect(runBytes(.datetime(zone: nil, order: .monthFirst), input)?.failure != nil)
     }
 
-    @Test("all-digit text that is no yyyymmdd date is not a date", arguments: ["2024", "202401", "20241331", "0", "1706659200"])
+    @Test(
+        "all-digit text that is no yyyymmdd date is not a date",
+        arguments: ["2024", "202401", "20241331", "0", "1706659200"])
     func allDigitsAreNotGuessedAsEpoch(input: String) {
         #expect(run(.datetime(zone: nil, order: .monthFirst), input).failure != nil)
         #expect(runBytes(.datetime(zone: nil, order: .monthFirst), input)?.failure != nil)
@@ -99,23 +107,31 @@ import Testing
     @Test func datetimeZonesAndOrders() {
         let berlin = MappingSettings(zone: TimeZone(identifier: "Europe/Berlin"))
         // Winter (CET, +1) and summer (CEST, +2) wall times.
-        #expect(run(.datetime(zone: nil, order: .monthFirst), "2024-01-15 09:30:00", settings: berlin).value
+        #expect(
+            run(.datetime(zone: nil, order: .monthFirst), "2024-01-15 09:30:00", settings: berlin).value
                 == .timestamp(UTCTime.parse("2024-01-15T08:30:00Z")!))
-        #expect(run(.datetime(zone: nil, order: .monthFirst), "2024-07-15 09:30:00", settings: berlin).value
+        #expect(
+            run(.datetime(zone: nil, order: .monthFirst), "2024-07-15 09:30:00", settings: berlin).value
                 == .timestamp(UTCTime.parse("2024-07-15T07:30:00Z")!))
         // An explicit offset wins over the zone.
-        #expect(run(.datetime(zone: nil, order: .monthFirst), "2024-07-15T09:30:00Z", settings: berlin).value
+        #expect(
+            run(.datetime(zone: nil, order: .monthFirst), "2024-07-15T09:30:00Z", settings: berlin).value
                 == .timestamp(UTCTime.parse("2024-07-15T09:30:00Z")!))
-        #expect(run(.datetime(zone: "America/New_York", order: .monthFirst), "2024-07-15 09:30").value
+        #expect(
+            run(.datetime(zone: "America/New_York", order: .monthFirst), "2024-07-15 09:30").value
                 == .timestamp(UTCTime.parse("2024-07-15T13:30:00Z")!))
-        #expect(run(.datetime(zone: nil, order: .dayFirst), "3/7/2023 9:05").value
+        #expect(
+            run(.datetime(zone: nil, order: .dayFirst), "3/7/2023 9:05").value
                 == .timestamp(UTCTime.parse("2023-07-03T09:05:00Z")!))
     }
 
-    @Test(arguments: ["2024-02-30 10:00:00", "2023-02-29", "13/1/2024", "2024-06-02 25:00", "yesterday", "2024-06-02T10",
-                      "12345678901234", "2024-06-02 10:15:00 +99"])
+    @Test(arguments: [
+        "2024-02-30 10:00:00", "2023-02-29", "13/1/2024", "2024-06-02 25:00", "yesterday", "2024-06-02T10",
+        "12345678901234", "2024-06-02 10:15:00 +99",
+    ])
     func datetimeRejects(input: String) {
-        #expect(run(.datetime(zone: nil, order: .monthFirst), input).failure == "not a date and time in a supported format")
+        #expect(
+            run(.datetime(zone: nil, order: .monthFirst), input).failure == "not a date and time in a supported format")
     }
 
     @Test func iso8601RoundTripsAcrossCenturies() {
@@ -125,7 +141,8 @@ import Testing
     }
 
     @Test func splitTrimsDropsEmptiesAndDeduplicatesCaseInsensitively() {
-        #expect(run(.split(","), " ableton, Newsletter ,,ABLETON, newsletter, fl studio ").value
+        #expect(
+            run(.split(","), " ableton, Newsletter ,,ABLETON, newsletter, fl studio ").value
                 == .list(["ableton", "Newsletter", "fl studio"]))
         #expect(run(.split("|"), "a|b").value == .list(["a", "b"]))
         #expect(run(.split(","), " , ,").isEmpty)
@@ -145,15 +162,20 @@ import Testing
         for input in ["12.50", " 12.50 ", "-3", "1,000.00", "12.345", "abc", "", "  ", "+7.1", "1e3", "0.00"] {
             for currency in ["USD", "JPY", "KWD", "usd", "XXX"] {
                 let row: [String: FieldValue] = ["currency": .text(currency)]
-                #expect(runBytes(money, input, row: row)?.shown == run(money, input, row: row).shown, "\(input) \(currency)")
+                #expect(
+                    runBytes(money, input, row: row)?.shown == run(money, input, row: row).shown, "\(input) \(currency)"
+                )
             }
         }
-        #expect(runBytes(.money(currencyField: nil, currency: "EUR", minor: true), "1250", row: row)?.shown
+        #expect(
+            runBytes(.money(currencyField: nil, currency: "EUR", minor: true), "1250", row: row)?.shown
                 == run(.money(currencyField: nil, currency: "EUR", minor: true), "1250", row: row).shown)
         for order in [UTCTime.SlashOrder.monthFirst, .dayFirst] {
             let datetime = Transform.datetime(zone: "Europe/Berlin", order: order)
-            for input in ["2025-03-01 10:00:00", " 2025-03-01 10:00 ", "3/1/2025 9:05", "2025-03-01T10:00:00+02:00",
-                          "1700000000", "1700000000000", "", " \t ", "yesterday", "2025-13-01 10:00:00"] {
+            for input in [
+                "2025-03-01 10:00:00", " 2025-03-01 10:00 ", "3/1/2025 9:05", "2025-03-01T10:00:00+02:00",
+                "1700000000", "1700000000000", "", " \t ", "yesterday", "2025-13-01 10:00:00",
+            ] {
                 #expect(runBytes(datetime, input)?.shown == run(datetime, input).shown, "\(input)")
             }
             // Outside ASCII (a no-break space): the String form decides.
@@ -179,14 +201,16 @@ import Testing
             [.money(currencyField: nil, currency: "JPY", minor: false)],
             [.money(currencyField: nil, currency: "USD", minor: true)],
         ]
-        let inputs = ["x", "  Paid ", "PAID", "paid", "void", "Other", "Succeeded", " ", "\t\n", "N/A", " n/a ", "-", "K",
-                      "\u{212A}", "\u{A0}Paid\u{A0}", "\u{2003}x\u{3000}", "\u{85}", "Jos\u{E9}", "Jose\u{301} ",
-                      "\u{1680}", "\u{200B}x", "usd", " eur ", "USDX", "jpy", "  Ana@Example.COM ", "ana@example.com",
-                      "zo\u{EB}@ex\u{E4}mple.org", "bad@", "a,b, A ,,c", "ableton, Ableton ,ABLETON", "beats | Beats|x",
-                      "caf\u{E9}, CAF\u{C9}", "Yes", " off ", "maybe", "TRUE", "1", "+42", "-0", " 17 ", "4.2",
-                      "9223372036854775807", "9223372036854775808", "-9223372036854775808", "+", "12.50", "1,250",
-                      "2025-03-01 10:00:00", "3/1/2025 9:05", "1700000000", "2025-03-31T02:30:00", "+1 (555) 010-0000",
-                      "\u{FEFF}x", "x\u{0}"]
+        let inputs = [
+            "x", "  Paid ", "PAID", "paid", "void", "Other", "Succeeded", " ", "\t\n", "N/A", " n/a ", "-", "K",
+            "\u{212A}", "\u{A0}Paid\u{A0}", "\u{2003}x\u{3000}", "\u{85}", "Jos\u{E9}", "Jose\u{301} ",
+            "\u{1680}", "\u{200B}x", "usd", " eur ", "USDX", "jpy", "  Ana@Example.COM ", "ana@example.com",
+            "zo\u{EB}@ex\u{E4}mple.org", "bad@", "a,b, A ,,c", "ableton, Ableton ,ABLETON", "beats | Beats|x",
+            "caf\u{E9}, CAF\u{C9}", "Yes", " off ", "maybe", "TRUE", "1", "+42", "-0", " 17 ", "4.2",
+            "9223372036854775807", "9223372036854775808", "-9223372036854775808", "+", "12.50", "1,250",
+            "2025-03-01 10:00:00", "3/1/2025 9:05", "1700000000", "2025-03-31T02:30:00", "+1 (555) 010-0000",
+            "\u{FEFF}x", "x\u{0}",
+        ]
         let settings = MappingSettings(normalizePhones: false)
         var compared = 0
         for chain in chains {
@@ -200,7 +224,8 @@ import Testing
                     #expect(bytes.shown == strings.shown, "\(chain) on \(input.debugDescription)")
                     compared += 1
                 } else {
-                    #expect(!input.utf8.allSatisfy { $0 < 0x80 }, "\(chain) handed ASCII \(input.debugDescription) back")
+                    #expect(
+                        !input.utf8.allSatisfy { $0 < 0x80 }, "\(chain) handed ASCII \(input.debugDescription) back")
                 }
             }
         }
@@ -218,8 +243,14 @@ import Testing
         let alphabet = Array("aZ9-._+@@..x-n!#~ \t\"(".utf8)
         var valid = 0
         for round in 0..<20_000 {
-            var bytes = (0..<Int.random(in: 1...12, using: &random)).map { _ in alphabet.randomElement(using: &random) ?? 0x61 }
-            if round % 2 == 0 { bytes += Array((["@ex.com", "@a-b.co", "@x.xn--p1ai", "@1.io", "@b.c"].randomElement(using: &random) ?? "@ex.com").utf8) }
+            var bytes = (0..<Int.random(in: 1...12, using: &random)).map { _ in
+                alphabet.randomElement(using: &random) ?? 0x61
+            }
+            if round % 2 == 0 {
+                bytes += Array(
+                    (["@ex.com", "@a-b.co", "@x.xn--p1ai", "@1.io", "@b.c"].randomElement(using: &random) ?? "@ex.com")
+                        .utf8)
+            }
             let lowered = String(decoding: bytes, as: UTF8.self).lowercased()
             let ascii = Email.asciiShapeIsValid(Array(lowered.utf8))
             #expect(ascii == Email.shapeIsValid(lowered), "\(lowered.debugDescription)")
@@ -235,7 +266,9 @@ import Testing
         for scalar in (0...0x3000).compactMap(Unicode.Scalar.init) {
             let expected = scalar.properties.isWhitespace ? "x" : "\(scalar)x\(scalar)"
             #expect("\(scalar)x\(scalar)".trimmed == expected, "U+\(String(scalar.value, radix: 16))")
-            #expect("\(scalar)\(scalar) x y\(scalar)".trimmed == (scalar.properties.isWhitespace ? "x y" : "\(scalar)\(scalar) x y\(scalar)"))
+            #expect(
+                "\(scalar)\(scalar) x y\(scalar)".trimmed
+                    == (scalar.properties.isWhitespace ? "x y" : "\(scalar)\(scalar) x y\(scalar)"))
         }
         #expect(" \u{A0}\u{2003}\t".trimmed == "")
         #expect("\u{E9}".trimmed == "\u{E9}")
@@ -246,7 +279,9 @@ import Testing
         #expect(run(table, "Paid").value == .text("succeeded"))
         #expect(run(table, "Other").value == .text("Other"))
         #expect(run(table, "VOID").isEmpty)
-        #expect(run(.map(["paid": "succeeded"], otherwise: "_reject"), "Other").failure == "value not in the mapping's table")
+        #expect(
+            run(.map(["paid": "succeeded"], otherwise: "_reject"), "Other").failure
+                == "value not in the mapping's table")
         #expect(run(.map(["paid": "succeeded"], otherwise: "unknown"), "Other").value == .text("unknown"))
         #expect(run(.defaultValue("USD"), "").value == .text("USD"))
         #expect(run(.defaultValue("USD"), "EUR").value == .text("EUR"))
@@ -269,11 +304,13 @@ import Testing
     @Test func phoneKeepsInvalidNumbersRawAndFlagged() {
         #expect(run(.phone(region: nil), "(415) 555-0199").value == .phone("+14155550199", .valid))
         #expect(run(.phone(region: "GB"), "020 7946 0958").value == .phone("+442079460958", .valid))
-        #expect(run(.phone(region: nil), "020 7946 0958", settings: MappingSettings(region: "GB")).value
+        #expect(
+            run(.phone(region: nil), "020 7946 0958", settings: MappingSettings(region: "GB")).value
                 == .phone("+442079460958", .valid))
         #expect(run(.phone(region: nil), "555-CALL").value == .phone("555-CALL", .invalid))
         #expect(run(.phone(region: nil), " ").isEmpty)
-        #expect(run(.phone(region: nil), " (415) 555-0199 ", settings: MappingSettings(normalizePhones: false)).value
+        #expect(
+            run(.phone(region: nil), " (415) 555-0199 ", settings: MappingSettings(normalizePhones: false)).value
                 == .phone("(415) 555-0199", .unchecked))
     }
 }

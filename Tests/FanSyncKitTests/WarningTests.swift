@@ -1,6 +1,7 @@
 import FanSyncSQLite
 import Foundation
 import Testing
+
 @testable import FanSyncKit
 
 @Suite struct OptionalFieldsWarn {
@@ -19,8 +20,10 @@ import Testing
         let folder = try temporaryDirectory()
         let path = try writeFile(Self.customers, name: "customers.csv", in: folder)
         var facts: [Fact] = []
-        let report = try FileMapper.map(path: path, options: MapOptions(rejectsDirectory: folder + "/rejects"),
-                                        library: builtInLibrary) { facts.append($0) }
+        let report = try FileMapper.map(
+            path: path, options: MapOptions(rejectsDirectory: folder + "/rejects"),
+            library: builtInLibrary
+        ) { facts.append($0) }
         #expect(report.read == 3)
         #expect(report.accepted == 2)
         #expect(report.rejected == 1)  // the row whose email is not an email
@@ -41,7 +44,10 @@ import Testing
         // The rejects file holds both, each with its disposition.
         let written = try String(contentsOfFile: try #require(report.rejectsPath), encoding: .utf8)
         let lines = written.split(whereSeparator: \.isNewline).map(String.init)
-        #expect(lines.first?.hasPrefix(#""disposition","file","line","column","column_name","value","reason","id","Description","Email""#) == true)
+        #expect(
+            lines.first?.hasPrefix(
+                #""disposition","file","line","column","column_name","value","reason","id","Description","Email""#)
+                == true)
         #expect(lines.filter { $0.hasPrefix(#""warning","#) }.count == 3)
         #expect(lines.filter { $0.hasPrefix(#""rejected","#) }.count == 1)
     }
@@ -52,13 +58,15 @@ import Testing
         let path = try writeFile(Self.customers, name: "customers.csv")
         let report = try importAll([path], into: store)[0]
         #expect(report.file.warnings == 3)
-        let rows = try store.db.prepare("SELECT disposition, count(*) FROM rejects GROUP BY disposition ORDER BY 1").rows()
+        let rows = try store.db.prepare("SELECT disposition, count(*) FROM rejects GROUP BY disposition ORDER BY 1")
+            .rows()
         #expect(rows == [[.text("rejected"), .integer(1)], [.text("warning"), .integer(3)]])
         #expect(try store.db.prepare("SELECT rows_warned FROM imports").rows() == [[.integer(3)]])
         #expect(try customer(store, "new@example.com")["type"] == .text("lead"))
 
         // A payment without an amount is no payment: its row is rejected, not warned about.
-        let payments = try writeFile("""
+        let payments = try writeFile(
+            """
             id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer Email,Customer ID
             ch_1,2024-01-01 10:00,,0.00,usd,Paid,pay@example.com,cus_9
 
@@ -80,10 +88,13 @@ import Testing
 }
 
 @Suite struct SlashDates {
-    @Test("slash dates whose first two parts could each be the month are ambiguous", arguments: [
-        ("3/4/2024", true), (" 3/4/2024 10:00", true), ("12/1/2024", true), ("3/3/2024", false), ("13/4/2024", false),
-        ("3/13/2024", false), ("2024-03-04", false), ("03/04/2024", true), ("x3/4/2024", false),
-    ])
+    @Test(
+        "slash dates whose first two parts could each be the month are ambiguous",
+        arguments: [
+            ("3/4/2024", true), (" 3/4/2024 10:00", true), ("12/1/2024", true), ("3/3/2024", false),
+            ("13/4/2024", false),
+            ("3/13/2024", false), ("2024-03-04", false), ("03/04/2024", true), ("x3/4/2024", false),
+        ])
     func ambiguity(text: String, expected: Bool) {
         var text = text
         #expect(text.withUTF8 { UTCTime.isAmbiguousSlashDate($0) } == expected)
@@ -92,7 +103,8 @@ import Testing
     @Test("a mapping that names the order is never warned about it")
     func explicitOrderIsNotWarned() throws {
         let folder = try temporaryDirectory()
-        let mapping = try writeFile("""
+        let mapping = try writeFile(
+            """
             name: dated.list
             record: contact
             detect: [Email, Joined]
@@ -103,15 +115,22 @@ import Testing
             """, name: "dated.yml", in: folder)
         let file = try writeFile("Email,Joined\na@x.com,3/4/2024\nb@x.com,5/6/2024\n", name: "list.csv", in: folder)
         var facts: [Fact] = []
-        let report = try FileMapper.map(path: file, options: MapOptions(mapping: mapping, rejectsDirectory: nil),
-                                        library: builtInLibrary) { facts.append($0) }
+        let report = try FileMapper.map(
+            path: file, options: MapOptions(mapping: mapping, rejectsDirectory: nil),
+            library: builtInLibrary
+        ) { facts.append($0) }
         #expect(report.warnings == 0)
         #expect(facts.first?["created_at"] == .timestamp(UTCTime.parse("2024-04-03")!))
         // The same file through the default order: one warning for the column, counting both.
-        let loose = try writeFile(String(try String(contentsOfFile: mapping, encoding: .utf8)
-            .replacingOccurrences(of: "[{ datetime: { order: dmy } }]", with: "[datetime]")), name: "loose.yml", in: folder)
-        let warned = try FileMapper.map(path: file, options: MapOptions(mapping: loose, rejectsDirectory: nil),
-                                        library: builtInLibrary) { _ in }
+        let loose = try writeFile(
+            String(
+                try String(contentsOfFile: mapping, encoding: .utf8)
+                    .replacingOccurrences(of: "[{ datetime: { order: dmy } }]", with: "[datetime]")), name: "loose.yml",
+            in: folder)
+        let warned = try FileMapper.map(
+            path: file, options: MapOptions(mapping: loose, rejectsDirectory: nil),
+            library: builtInLibrary
+        ) { _ in }
         #expect(warned.warnings == 1)
         #expect(warned.warningSamples.first?.reasonText.contains("2 dates") == true)
         #expect(warned.warningSamples.first?.line == 2)
@@ -122,14 +141,18 @@ extension SlashDates {
     @Test("a slash value that is no date is warned about once, as not a date, never as ambiguous (fuzzer's find)")
     func aDateThatIsNoDateIsNotAmbiguous() throws {
         let folder = try temporaryDirectory()
-        let header = "Contact ID,Email,First Name,Last Name,Phone,Organization,Tags,Date Created,Date Updated,DAW,Genre,Level,Goals\n"
+        let header =
+            "Contact ID,Email,First Name,Last Name,Phone,Organization,Tags,Date Created,Date Updated,DAW,Genre,Level,Goals\n"
         // The fuzzer's row (NULs inside the time), and the same row in plain text, through the byte
         // path of the CSV reader and, as JSON-free text, the same mapping.
         for updated in ["3/4/2024 10:0\u{0}\u{0}\u{0}'0", "3/4/2024 10:0x"] {
-            let file = try writeFile(header + "201,kai@example.com,Kai,Nakamura,,,beats,20240131,\"\(updated)\",Bitwig,Trap,Beginner,\n",
-                                     name: "contacts.csv", in: folder)
+            let file = try writeFile(
+                header + "201,kai@example.com,Kai,Nakamura,,,beats,20240131,\"\(updated)\",Bitwig,Trap,Beginner,\n",
+                name: "contacts.csv", in: folder)
             var facts: [Fact] = []
-            let report = try FileMapper.map(path: file, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary) {
+            let report = try FileMapper.map(
+                path: file, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary
+            ) {
                 facts.append($0)
             }
             #expect(report.accepted == 1)
@@ -149,7 +172,8 @@ extension SlashDates {
             "phone_numbers":[{"id":"p1","phone_number":"+1 555 000"}],"created_at":1716200000000}
             """
         let file = try writeFile(user + "\n", name: "users.ndjson")
-        let report = try FileMapper.map(path: file, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary) { _ in }
+        let report = try FileMapper.map(path: file, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary)
+        { _ in }
         #expect(report.accepted == 1)
         #expect(report.invalidPhones == 1)
     }

@@ -60,18 +60,23 @@ public struct Job: Sendable {
         var matches = glob_t()
         defer { globfree(&matches) }
         guard glob(pattern, 0, nil, &matches) == 0 else { return [] }
-        return (0..<Int(matches.gl_pathc)).compactMap { index in matches.gl_pathv[index].map { String(cString: $0) } }.sorted()
+        return (0..<Int(matches.gl_pathc)).compactMap { index in matches.gl_pathv[index].map { String(cString: $0) } }
+            .sorted()
     }
 }
 
 public enum JobFile {
     static let keys = ["store", "db", "sources", "endpoints", "options", "report"]
-    static let optionKeys = ["region", "zone", "currency", "phones", "encoding", "rejects", "mappings", "drift_threshold"]
+    static let optionKeys = [
+        "region", "zone", "currency", "phones", "encoding", "rejects", "mappings", "drift_threshold",
+    ]
 
     /// Loads and checks a job file, with every problem reported as `file:line:column`.
     /// With `sending: false` (a dry run) endpoints may name environment variables that are not set.
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            sending: Bool = true) throws(MappingErrors) -> Job {
+    public static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        sending: Bool = true
+    ) throws(MappingErrors) -> Job {
         do {
             return try parse(path: path, environment: environment, sending: sending)
         } catch {
@@ -82,16 +87,24 @@ public enum JobFile {
     private static func parse(path: String, environment: [String: String], sending: Bool) throws(MappingErrors) -> Job {
         var errors: [MappingError] = []
         func fail(_ message: String, _ node: Node?) {
-            errors.append(MappingError(file: path, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message))
+            errors.append(
+                MappingError(file: path, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message)
+            )
         }
         let root = try YAMLFile.load(path: path, what: "job file")
         guard let top = root.mapping else {
-            throw MappingErrors(errors: [MappingError(file: path, line: 1, column: 1, message: "a job file is a mapping with store, db, sources, endpoints, options")])
+            throw MappingErrors(errors: [
+                MappingError(
+                    file: path, line: 1, column: 1,
+                    message: "a job file is a mapping with store, db, sources, endpoints, options")
+            ])
         }
         for (key, _) in top where !keys.contains(key.string ?? "") {
             let name = key.string ?? "?"
             let hint = closest(to: name, in: keys)
-            fail("unknown key '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)") + "; a job has " + keys.joined(separator: ", "), key)
+            fail(
+                "unknown key '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)") + "; a job has "
+                    + keys.joined(separator: ", "), key)
         }
         let folder = (URL(fileURLWithPath: path).deletingLastPathComponent().path as NSString)
         let here = FileManager.default.currentDirectoryPath + "/"
@@ -103,7 +116,8 @@ public enum JobFile {
             return clean.hasPrefix(here) ? String(clean.dropFirst(here.count)) : clean
         }
         var namedMappings: [(name: String, node: Node?)] = []
-        var job = Job(file: path, db: resolve(environment["FANSYNC_DB"] ?? "fansync.db", nil), rejects: resolve("rejects", nil))
+        var job = Job(
+            file: path, db: resolve(environment["FANSYNC_DB"] ?? "fansync.db", nil), rejects: resolve("rejects", nil))
         if let node = top["store"] {
             if let store = node.string, !store.isEmpty { job.store = store } else { fail("'store' is a name", node) }
         }
@@ -111,7 +125,9 @@ public enum JobFile {
             if let db = node.string { job.db = resolve(db, node) } else { fail("'db' is a path", node) }
         }
         if let node = top["report"] {
-            if let report = node.string, !report.isEmpty { job.report = resolve(report, node) } else {
+            if let report = node.string, !report.isEmpty {
+                job.report = resolve(report, node)
+            } else {
                 fail("'report' is the path of the HTML page to write after every run", node)
             }
         }
@@ -128,11 +144,15 @@ public enum JobFile {
                         var source = Job.Source(pattern: resolve(pattern, map["path"]))
                         if let mapping = map["mapping"]?.string {
                             // A mapping name, or a path to a mapping file relative to the job.
-                            source.mapping = mapping.hasSuffix(".yml") || mapping.hasSuffix(".yaml") ? resolve(mapping, map["mapping"]) : mapping
+                            source.mapping =
+                                mapping.hasSuffix(".yml") || mapping.hasSuffix(".yaml")
+                                ? resolve(mapping, map["mapping"]) : mapping
                             namedMappings.append((source.mapping ?? mapping, map["mapping"]))
                         }
                         if let format = map["format"] {
-                            if let value = format.string, let parsed = InputFormat(rawValue: value) { source.format = parsed } else {
+                            if let value = format.string, let parsed = InputFormat(rawValue: value) {
+                                source.format = parsed
+                            } else {
                                 fail("'format' is csv or json", format)
                             }
                         }
@@ -149,30 +169,41 @@ public enum JobFile {
         }
         if let node = top["endpoints"] {
             do {
-                job.endpoints = try EndpointFile.parse(list: node, file: path, environment: environment, sending: sending)
+                job.endpoints = try EndpointFile.parse(
+                    list: node, file: path, environment: environment, sending: sending)
             } catch {
                 errors += error.errors
             }
         }
         if let node = top["options"] {
-            guard let map = node.mapping else { fail("'options' is a mapping", node); throw MappingErrors(errors: errors) }
+            guard let map = node.mapping else {
+                fail("'options' is a mapping", node); throw MappingErrors(errors: errors)
+            }
             for (key, _) in map where !optionKeys.contains(key.string ?? "") {
                 let name = key.string ?? "?"
                 let hint = closest(to: name, in: optionKeys)
-                fail("unknown option '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)") + "; options are " + optionKeys.joined(separator: ", "), key)
+                fail(
+                    "unknown option '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
+                        + "; options are " + optionKeys.joined(separator: ", "), key)
             }
             if let value = map["region"] {
-                if let region = value.string?.uppercased(), PhoneNormalizer.isSupported(region: region) { job.settings.region = region } else {
+                if let region = value.string?.uppercased(), PhoneNormalizer.isSupported(region: region) {
+                    job.settings.region = region
+                } else {
                     fail("'region' is a region code such as US, GB, DE", value)
                 }
             }
             if let value = map["zone"] {
-                if let zone = value.string.flatMap(TimeZone.init(identifier:)) { job.settings.zone = zone } else {
+                if let zone = value.string.flatMap(TimeZone.init(identifier:)) {
+                    job.settings.zone = zone
+                } else {
                     fail("'zone' is an IANA time zone such as Europe/Berlin", value)
                 }
             }
             if let value = map["currency"] {
-                if let code = value.string?.uppercased(), Currency.exponent(of: code) != nil { job.settings.defaultCurrency = code } else {
+                if let code = value.string?.uppercased(), Currency.exponent(of: code) != nil {
+                    job.settings.defaultCurrency = code
+                } else {
                     fail("'currency' is an ISO 4217 code such as USD", value)
                 }
             }
@@ -184,7 +215,9 @@ public enum JobFile {
                 }
             }
             if let value = map["encoding"] {
-                if let encoding = value.string.flatMap(TextEncoding.init(rawValue:)) { job.encoding = encoding } else {
+                if let encoding = value.string.flatMap(TextEncoding.init(rawValue:)) {
+                    job.encoding = encoding
+                } else {
                     fail("'encoding' is auto, utf-8, windows-1252 or utf-16", value)
                 }
             }
@@ -194,7 +227,9 @@ public enum JobFile {
                 job.mappingFolders = folders.map { resolve($0, value) }
             }
             if let value = map["drift_threshold"] {
-                if let share = value.string.flatMap(Double.init), share > 0, share < 1 { job.driftThreshold = share } else {
+                if let share = value.string.flatMap(Double.init), share > 0, share < 1 {
+                    job.driftThreshold = share
+                } else {
                     fail("'drift_threshold' is a share between 0 and 1, e.g. 0.2", value)
                 }
             }
@@ -214,7 +249,9 @@ public enum JobFile {
                 }
             }
         }
-        if !errors.isEmpty { throw MappingErrors(errors: errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) }
+        if !errors.isEmpty {
+            throw MappingErrors(errors: errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
         return job
     }
 }

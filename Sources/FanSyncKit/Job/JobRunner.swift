@@ -34,7 +34,9 @@ public final class JobRunner {
         var scratch: String?
         if dryRun {
             // The dry run imports into a copy; the real store is only read.
-            let copy = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-dry-run-\(UUID().uuidString).db").path
+            let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "fansync-dry-run-\(UUID().uuidString).db"
+            ).path
             if FileManager.default.fileExists(atPath: job.db) {
                 try Store.snapshot(of: job.db, into: copy)
             }
@@ -57,24 +59,35 @@ public final class JobRunner {
         let files = job.files()
         report.unmatchedSources = job.sources.map(\.pattern).filter { Job.expand($0).isEmpty || !Job.exists($0) }
         if files.isEmpty {
-            report.failures.append("\(job.file): no source matches a file ("
-                + job.sources.map(\.pattern).joined(separator: ", ") + "); check the paths, relative to the job file")
+            report.failures.append(
+                "\(job.file): no source matches a file ("
+                    + job.sources.map(\.pattern).joined(separator: ", ")
+                    + "); check the paths, relative to the job file")
         }
         for (file, source) in files {
             let before = try store.rowsReadLastTime(file: file, store: job.store)
-            var options = MapOptions(mapping: source.mapping, read: CSVReaderOptions(encoding: job.encoding),
-                                     format: source.format, settings: job.settings,
-                                     rejectsDirectory: dryRun ? nil : job.rejects)  // a dry run leaves no files
+            var options = MapOptions(
+                mapping: source.mapping, read: CSVReaderOptions(encoding: job.encoding),
+                format: source.format, settings: job.settings,
+                rejectsDirectory: dryRun ? nil : job.rejects)  // a dry run leaves no files
             options.issueSampleLimit = 100
             do {
                 let result = try importer.importFile(file, options: options)
                 report.imports.append(result)
                 if !result.alreadyImported, let before, before > 0,
-                   Double(result.file.read) < Double(before) * (1 - job.driftThreshold) {
-                    report.driftWarnings.append(String(format: "%@ has %d rows, the previous import had %lld (%.0f%%); check that the export is complete",
-                                                       file, result.file.read, before, (Double(result.file.read) / Double(before) - 1) * 100))
+                    Double(result.file.read) < Double(before) * (1 - job.driftThreshold)
+                {
+                    report.driftWarnings.append(
+                        String(
+                            format:
+                                "%@ has %d rows, the previous import had %lld (%.0f%%); check that the export is complete",
+                            file, result.file.read, before, (Double(result.file.read) / Double(before) - 1) * 100))
                 }
-                onProgress?("\(file): " + (result.alreadyImported ? "already imported" : "\(result.file.accepted) accepted, \(result.file.rejected) rejected"))
+                onProgress?(
+                    "\(file): "
+                        + (result.alreadyImported
+                            ? "already imported" : "\(result.file.accepted) accepted, \(result.file.rejected) rejected")
+                )
             } catch {
                 report.failures.append("\(error)")
             }
@@ -107,8 +120,11 @@ public final class JobRunner {
         if let before = try store.customersAtLastRun(store: job.store, before: report.runID ?? 0), before > 0 {
             let change = Double(report.customers - Int(before)) / Double(before)
             if change <= -job.driftThreshold {
-                report.driftWarnings.append(String(format: "customers fell from %d to %d (%.0f%%) since the previous run; check that every export is complete",
-                                      before, report.customers, change * 100))
+                report.driftWarnings.append(
+                    String(
+                        format:
+                            "customers fell from %d to %d (%.0f%%) since the previous run; check that every export is complete",
+                        before, report.customers, change * 100))
             }
         }
         report.elapsed = Date().timeIntervalSince(started)
@@ -136,7 +152,9 @@ final class DatabaseLock {
 
     init(path: String, wait: Double, database: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !folder.isEmpty {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         descriptor = open(path, O_RDWR | O_CREAT, 0o644)
         guard descriptor >= 0 else {
             throw JobError(message: "\(path): cannot create the lock file: \(String(cString: strerror(errno)))")
@@ -146,10 +164,14 @@ final class DatabaseLock {
             if Date() >= deadline {
                 var holder = [UInt8](repeating: 0, count: 32)
                 let count = pread(descriptor, &holder, holder.count, 0)
-                let pid = count > 0 ? String(decoding: holder.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+                let pid =
+                    count > 0
+                    ? String(decoding: holder.prefix(count), as: UTF8.self).trimmingCharacters(
+                        in: .whitespacesAndNewlines) : "?"
                 close(descriptor)
-                throw JobError(message: "\(database) is in use by another fansync run (pid \(pid)); waited \(Int(wait)) s. "
-                               + "Run again later, or pass --wait SECONDS to wait longer.")
+                throw JobError(
+                    message: "\(database) is in use by another fansync run (pid \(pid)); waited \(Int(wait)) s. "
+                        + "Run again later, or pass --wait SECONDS to wait longer.")
             }
             Thread.sleep(forTimeInterval: 0.1)
         }

@@ -3,251 +3,275 @@
 /// The built-in mapping files, compiled in: (file name, YAML text).
 enum BuiltInMappings {
     static let files: [(name: String, yaml: String)] = [
-        ("activecampaign.contacts.yml", #"""
-# ActiveCampaign: Contacts → Export (CSV). One row per contact; tags in one cell.
-name: activecampaign.contacts
-description: ActiveCampaign contacts export
-record: contact
-detect: [Contact ID, Email, Date Created, Date Updated]
-key: Contact ID
-fields:
-  email:
-    from: Email
-    transform: [email]
-    required: true
-  first_name: { from: First Name, transform: [trim] }
-  last_name: { from: Last Name, transform: [trim] }
-  phone: { from: Phone, transform: [phone] }
-  tags: { from: Tags, transform: [{ split: "," }] }
-  # ActiveCampaign writes dates in the account's time zone: set it here if it is not UTC,
-  # e.g. [{ datetime: { zone: America/Chicago } }].
-  created_at: { from: Date Created, transform: [datetime] }
-  updated_at: { from: Date Updated, transform: [datetime] }
-  # Custom fields are exported under their titles.
-  daw: { from: DAW, transform: [trim] }
-  genre: { from: Genre, transform: [trim] }
-  level: { from: Level, transform: [trim] }
-  goals: { from: Goals, transform: [trim] }
-"""#),
-        ("app.enrollments.yml", #"""
-# The app's own enrollments table, dumped to CSV. It has no id column: the ledger key
-# is a hash of who enrolled in what and when, so a later dump with more progress
-# updates the same enrollment instead of adding one.
-name: app.enrollments
-description: Course and product enrollments (the app's own table)
-record: enrollment
-detect: [email, course_title, enrolled_at]
-key: { hash: [email, course, enrolled_at] }
-fields:
-  email:
-    from: email
-    transform: [email]
-    required: true
-  course:
-    from: course_title
-    transform: [trim]
-    required: true
-  currency: { from: currency, transform: [currency] }
-  price:
-    from: price
-    transform: [{ money: { currency_field: currency } }]
-  progress: { from: progress_percent, transform: [percent] }
-  enrolled_at:
-    from: enrolled_at
-    transform: [datetime]
-    required: true
-"""#),
-        ("clerk.users.json.yml", #"""
-# Clerk Backend API: GET /v1/users, saved as a JSON array (or NDJSON, or pages back to
-# back). The person's address is the one whose id is primary_email_address_id, wherever
-# it sits in email_addresses; the others never become people.
-name: clerk.users.json
-description: Clerk Backend API users (JSON)
-record: user
-format: json
-detect: [id, email_addresses, primary_email_address_id]
-key: id
-fields:
-  email:
-    from: "email_addresses[id=@primary_email_address_id].email_address"
-    transform: [email]
-    required: true
-  first_name: { from: first_name, transform: [trim] }
-  last_name: { from: last_name, transform: [trim] }
-  username: { from: username, transform: [trim] }
-  phone: { from: "phone_numbers[id=@primary_phone_number_id].phone_number", transform: [phone] }
-  image_url: { from: image_url, transform: [trim] }
-  daw: { from: public_metadata.daw, transform: [trim] }
-  created_at: { from: created_at, transform: [{ datetime: { format: epoch } }] }    # epoch milliseconds
-  last_active_at: { from: [last_active_at, last_sign_in_at], transform: [{ datetime: { format: epoch } }] }
-"""#),
-        ("clerk.users.yml", #"""
-# Clerk dashboard: Users → Export (CSV). The export carries password digests and TOTP
-# secrets: this mapping does not name them, so they are never decoded, and fansync
-# refuses any mapping that does. Secondary addresses (verified_email_addresses,
-# unverified_email_addresses) are not people of their own: only the primary is read.
-name: clerk.users
-description: Clerk dashboard users export (CSV)
-record: user
-detect: [id, primary_email_address, verified_email_addresses]
-key: id
-fields:
-  email:
-    from: primary_email_address
-    transform: [email]
-    required: true
-  first_name: { from: first_name, transform: [trim] }
-  last_name: { from: last_name, transform: [trim] }
-  username: { from: username, transform: [trim] }
-  phone: { from: primary_phone_number, transform: [phone] }
-"""#),
-        ("stripe.customers.yml", #"""
-# Stripe: Customers → Export. "Total Spend" is derived from the same charges as the
-# payments export: it is kept for comparison, never added to payment totals.
-name: stripe.customers
-description: Stripe customers export
-record: stripe_customer
-detect: [id, Email, Created (UTC), Delinquent]
-key: id
-fields:
-  email:
-    from: Email
-    transform: [email]
-    required: true
-  name: { from: Name, transform: [trim] }
-  phone: { from: Phone, transform: [phone] }
-  description: { from: Description, transform: [trim] }
-  created_at: { from: Created (UTC), transform: [datetime] }
-  currency: { from: Currency, transform: [currency] }
-  total_spend:
-    from: Total Spend
-    transform: [{ money: { currency_field: currency } }]
-  delinquent: { from: Delinquent, transform: [boolean] }
-"""#),
-        ("stripe.payments.yml", #"""
-# Stripe: Payments → Export (unified_payments.csv). Older exports say "Created (UTC)"
-# where newer ones say "Created date (UTC)": both are read, by name.
-name: stripe.payments
-description: Stripe payments export (unified_payments.csv)
-record: payment
-detect: [id, Amount, Amount Refunded, Currency, Status]
-key: id
-fields:
-  email:
-    from: [Customer Email]
-    transform: [email]
-  customer_id: { from: Customer ID, transform: [trim] }
-  name: { from: Customer Description, transform: [trim] }
-  currency:
-    from: Currency
-    transform: [currency]
-    required: true
-  amount:
-    from: Amount
-    transform: [{ money: { currency_field: currency } }]
-    required: true
-  amount_refunded:
-    from: Amount Refunded
-    transform: [{ money: { currency_field: currency } }]
-  converted_currency: { from: Converted Currency, transform: [currency] }
-  converted_amount:
-    from: Converted Amount
-    transform: [{ money: { currency_field: converted_currency } }]
-  converted_amount_refunded:
-    from: Converted Amount Refunded
-    transform: [{ money: { currency_field: converted_currency } }]
-  # The dashboard's words to Stripe's API statuses. A refunded payment was paid first:
-  # it counts as a purchase, and its refund is amount_refunded.
-  status:
-    from: Status
-    transform:
-      - trim
-      - map:
-          Paid: succeeded
-          Succeeded: succeeded
-          Refunded: succeeded
-          Partially refunded: succeeded
-          Failed: failed
-          Pending: pending
-          Incomplete: pending
-          Canceled: canceled
-          requires_payment_method: requires_payment_method
-          _otherwise: _reject
-    required: true
-  description: { from: Description, transform: [trim] }
-  created_at:
-    from: [Created date (UTC), Created (UTC)]
-    transform: [datetime]
-    required: true
-  refunded_at: { from: Refunded date (UTC), transform: [datetime] }
-"""#),
-        ("stripe.subscriptions.yml", #"""
-# Stripe: Subscriptions → Export. Status is Stripe's own (active, trialing, past_due,
-# canceled, unpaid, incomplete, incomplete_expired, paused).
-name: stripe.subscriptions
-description: Stripe subscriptions export
-record: subscription
-detect: [id, Customer ID, Plan, Status, Current Period End (UTC)]
-key: id
-fields:
-  email:
-    from: Customer Email
-    transform: [email]
-  customer_id: { from: Customer ID, transform: [trim] }
-  name: { from: Customer Name, transform: [trim] }
-  product: { from: Product, transform: [trim] }
-  plan: { from: Plan, transform: [trim] }
-  currency: { from: Currency, transform: [currency] }
-  amount:
-    from: Amount
-    transform: [{ money: { currency_field: currency } }]
-  interval: { from: Interval, transform: [trim, lowercase] }
-  status:
-    from: Status
-    transform: [trim, lowercase]
-    required: true
-  created_at:
-    from: [Created (UTC), Start (UTC)]
-    transform: [datetime]
-    required: true
-  current_period_end: { from: Current Period End (UTC), transform: [datetime] }
-  canceled_at: { from: Canceled At (UTC), transform: [datetime] }
-  ended_at: { from: Ended At (UTC), transform: [datetime] }
-"""#),
-        ("template.yml", #"""
-# A template for any other list: copy this file into a mappings/ folder of your own,
-# rename it, and change the column names to your export's. `fansync mappings check FILE`
-# reports every problem with file:line:column. As it stands it reads an old mailing-list
-# export (samples/legacy/members_1252.csv: Windows-1252, semicolons, Excel dates).
-#
-# name         unique; `fansync import --mapping NAME` picks it by hand
-# record       what each row is: contact, payment, subscription, stripe_customer, user, enrollment
-# format       csv (the default) or json
-# detect       columns whose presence identifies the export (the mapping naming most wins)
-# key          the column with the source's own id (the ledger key); or { hash: [fields] }
-#              when the export has none (a hash of those fields' normalized values:
-#              a later export with other values elsewhere updates the same fact);
-#              or none (a hash of every mapped value: identical rows are one fact)
-# fields       per field of the record: from (column, or list: first non-empty wins),
-#              transform (steps, in order), required (a row without it is rejected),
-#              invalid: skip (leave the field empty instead of rejecting the row)
-name: legacy.list
-description: Template — an old mailing-list export
-record: contact
-detect: [Email Address, First Name, Opt-in Time]
-key: none
-fields:
-  email:
-    from: Email Address
-    transform: [email]           # trims, lower-cases, validates; the original is kept for display
-    required: true
-  first_name: { from: First Name, transform: [trim] }
-  last_name: { from: Last Name, transform: [trim] }
-  # Excel's M/d/yyyy H:mm; say dmy for day-first lists, and the zone the times were in.
-  created_at: { from: Opt-in Time, transform: [{ datetime: { order: mdy, zone: UTC } }] }
-  tags:
-    from: Interests
-    transform: [{ null_if: ["", "-", "n/a"] }, { split: "," }]
-"""#),
+        (
+            "activecampaign.contacts.yml",
+            #"""
+            # ActiveCampaign: Contacts → Export (CSV). One row per contact; tags in one cell.
+            name: activecampaign.contacts
+            description: ActiveCampaign contacts export
+            record: contact
+            detect: [Contact ID, Email, Date Created, Date Updated]
+            key: Contact ID
+            fields:
+              email:
+                from: Email
+                transform: [email]
+                required: true
+              first_name: { from: First Name, transform: [trim] }
+              last_name: { from: Last Name, transform: [trim] }
+              phone: { from: Phone, transform: [phone] }
+              tags: { from: Tags, transform: [{ split: "," }] }
+              # ActiveCampaign writes dates in the account's time zone: set it here if it is not UTC,
+              # e.g. [{ datetime: { zone: America/Chicago } }].
+              created_at: { from: Date Created, transform: [datetime] }
+              updated_at: { from: Date Updated, transform: [datetime] }
+              # Custom fields are exported under their titles.
+              daw: { from: DAW, transform: [trim] }
+              genre: { from: Genre, transform: [trim] }
+              level: { from: Level, transform: [trim] }
+              goals: { from: Goals, transform: [trim] }
+            """#
+        ),
+        (
+            "app.enrollments.yml",
+            #"""
+            # The app's own enrollments table, dumped to CSV. It has no id column: the ledger key
+            # is a hash of who enrolled in what and when, so a later dump with more progress
+            # updates the same enrollment instead of adding one.
+            name: app.enrollments
+            description: Course and product enrollments (the app's own table)
+            record: enrollment
+            detect: [email, course_title, enrolled_at]
+            key: { hash: [email, course, enrolled_at] }
+            fields:
+              email:
+                from: email
+                transform: [email]
+                required: true
+              course:
+                from: course_title
+                transform: [trim]
+                required: true
+              currency: { from: currency, transform: [currency] }
+              price:
+                from: price
+                transform: [{ money: { currency_field: currency } }]
+              progress: { from: progress_percent, transform: [percent] }
+              enrolled_at:
+                from: enrolled_at
+                transform: [datetime]
+                required: true
+            """#
+        ),
+        (
+            "clerk.users.json.yml",
+            #"""
+            # Clerk Backend API: GET /v1/users, saved as a JSON array (or NDJSON, or pages back to
+            # back). The person's address is the one whose id is primary_email_address_id, wherever
+            # it sits in email_addresses; the others never become people.
+            name: clerk.users.json
+            description: Clerk Backend API users (JSON)
+            record: user
+            format: json
+            detect: [id, email_addresses, primary_email_address_id]
+            key: id
+            fields:
+              email:
+                from: "email_addresses[id=@primary_email_address_id].email_address"
+                transform: [email]
+                required: true
+              first_name: { from: first_name, transform: [trim] }
+              last_name: { from: last_name, transform: [trim] }
+              username: { from: username, transform: [trim] }
+              phone: { from: "phone_numbers[id=@primary_phone_number_id].phone_number", transform: [phone] }
+              image_url: { from: image_url, transform: [trim] }
+              daw: { from: public_metadata.daw, transform: [trim] }
+              created_at: { from: created_at, transform: [{ datetime: { format: epoch } }] }    # epoch milliseconds
+              last_active_at: { from: [last_active_at, last_sign_in_at], transform: [{ datetime: { format: epoch } }] }
+            """#
+        ),
+        (
+            "clerk.users.yml",
+            #"""
+            # Clerk dashboard: Users → Export (CSV). The export carries password digests and TOTP
+            # secrets: this mapping does not name them, so they are never decoded, and fansync
+            # refuses any mapping that does. Secondary addresses (verified_email_addresses,
+            # unverified_email_addresses) are not people of their own: only the primary is read.
+            name: clerk.users
+            description: Clerk dashboard users export (CSV)
+            record: user
+            detect: [id, primary_email_address, verified_email_addresses]
+            key: id
+            fields:
+              email:
+                from: primary_email_address
+                transform: [email]
+                required: true
+              first_name: { from: first_name, transform: [trim] }
+              last_name: { from: last_name, transform: [trim] }
+              username: { from: username, transform: [trim] }
+              phone: { from: primary_phone_number, transform: [phone] }
+            """#
+        ),
+        (
+            "stripe.customers.yml",
+            #"""
+            # Stripe: Customers → Export. "Total Spend" is derived from the same charges as the
+            # payments export: it is kept for comparison, never added to payment totals.
+            name: stripe.customers
+            description: Stripe customers export
+            record: stripe_customer
+            detect: [id, Email, Created (UTC), Delinquent]
+            key: id
+            fields:
+              email:
+                from: Email
+                transform: [email]
+                required: true
+              name: { from: Name, transform: [trim] }
+              phone: { from: Phone, transform: [phone] }
+              description: { from: Description, transform: [trim] }
+              created_at: { from: Created (UTC), transform: [datetime] }
+              currency: { from: Currency, transform: [currency] }
+              total_spend:
+                from: Total Spend
+                transform: [{ money: { currency_field: currency } }]
+              delinquent: { from: Delinquent, transform: [boolean] }
+            """#
+        ),
+        (
+            "stripe.payments.yml",
+            #"""
+            # Stripe: Payments → Export (unified_payments.csv). Older exports say "Created (UTC)"
+            # where newer ones say "Created date (UTC)": both are read, by name.
+            name: stripe.payments
+            description: Stripe payments export (unified_payments.csv)
+            record: payment
+            detect: [id, Amount, Amount Refunded, Currency, Status]
+            key: id
+            fields:
+              email:
+                from: [Customer Email]
+                transform: [email]
+              customer_id: { from: Customer ID, transform: [trim] }
+              name: { from: Customer Description, transform: [trim] }
+              currency:
+                from: Currency
+                transform: [currency]
+                required: true
+              amount:
+                from: Amount
+                transform: [{ money: { currency_field: currency } }]
+                required: true
+              amount_refunded:
+                from: Amount Refunded
+                transform: [{ money: { currency_field: currency } }]
+              converted_currency: { from: Converted Currency, transform: [currency] }
+              converted_amount:
+                from: Converted Amount
+                transform: [{ money: { currency_field: converted_currency } }]
+              converted_amount_refunded:
+                from: Converted Amount Refunded
+                transform: [{ money: { currency_field: converted_currency } }]
+              # The dashboard's words to Stripe's API statuses. A refunded payment was paid first:
+              # it counts as a purchase, and its refund is amount_refunded.
+              status:
+                from: Status
+                transform:
+                  - trim
+                  - map:
+                      Paid: succeeded
+                      Succeeded: succeeded
+                      Refunded: succeeded
+                      Partially refunded: succeeded
+                      Failed: failed
+                      Pending: pending
+                      Incomplete: pending
+                      Canceled: canceled
+                      requires_payment_method: requires_payment_method
+                      _otherwise: _reject
+                required: true
+              description: { from: Description, transform: [trim] }
+              created_at:
+                from: [Created date (UTC), Created (UTC)]
+                transform: [datetime]
+                required: true
+              refunded_at: { from: Refunded date (UTC), transform: [datetime] }
+            """#
+        ),
+        (
+            "stripe.subscriptions.yml",
+            #"""
+            # Stripe: Subscriptions → Export. Status is Stripe's own (active, trialing, past_due,
+            # canceled, unpaid, incomplete, incomplete_expired, paused).
+            name: stripe.subscriptions
+            description: Stripe subscriptions export
+            record: subscription
+            detect: [id, Customer ID, Plan, Status, Current Period End (UTC)]
+            key: id
+            fields:
+              email:
+                from: Customer Email
+                transform: [email]
+              customer_id: { from: Customer ID, transform: [trim] }
+              name: { from: Customer Name, transform: [trim] }
+              product: { from: Product, transform: [trim] }
+              plan: { from: Plan, transform: [trim] }
+              currency: { from: Currency, transform: [currency] }
+              amount:
+                from: Amount
+                transform: [{ money: { currency_field: currency } }]
+              interval: { from: Interval, transform: [trim, lowercase] }
+              status:
+                from: Status
+                transform: [trim, lowercase]
+                required: true
+              created_at:
+                from: [Created (UTC), Start (UTC)]
+                transform: [datetime]
+                required: true
+              current_period_end: { from: Current Period End (UTC), transform: [datetime] }
+              canceled_at: { from: Canceled At (UTC), transform: [datetime] }
+              ended_at: { from: Ended At (UTC), transform: [datetime] }
+            """#
+        ),
+        (
+            "template.yml",
+            #"""
+            # A template for any other list: copy this file into a mappings/ folder of your own,
+            # rename it, and change the column names to your export's. `fansync mappings check FILE`
+            # reports every problem with file:line:column. As it stands it reads an old mailing-list
+            # export (samples/legacy/members_1252.csv: Windows-1252, semicolons, Excel dates).
+            #
+            # name         unique; `fansync import --mapping NAME` picks it by hand
+            # record       what each row is: contact, payment, subscription, stripe_customer, user, enrollment
+            # format       csv (the default) or json
+            # detect       columns whose presence identifies the export (the mapping naming most wins)
+            # key          the column with the source's own id (the ledger key); or { hash: [fields] }
+            #              when the export has none (a hash of those fields' normalized values:
+            #              a later export with other values elsewhere updates the same fact);
+            #              or none (a hash of every mapped value: identical rows are one fact)
+            # fields       per field of the record: from (column, or list: first non-empty wins),
+            #              transform (steps, in order), required (a row without it is rejected),
+            #              invalid: skip (leave the field empty instead of rejecting the row)
+            name: legacy.list
+            description: Template — an old mailing-list export
+            record: contact
+            detect: [Email Address, First Name, Opt-in Time]
+            key: none
+            fields:
+              email:
+                from: Email Address
+                transform: [email]           # trims, lower-cases, validates; the original is kept for display
+                required: true
+              first_name: { from: First Name, transform: [trim] }
+              last_name: { from: Last Name, transform: [trim] }
+              # Excel's M/d/yyyy H:mm; say dmy for day-first lists, and the zone the times were in.
+              created_at: { from: Opt-in Time, transform: [{ datetime: { order: mdy, zone: UTC } }] }
+              tags:
+                from: Interests
+                transform: [{ null_if: ["", "-", "n/a"] }, { split: "," }]
+            """#
+        ),
     ]
 }

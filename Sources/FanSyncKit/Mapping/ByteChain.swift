@@ -105,8 +105,10 @@ final class ByteTables: @unchecked Sendable {
 
         /// Compiles `transforms` for a field whose fixed set of values is `allowed`; nil when the
         /// chain has a step without a byte form (`join`, `percent`) or a final step before its end.
-        mutating func compile(_ transforms: [Transform], slots: [String: Int], slot: Int,
-                              allowed: Set<String>?) -> [ByteOp]? {
+        mutating func compile(
+            _ transforms: [Transform], slots: [String: Int], slot: Int,
+            allowed: Set<String>?
+        ) -> [ByteOp]? {
             var ops: [ByteOp] = []
             func intern(_ text: String) -> Int {
                 texts.append(text)
@@ -121,8 +123,10 @@ final class ByteTables: @unchecked Sendable {
                 case .email: ops.append(.email)
                 case .currency: ops.append(.currency(slot: slot))
                 case .money(let field, let fixed, let minor):
-                    ops.append(.money(currencySlot: field.flatMap { slots[$0] } ?? -1,
-                                      fixedExponent: fixed.flatMap(Currency.exponent(of:)) ?? -1, minor: minor))
+                    ops.append(
+                        .money(
+                            currencySlot: field.flatMap { slots[$0] } ?? -1,
+                            fixedExponent: fixed.flatMap(Currency.exponent(of:)) ?? -1, minor: minor))
                 case .datetime(let zoneName, let order, let epoch, _):
                     let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
                     zones.append(zone.identifier == "UTC" || zone.identifier == "GMT" ? nil : zone)
@@ -187,8 +191,10 @@ final class ByteTables: @unchecked Sendable {
     /// the exponent a currency step found in this row (-1 where none did); `row` is the row
     /// so far, for money whose currency came another way (only read: `inout` passes it without
     /// retaining its values once per field).
-    func run(_ ops: UnsafeBufferPointer<ByteOp>, _ input: UnsafeBufferPointer<UInt8>,
-             exponents: UnsafeMutableBufferPointer<Int8>, row: inout RowContext) -> ByteOutcome {
+    func run(
+        _ ops: UnsafeBufferPointer<ByteOp>, _ input: UnsafeBufferPointer<UInt8>,
+        exponents: UnsafeMutableBufferPointer<Int8>, row: inout RowContext
+    ) -> ByteOutcome {
         var value = input
         /// The interned text `value` points into, or -1.
         var interned = -1
@@ -240,7 +246,8 @@ final class ByteTables: @unchecked Sendable {
                 return .done(.value(.text(upper)))
             case .money(let currencySlot, let fixedExponent, let minor):
                 // A fixed code, else the code a currency step found in this row, else the row's text.
-                var exponent = fixedExponent >= 0 ? fixedExponent : currencySlot >= 0 ? Int(exponents[currencySlot]) : -1
+                var exponent =
+                    fixedExponent >= 0 ? fixedExponent : currencySlot >= 0 ? Int(exponents[currencySlot]) : -1
                 if exponent < 0 { exponent = row.currencyExponent(slot: currencySlot, fallback: defaultCurrency) ?? -1 }
                 return .done(Transform.money(value, exponent: exponent < 0 ? nil : exponent, minor: minor))
             case .datetime(let zone, let order, let epoch):
@@ -258,7 +265,8 @@ final class ByteTables: @unchecked Sendable {
                 let text = String(decoding: raw, as: UTF8.self)
                 guard normalizePhones else { return .done(.value(.phone(text, .unchecked))) }
                 switch phoneBook?.normalize(text, region: regions[region])
-                    ?? PhoneNormalizer.normalize(text, region: regions[region]) {
+                    ?? PhoneNormalizer.normalize(text, region: regions[region])
+                {
                 case .valid(let e164): return .done(.value(.phone(e164, .valid)))
                 case .invalid(let kept): return .done(.value(.phone(kept, .invalid)))
                 }
@@ -288,7 +296,8 @@ final class ByteTables: @unchecked Sendable {
 
     private func email(_ value: UnsafeBufferPointer<UInt8>) -> ByteOutcome {
         switch Email.normalize(bytes: value) {
-        case .success(let address)?: return .done(.value(.email(normalized: address.normalized, original: address.original)))
+        case .success(let address)?:
+            return .done(.value(.email(normalized: address.normalized, original: address.original)))
         case .failure(.empty)?: return .done(.empty)
         case .failure(.invalid)?: return .done(.failure("not a valid email address"))
         case nil: return .useStrings

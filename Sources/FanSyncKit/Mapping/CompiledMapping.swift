@@ -30,9 +30,11 @@ final class CompiledField {
     /// Money fields read other fields, so they run last.
     let runsLate: Bool
 
-    init(name: String, slot: Int, reader: Reader, joinSeparator: String?,
-         steps: [(FieldValue, RowContext) -> StepResult], required: Bool,
-         onInvalid: Mapping.OnInvalid, flagsAmbiguousDates: Bool, allowed: Set<String>?, runsLate: Bool) {
+    init(
+        name: String, slot: Int, reader: Reader, joinSeparator: String?,
+        steps: [(FieldValue, RowContext) -> StepResult], required: Bool,
+        onInvalid: Mapping.OnInvalid, flagsAmbiguousDates: Bool, allowed: Set<String>?, runsLate: Bool
+    ) {
         self.name = name
         self.slot = slot
         self.reader = reader
@@ -123,22 +125,27 @@ public struct CompiledMapping {
         var keyReader: Reader?
         if case .column(let column) = mapping.key {
             guard let position = index.find(column) else {
-                throw MappingError(file: mapping.file, line: 0, column: 0,
-                                   message: "the key column '\(column)' is not in the file's header")
+                throw MappingError(
+                    file: mapping.file, line: 0, column: 0,
+                    message: "the key column '\(column)' is not in the file's header")
             }
             keyReader = .columns([position], names: [column])
         }
         var notices: [String] = []
-        try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: bytes) { field throws(MappingError) in
+        try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: bytes) {
+            field throws(MappingError) in
             let positions = bind(field.from)
             if positions.isEmpty {
                 if field.required {
-                    throw MappingError(file: mapping.file, line: field.line, column: field.column,
-                                       message: "required field '\(field.name)' reads " + field.from.map { "'\($0)'" }.joined(separator: " or ")
-                                           + ", and the file's header has none of them")
+                    throw MappingError(
+                        file: mapping.file, line: field.line, column: field.column,
+                        message: "required field '\(field.name)' reads "
+                            + field.from.map { "'\($0)'" }.joined(separator: " or ")
+                            + ", and the file's header has none of them")
                 }
-                notices.append("no column " + field.from.map { "'\($0)'" }.joined(separator: " or ")
-                               + " in the header: field '\(field.name)' stays empty")
+                notices.append(
+                    "no column " + field.from.map { "'\($0)'" }.joined(separator: " or ")
+                        + " in the header: field '\(field.name)' stays empty")
             }
             return .columns(positions, names: positions.map { header[$0] })
         }
@@ -151,15 +158,18 @@ public struct CompiledMapping {
         if case .column(let path) = mapping.key {
             keyReader = .paths([try JSONPath(path, file: mapping.file)], names: [path])
         }
-        try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: false) { field throws(MappingError) in
+        try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: false) {
+            field throws(MappingError) in
             var paths: [JSONPath] = []
             for path in field.from { paths.append(try JSONPath(path, file: mapping.file)) }
             return .paths(paths, names: field.from)
         }
     }
 
-    private init(mapping: Mapping, keyReader: Reader?, settings: MappingSettings, bytes: Bool,
-                 reader: (Mapping.Field) throws(MappingError) -> Reader) throws(MappingError) {
+    private init(
+        mapping: Mapping, keyReader: Reader?, settings: MappingSettings, bytes: Bool,
+        reader: (Mapping.Field) throws(MappingError) -> Reader
+    ) throws(MappingError) {
         self.mapping = mapping
         ledgerSource = mapping.ledgerSource
         self.keyReader = keyReader
@@ -177,16 +187,19 @@ public struct CompiledMapping {
             if case .join(let separator)? = field.transforms.first { join = separator }
             let runsLate = field.transforms.contains { if case .money = $0 { return true } else { return false } }
             let allowed = mapping.record.schema[slot].allowed.map(Set.init)
-            compiled.append((CompiledField(
-                name: field.name, slot: slot, reader: try reader(field), joinSeparator: join,
-                steps: field.transforms.map { $0.compile(settings: settings, slots: slots) },
-                required: field.required,
-                onInvalid: field.onInvalid,
-                flagsAmbiguousDates: field.transforms.contains {
-                    if case .datetime(_, _, _, false) = $0 { return true } else { return false }
-                },
-                allowed: allowed, runsLate: runsLate),
-                tables.compile(field.transforms, slots: slots, slot: slot, allowed: allowed)))
+            compiled.append(
+                (
+                    CompiledField(
+                        name: field.name, slot: slot, reader: try reader(field), joinSeparator: join,
+                        steps: field.transforms.map { $0.compile(settings: settings, slots: slots) },
+                        required: field.required,
+                        onInvalid: field.onInvalid,
+                        flagsAmbiguousDates: field.transforms.contains {
+                            if case .datetime(_, _, _, false) = $0 { return true } else { return false }
+                        },
+                        allowed: allowed, runsLate: runsLate),
+                    tables.compile(field.transforms, slots: slots, slot: slot, allowed: allowed)
+                ))
         }
         compiled = compiled.filter { !$0.field.runsLate } + compiled.filter(\.field.runsLate)
         fields = compiled.map(\.field)
@@ -199,9 +212,11 @@ public struct CompiledMapping {
                 range = ops.count..<(ops.count + chain.count)
                 ops += chain
             }
-            plans.append(FieldPlan(field: index, slot: field.slot, positions: columns, ops: range,
-                                   required: field.required, checked: field.allowed != nil,
-                                   flagsAmbiguousDates: field.flagsAmbiguousDates))
+            plans.append(
+                FieldPlan(
+                    field: index, slot: field.slot, positions: columns, ops: range,
+                    required: field.required, checked: field.allowed != nil,
+                    flagsAmbiguousDates: field.flagsAmbiguousDates))
         }
         self.plans = plans
         planPositions = positions
@@ -213,7 +228,8 @@ public struct CompiledMapping {
     public func apply(_ record: CSVRecord, file: String, expectedFields: Int) -> Result<Fact, RowIssue> {
         let line = record.position.line
         if record.count != expectedFields {
-            return .failure(RowIssue(file: file, line: line, reason: .fieldCount(expected: expectedFields, found: record.count)))
+            return .failure(
+                RowIssue(file: file, line: line, reason: .fieldCount(expected: expectedFields, found: record.count)))
         }
         var context = RowContext(values: Self.emptyValues(slotCount))
         var key: String?
@@ -228,10 +244,15 @@ public struct CompiledMapping {
                         planPositions.withUnsafeBufferPointer { positions in
                             for plan in plans {
                                 let columns = UnsafeBufferPointer(rebasing: positions[plan.positions])
-                                let issue = plan.ops.map {
-                                    fill(plan, chain: UnsafeBufferPointer(rebasing: ops[$0]), columns: columns, row: row,
-                                         exponents: exponents, context: &context, file: file, line: line)
-                                } ?? fillFromRecord(fields[plan.field], record, context: &context, file: file, line: line)
+                                let issue =
+                                    plan.ops.map {
+                                        fill(
+                                            plan, chain: UnsafeBufferPointer(rebasing: ops[$0]), columns: columns,
+                                            row: row,
+                                            exponents: exponents, context: &context, file: file, line: line)
+                                    }
+                                    ?? fillFromRecord(
+                                        fields[plan.field], record, context: &context, file: file, line: line)
                                 if let issue { return issue }
                             }
                             return nil
@@ -246,12 +267,16 @@ public struct CompiledMapping {
 
     /// A field on the byte path: its first column with a value through its byte chain.
     @inline(__always)
-    private func fill(_ plan: FieldPlan, chain: UnsafeBufferPointer<ByteOp>, columns: UnsafeBufferPointer<Int>,
-                      row: RowBytes, exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext,
-                      file: String, line: Int) -> RowIssue? {
+    private func fill(
+        _ plan: FieldPlan, chain: UnsafeBufferPointer<ByteOp>, columns: UnsafeBufferPointer<Int>,
+        row: RowBytes, exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext,
+        file: String, line: Int
+    ) -> RowIssue? {
         guard let chosen = columns.first(where: { !row.isEmpty($0) }) else {
             guard plan.required else { return nil }
-            return fill(fields[plan.field], raw: nil, column: columns.first.map { $0 + 1 }, context: &context, file: file, line: line)
+            return fill(
+                fields[plan.field], raw: nil, column: columns.first.map { $0 + 1 }, context: &context, file: file,
+                line: line)
         }
         let raw = row[chosen]
         let result: StepResult
@@ -269,22 +294,27 @@ public struct CompiledMapping {
             // notes it on the String path: only for a value that parsed (the fuzzer found a date
             // that was no date noted as ambiguous here and not there).
             if plan.flagsAmbiguousDates, raw.contains(UInt8(ascii: "/")) {
-                noteAmbiguousDate(fields[plan.field], raw, column: chosen + 1, context: &context, file: file, line: line)
+                noteAmbiguousDate(
+                    fields[plan.field], raw, column: chosen + 1, context: &context, file: file, line: line)
             }
             return nil
         case .done(let done):
             result = done
         case .useStrings:
-            return fill(fields[plan.field], raw: String(decoding: raw, as: UTF8.self), column: chosen + 1,
-                        context: &context, file: file, line: line)
+            return fill(
+                fields[plan.field], raw: String(decoding: raw, as: UTF8.self), column: chosen + 1,
+                context: &context, file: file, line: line)
         }
-        return settle(fields[plan.field], result, raw: { String(decoding: raw, as: UTF8.self) }, column: chosen + 1,
-                      context: &context, file: file, line: line)
+        return settle(
+            fields[plan.field], result, raw: { String(decoding: raw, as: UTF8.self) }, column: chosen + 1,
+            context: &context, file: file, line: line)
     }
 
     /// A field on the String path: joined columns, or a chain with a step that has no byte form.
-    private func fillFromRecord(_ field: CompiledField, _ record: CSVRecord, context: inout RowContext,
-                                file: String, line: Int) -> RowIssue? {
+    private func fillFromRecord(
+        _ field: CompiledField, _ record: CSVRecord, context: inout RowContext,
+        file: String, line: Int
+    ) -> RowIssue? {
         var chosen: String?
         var column: Int?
         if let separator = field.joinSeparator {
@@ -301,8 +331,9 @@ public struct CompiledMapping {
                 break
             }
         }
-        return fill(field, raw: chosen, column: column ?? field.positions.first.map { $0 + 1 },
-                    context: &context, file: file, line: line)
+        return fill(
+            field, raw: chosen, column: column ?? field.positions.first.map { $0 + 1 },
+            context: &context, file: file, line: line)
     }
 
     /// Maps one JSON element.
@@ -327,12 +358,15 @@ public struct CompiledMapping {
     }
 
     /// Runs a field's steps on its raw value and stores the result; returns the row's issue, if any.
-    private func fill(_ field: CompiledField, raw: String?, column: Int?, context: inout RowContext,
-                      file: String, line: Int) -> RowIssue? {
+    private func fill(
+        _ field: CompiledField, raw: String?, column: Int?, context: inout RowContext,
+        file: String, line: Int
+    ) -> RowIssue? {
         guard let raw else {
             if field.required {
-                return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column), value: nil,
-                                reason: .missingRequired(field: field.name))
+                return RowIssue(
+                    file: file, line: line, column: column, columnName: field.columnName(column), value: nil,
+                    reason: .missingRequired(field: field.name))
             }
             return nil
         }
@@ -349,48 +383,66 @@ public struct CompiledMapping {
 
     /// Stores a field's outcome, or says why the row is rejected; `raw` is the column's
     /// text, made only when a rejection shows it.
-    private func settle(_ field: CompiledField, _ result: StepResult, raw: () -> String, column: Int?,
-                        context: inout RowContext, file: String, line: Int) -> RowIssue? {
+    private func settle(
+        _ field: CompiledField, _ result: StepResult, raw: () -> String, column: Int?,
+        context: inout RowContext, file: String, line: Int
+    ) -> RowIssue? {
         let value: FieldValue
         switch result {
         case .value(let final):
             value = final
             if field.flagsAmbiguousDates {
                 var text = raw()
-                text.withUTF8 { noteAmbiguousDate(field, $0, column: column, context: &context, file: file, line: line) }
+                text.withUTF8 {
+                    noteAmbiguousDate(field, $0, column: column, context: &context, file: file, line: line)
+                }
             }
         case .empty:
             if field.required {
-                return RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
-                                value: raw(), reason: .missingRequired(field: field.name))
+                return RowIssue(
+                    file: file, line: line, column: column, columnName: field.columnName(column),
+                    value: raw(), reason: .missingRequired(field: field.name))
             }
             return nil
         case .failure(let why):
             if field.onInvalid == .skip { return nil }
             let name = field.columnName(column)
             let shown = name.map(SensitiveColumns.isSensitive) == true ? "[redacted]" : raw()
-            return invalid(field, RowIssue(file: file, line: line, column: column, columnName: name, value: shown,
-                                           reason: .invalidValue(field: field.name, reason: why)), context: &context)
+            return invalid(
+                field,
+                RowIssue(
+                    file: file, line: line, column: column, columnName: name, value: shown,
+                    reason: .invalidValue(field: field.name, reason: why)), context: &context)
         }
         if let allowed = field.allowed, !allowed.contains(value.text) {
             if field.onInvalid == .skip { return nil }
-            return invalid(field, RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
-                                           value: raw(), reason: .invalidValue(
-                                               field: field.name,
-                                               reason: "'\(value.text)' is not one of " + allowed.sorted().joined(separator: ", "))),
-                           context: &context)
+            return invalid(
+                field,
+                RowIssue(
+                    file: file, line: line, column: column, columnName: field.columnName(column),
+                    value: raw(),
+                    reason: .invalidValue(
+                        field: field.name,
+                        reason: "'\(value.text)' is not one of " + allowed.sorted().joined(separator: ", "))),
+                context: &context)
         }
         context.values[field.slot] = value
         return nil
     }
 
     /// Notes a slash date that reads both month first and day first (reported once per file).
-    private func noteAmbiguousDate(_ field: CompiledField, _ raw: UnsafeBufferPointer<UInt8>, column: Int?,
-                                   context: inout RowContext, file: String, line: Int) {
+    private func noteAmbiguousDate(
+        _ field: CompiledField, _ raw: UnsafeBufferPointer<UInt8>, column: Int?,
+        context: inout RowContext, file: String, line: Int
+    ) {
         guard raw.contains(UInt8(ascii: "/")), UTCTime.isAmbiguousSlashDate(raw) else { return }
-        context.warnings = (context.warnings ?? []) + [RowIssue(file: file, line: line, column: column, columnName: field.columnName(column),
-                                         value: String(decoding: raw, as: UTF8.self),
-                                         reason: .ambiguousDates(field: field.name, count: 1), disposition: .warning)]
+        context.warnings =
+            (context.warnings ?? []) + [
+                RowIssue(
+                    file: file, line: line, column: column, columnName: field.columnName(column),
+                    value: String(decoding: raw, as: UTF8.self),
+                    reason: .ambiguousDates(field: field.name, count: 1), disposition: .warning)
+            ]
     }
 
     /// A value a field cannot use: the row's rejection, or (for a field the record can do
@@ -407,15 +459,19 @@ public struct CompiledMapping {
         let sourceID: String
         if let keyReader {
             guard let key, !key.isEmpty else {
-                return .failure(RowIssue(file: file, line: line, column: keyPosition.map { $0 + 1 },
-                                         columnName: Self.names(of: keyReader).first, value: nil, reason: .missingKey))
+                return .failure(
+                    RowIssue(
+                        file: file, line: line, column: keyPosition.map { $0 + 1 },
+                        columnName: Self.names(of: keyReader).first, value: nil, reason: .missingKey))
             }
             sourceID = key
         } else {
             sourceID = Self.hash(keySlots.isEmpty ? context.values : keySlots.map { context.values[$0] })
         }
-        return .success(Fact(kind: mapping.record, source: ledgerSource, sourceID: sourceID, file: file, line: line,
-                             values: context.values, storedWarnings: context.warnings))
+        return .success(
+            Fact(
+                kind: mapping.record, source: ledgerSource, sourceID: sourceID, file: file, line: line,
+                values: context.values, storedWarnings: context.warnings))
     }
 
     /// `count` empty values. (`Array(repeating:count:)` copied the enum element by element:

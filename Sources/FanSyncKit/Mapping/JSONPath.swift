@@ -45,7 +45,8 @@ public struct JSONPath: Sendable, Equatable {
                     let value = inside[inside.index(after: equals)...].trimmingCharacters(in: .whitespaces)
                     guard !key.isEmpty, !value.isEmpty else { throw fail("a filter reads [key=@path] or [key=value]") }
                     if value.hasPrefix("@") {
-                        steps.append(.whereEquals(key: key, rootPath: value.dropFirst().split(separator: ".").map(String.init)))
+                        steps.append(
+                            .whereEquals(key: key, rootPath: value.dropFirst().split(separator: ".").map(String.init)))
                     } else {
                         steps.append(.whereLiteral(key: key, value: value))
                     }

@@ -89,8 +89,10 @@ public struct Mapping: Sendable {
 /// Column names that hold secrets. A mapping naming one is refused when
 /// loaded, so secrets in an export never leave the reader's byte buffer.
 public enum SensitiveColumns {
-    static let markers = ["password", "passwd", "digest", "hasher", "totp", "secret", "backupcode",
-                          "recoverycode", "cardnumber", "creditcard", "cvc", "cvv", "privatemetadata"]
+    static let markers = [
+        "password", "passwd", "digest", "hasher", "totp", "secret", "backupcode",
+        "recoverycode", "cardnumber", "creditcard", "cvc", "cvv", "privatemetadata",
+    ]
 
     /// True when `name` looks like a secret column (`password_digest`, `TOTP Secret`, `card_number`…).
     public static func isSensitive(_ name: String) -> Bool {
@@ -112,15 +114,16 @@ public enum SensitiveColumns {
     public static func masked(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let members):
-            return .object(members.reduce(into: [:]) { result, member in
-                // Flags (`password_enabled: true`) say nothing secret; text, numbers and nested values might.
-                var secret = isSensitive(member.key)
-                switch member.value {
-                case .null, .bool, .string(""): secret = false
-                default: break
-                }
-                result[member.key] = secret ? .string(hidden) : masked(member.value)
-            })
+            return .object(
+                members.reduce(into: [:]) { result, member in
+                    // Flags (`password_enabled: true`) say nothing secret; text, numbers and nested values might.
+                    var secret = isSensitive(member.key)
+                    switch member.value {
+                    case .null, .bool, .string(""): secret = false
+                    default: break
+                    }
+                    result[member.key] = secret ? .string(hidden) : masked(member.value)
+                })
         case .array(let items):
             return .array(items.map(masked))
         default:
@@ -160,8 +163,10 @@ struct MappingParser {
     init(file: String) { self.file = file }
 
     mutating func fail(_ message: String, at node: Node?) {
-        errors.append(MappingError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0,
-                                   message: message))
+        errors.append(
+            MappingError(
+                file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0,
+                message: message))
     }
 
     static let topKeys = ["name", "description", "system", "record", "format", "detect", "key", "fields"]
@@ -176,8 +181,9 @@ struct MappingParser {
             guard let key = keyNode.string, Self.topKeys.contains(key) else {
                 let name = keyNode.string ?? "?"
                 let hint = closest(to: name, in: Self.topKeys)
-                fail("unknown key '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
-                     + "; a mapping has " + Self.topKeys.joined(separator: ", "), at: keyNode)
+                fail(
+                    "unknown key '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
+                        + "; a mapping has " + Self.topKeys.joined(separator: ", "), at: keyNode)
                 continue
             }
         }
@@ -185,13 +191,16 @@ struct MappingParser {
         let description = top["description"]?.string ?? ""
         var system: String?
         if let node = top["system"] {
-            if let value = node.string, !value.isEmpty, value.unicodeScalars.allSatisfy({ scalar in
-                ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-"
-            }) {
+            if let value = node.string, !value.isEmpty,
+                value.unicodeScalars.allSatisfy({ scalar in
+                    ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-"
+                })
+            {
                 system = value
             } else {
-                fail("'system' names the system the export comes from, in lower-case letters, digits, _ or - "
-                     + "(stripe, clerk, activecampaign)", at: node)
+                fail(
+                    "'system' names the system the export comes from, in lower-case letters, digits, _ or - "
+                        + "(stripe, clerk, activecampaign)", at: node)
             }
         }
         var record: RecordKind?
@@ -199,16 +208,20 @@ struct MappingParser {
             if let value = node.string, let kind = RecordKind(rawValue: value) {
                 record = kind
             } else {
-                fail("unknown record kind '\(node.string ?? "?")'; kinds are "
-                     + RecordKind.allCases.map(\.rawValue).joined(separator: ", "), at: node)
+                fail(
+                    "unknown record kind '\(node.string ?? "?")'; kinds are "
+                        + RecordKind.allCases.map(\.rawValue).joined(separator: ", "), at: node)
             }
         } else {
-            fail("missing 'record': the kind of fact this mapping produces ("
-                 + RecordKind.allCases.map(\.rawValue).joined(separator: ", ") + ")", at: root)
+            fail(
+                "missing 'record': the kind of fact this mapping produces ("
+                    + RecordKind.allCases.map(\.rawValue).joined(separator: ", ") + ")", at: root)
         }
         var format = Mapping.Format.csv
         if let node = top["format"] {
-            if let value = node.string, let parsed = Mapping.Format(rawValue: value) { format = parsed } else {
+            if let value = node.string, let parsed = Mapping.Format(rawValue: value) {
+                format = parsed
+            } else {
                 fail("'format' is csv or json", at: node)
             }
         }
@@ -226,7 +239,8 @@ struct MappingParser {
             } else if let hashed = node.mapping?["hash"] {
                 key = .hash(stringList(hashed, what: "'hash' lists fields of this mapping"))
             } else {
-                fail("'key' names the column holding the source's own id, says none, or is { hash: [fields] }", at: node)
+                fail(
+                    "'key' names the column holding the source's own id, says none, or is { hash: [fields] }", at: node)
             }
         } else {
             fail("missing 'key': the column holding the source's own id (the ledger key), or 'none'", at: root)
@@ -254,9 +268,10 @@ struct MappingParser {
             check(fields: fields, record: record, declared: declared, at: top["fields"] ?? root)
         }
         guard let name, let record, errors.isEmpty else { return nil }
-        return Mapping(name: name, description: description, record: record,
-                       system: system ?? Mapping.system(ofName: name), format: format, detect: detect,
-                       key: key, fields: fields, file: file)
+        return Mapping(
+            name: name, description: description, record: record,
+            system: system ?? Mapping.system(ofName: name), format: format, detect: detect,
+            key: key, fields: fields, file: file)
     }
 
     mutating func parseField(nameNode: Node, node: Node, record: RecordKind?) -> Mapping.Field? {
@@ -268,15 +283,18 @@ struct MappingParser {
             // Report a secret column even on a field that does not exist.
             var columns: [String] = []
             if let column = node.scalar?.string { columns = [column] }
-            if let from = node.mapping?["from"] { columns = from.sequence?.compactMap(\.string) ?? from.string.map { [$0] } ?? [] }
+            if let from = node.mapping?["from"] {
+                columns = from.sequence?.compactMap(\.string) ?? from.string.map { [$0] } ?? []
+            }
             for column in columns where SensitiveColumns.isSensitive(column) {
                 fail("'\(column)' holds secrets and may not be read into any field", at: node)
             }
         }
         if let record, !record.fieldNames.contains(name) {
             let hint = closest(to: name, in: record.fieldNames)
-            fail("a \(record.rawValue) has no field '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
-                 + "; its fields are " + record.fieldNames.joined(separator: ", "), at: nameNode)
+            fail(
+                "a \(record.rawValue) has no field '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
+                    + "; its fields are " + record.fieldNames.joined(separator: ", "), at: nameNode)
             return nil
         }
         // Shorthand: `first_name: First Name` reads one column as it is.
@@ -284,17 +302,19 @@ struct MappingParser {
             if SensitiveColumns.isSensitive(column) {
                 fail("'\(column)' holds secrets and may not be read into any field", at: node)
             }
-            return Mapping.Field(name: name, from: [column], transforms: [], required: false,
-                                 onInvalid: .default(field: name, required: false),
-                                 line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
+            return Mapping.Field(
+                name: name, from: [column], transforms: [], required: false,
+                onInvalid: .default(field: name, required: false),
+                line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
         }
         guard let map = node.mapping else {
             fail("field '\(name)' is a column name or a mapping with from, transform, required", at: node)
             return nil
         }
         for (keyNode, _) in map where !Self.fieldKeys.contains(keyNode.string ?? "") {
-            fail("unknown key '\(keyNode.string ?? "?")' in field '\(name)'; a field has "
-                 + Self.fieldKeys.joined(separator: ", "), at: keyNode)
+            fail(
+                "unknown key '\(keyNode.string ?? "?")' in field '\(name)'; a field has "
+                    + Self.fieldKeys.joined(separator: ", "), at: keyNode)
         }
         var from: [String] = []
         if let fromNode = map["from"] {
@@ -335,22 +355,27 @@ struct MappingParser {
         }
         var onInvalid = Mapping.OnInvalid.default(field: name, required: required)
         if let node = map["invalid"] {
-            if let value = node.string.flatMap(Mapping.OnInvalid.init(rawValue:)) { onInvalid = value } else {
-                fail("'invalid' is reject (the row is rejected), warn (the field stays empty, with a warning) "
-                     + "or skip (the field stays empty)", at: node)
+            if let value = node.string.flatMap(Mapping.OnInvalid.init(rawValue:)) {
+                onInvalid = value
+            } else {
+                fail(
+                    "'invalid' is reject (the row is rejected), warn (the field stays empty, with a warning) "
+                        + "or skip (the field stays empty)", at: node)
             }
         }
         // A step that did not parse was reported; checking the chain's types would only add noise.
         if transformsBroken { return nil }
-        return Mapping.Field(name: name, from: from, transforms: transforms, required: required,
-                             onInvalid: onInvalid,
-                             line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
+        return Mapping.Field(
+            name: name, from: from, transforms: transforms, required: required,
+            onInvalid: onInvalid,
+            line: nameNode.mark?.line ?? 0, column: nameNode.mark?.column ?? 0)
     }
 
     /// Checks the fields against the record kind's schema: types, required fields, money currencies.
     mutating func check(fields: [Mapping.Field], record: RecordKind, declared: Set<String>, at node: Node) {
         let names = Set(fields.map(\.name))
-        for field in record.schema where field.required && !names.contains(field.name) && !declared.contains(field.name) {
+        for field in record.schema where field.required && !names.contains(field.name) && !declared.contains(field.name)
+        {
             fail("a \(record.rawValue) needs the field '\(field.name)' (\(field.help))", at: node)
         }
         for field in fields {
@@ -360,15 +385,23 @@ struct MappingParser {
             for step in field.transforms {
                 let signature = step.signature
                 if type != signature.input {
-                    errors.append(MappingError(file: file, line: field.line, column: field.column,
-                                               message: "field '\(field.name)': a transform that takes \(signature.input.rawValue) follows one that gives \(type.rawValue); put text steps first"))
+                    errors.append(
+                        MappingError(
+                            file: file, line: field.line, column: field.column,
+                            message:
+                                "field '\(field.name)': a transform that takes \(signature.input.rawValue) follows one that gives \(type.rawValue); put text steps first"
+                        ))
                     broken = true
                     break
                 }
                 type = signature.output
                 if case .money(let currencyField?, _, _) = step, !names.contains(currencyField) {
-                    errors.append(MappingError(file: file, line: field.line, column: field.column,
-                                               message: "field '\(field.name)': money reads its currency from '\(currencyField)', which this mapping does not fill"))
+                    errors.append(
+                        MappingError(
+                            file: file, line: field.line, column: field.column,
+                            message:
+                                "field '\(field.name)': money reads its currency from '\(currencyField)', which this mapping does not fill"
+                        ))
                 }
             }
             if !broken, type != schema.type {
@@ -384,8 +417,12 @@ struct MappingParser {
                 case .percent: needed = "the percent transform"
                 case .text: needed = "text (no typed transform)"
                 }
-                errors.append(MappingError(file: file, line: field.line, column: field.column,
-                                           message: "field '\(field.name)' is \(schema.type.rawValue) in a \(record.rawValue) but the transforms give \(type.rawValue); it needs \(needed)"))
+                errors.append(
+                    MappingError(
+                        file: file, line: field.line, column: field.column,
+                        message:
+                            "field '\(field.name)' is \(schema.type.rawValue) in a \(record.rawValue) but the transforms give \(type.rawValue); it needs \(needed)"
+                    ))
             }
         }
     }
@@ -418,8 +455,9 @@ struct MappingParser {
     static func locate(_ error: YamlError, file: String) -> MappingError {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
-            return MappingError(file: file, line: mark.line, column: mark.column,
-                                message: "not valid YAML: " + [context?.text, problem].compactMap { $0 }.joined(separator: " "))
+            return MappingError(
+                file: file, line: mark.line, column: mark.column,
+                message: "not valid YAML: " + [context?.text, problem].compactMap { $0 }.joined(separator: " "))
         default:
             return MappingError(file: file, line: 0, column: 0, message: "not valid YAML: \(error)")
         }

@@ -87,8 +87,10 @@ public struct MappingLibrary: Sendable {
         }
         .sorted { ($0.1.count, $0.0) < ($1.1.count, $1.0) }
         .prefix(3)
-        throw DetectionError(.unknown(near.map { DetectionError.Near(mapping: $0.0, missing: $0.1) },
-                                      considered: candidates.map(\.name).sorted()), file: file)
+        throw DetectionError(
+            .unknown(
+                near.map { DetectionError.Near(mapping: $0.0, missing: $0.1) },
+                considered: candidates.map(\.name).sorted()), file: file)
     }
 }
 
@@ -118,19 +120,25 @@ public struct DetectionError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .unknown(let near, let considered):
-            var text = "\(file): no mapping recognizes this header. Pass --mapping NAME or PATH, or write a mapping "
+            var text =
+                "\(file): no mapping recognizes this header. Pass --mapping NAME or PATH, or write a mapping "
                 + "(the built-in legacy.list is a commented template: mappings/template.yml in the repository)."
-            text += considered.isEmpty ? " No mappings were found for this format."
+            text +=
+                considered.isEmpty
+                ? " No mappings were found for this format."
                 : " Considered: " + considered.joined(separator: ", ") + "."
             if !near.isEmpty {
                 text += " Closest:"
                 for candidate in near {
-                    text += "\n  \(candidate.mapping): missing " + candidate.missing.map { "'\($0)'" }.joined(separator: ", ")
+                    text +=
+                        "\n  \(candidate.mapping): missing "
+                        + candidate.missing.map { "'\($0)'" }.joined(separator: ", ")
                 }
             }
             return text
         case .ambiguous(let names):
-            return "\(file): the header fits several mappings (" + names.joined(separator: ", ") + "). Pass --mapping NAME to choose."
+            return "\(file): the header fits several mappings (" + names.joined(separator: ", ")
+                + "). Pass --mapping NAME to choose."
         case .unknownMapping(let name, let known):
             return "no mapping named '\(name)'. Known mappings: " + known.joined(separator: ", ") + "."
         case .invalidMapping(let errors):

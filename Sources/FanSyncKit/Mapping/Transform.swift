@@ -40,8 +40,10 @@ public enum Transform: Sendable, Equatable {
     case nullIf([String])
 
     /// The names, as written in mapping files.
-    public static let names = ["trim", "lowercase", "email", "phone", "money", "currency", "datetime", "split",
-                               "join", "map", "default", "boolean", "integer", "percent", "null_if"]
+    public static let names = [
+        "trim", "lowercase", "email", "phone", "money", "currency", "datetime", "split",
+        "join", "map", "default", "boolean", "integer", "percent", "null_if",
+    ]
 
     /// What the step takes and gives (text in, typed value out).
     var signature: (input: FieldType, output: FieldType) {
@@ -65,8 +67,9 @@ public enum Transform: Sendable, Equatable {
         }
         func unknown(_ name: String, at node: Node) -> MappingError {
             let hint = closest(to: name, in: Transform.names)
-            return fail("unknown transform '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
-                        + "; transforms are: " + Transform.names.joined(separator: ", "), at: node)
+            return fail(
+                "unknown transform '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
+                    + "; transforms are: " + Transform.names.joined(separator: ", "), at: node)
         }
         if let name = node.scalar?.string {
             switch name {
@@ -82,13 +85,15 @@ public enum Transform: Sendable, Equatable {
             case "split": self = .split(",")
             case "join": self = .join(" ")
             case "money", "map", "default", "null_if":
-                throw fail("'\(name)' needs an argument, e.g. { \(name): … }; see \"Transforms\" in README.md", at: node)
+                throw fail(
+                    "'\(name)' needs an argument, e.g. { \(name): … }; see \"Transforms\" in README.md", at: node)
             default: throw unknown(name, at: node)
             }
             return
         }
         guard let mapping = node.mapping, mapping.count == 1, let (keyNode, argument) = mapping.first,
-              let key = keyNode.string else {
+            let key = keyNode.string
+        else {
             throw fail("a transform is a name (trim) or a one-key mapping ({ split: \",\" })", at: node)
         }
         func text(_ node: Node, _ what: String) throws(MappingError) -> String {
@@ -120,8 +125,9 @@ public enum Transform: Sendable, Equatable {
             let opts = try options(["region"])
             let chosen = (region ?? opts["region"]?.string)?.uppercased()
             if let chosen, !PhoneNormalizer.isSupported(region: chosen) {
-                throw fail("unknown phone region '\(chosen)'; use an ISO 3166 code such as US, GB, DE",
-                           at: opts["region"] ?? argument)
+                throw fail(
+                    "unknown phone region '\(chosen)'; use an ISO 3166 code such as US, GB, DE",
+                    at: opts["region"] ?? argument)
             }
             self = .phone(region: chosen)
         case "datetime":
@@ -143,8 +149,9 @@ public enum Transform: Sendable, Equatable {
             var epoch = false
             if let node = opts["format"] {
                 guard node.string == "epoch" else {
-                    throw fail("'format' is epoch (seconds or milliseconds since 1970); other formats are recognised without it",
-                               at: node)
+                    throw fail(
+                        "'format' is epoch (seconds or milliseconds since 1970); other formats are recognised without it",
+                        at: node)
                 }
                 epoch = true
             }
@@ -161,8 +168,9 @@ public enum Transform: Sendable, Equatable {
                 code = value
             }
             guard (field == nil) != (code == nil) else {
-                throw fail("'money' needs exactly one of currency_field (a field of this mapping) or currency (a code)",
-                           at: argument)
+                throw fail(
+                    "'money' needs exactly one of currency_field (a field of this mapping) or currency (a code)",
+                    at: argument)
             }
             self = .money(currencyField: field, currency: code, minor: opts["minor_units"]?.bool ?? false)
         case "map":
@@ -256,7 +264,8 @@ extension Transform {
         case .email:
             return { value, _ in
                 switch Email.normalize(value.text) {
-                case .success(let address): return .value(.email(normalized: address.normalized, original: address.original))
+                case .success(let address):
+                    return .value(.email(normalized: address.normalized, original: address.original))
                 case .failure(.empty): return .empty
                 case .failure(.invalid): return .failure("not a valid email address")
                 }
@@ -287,7 +296,8 @@ extension Transform {
             return { value, _ in
                 let code = value.text.trimmed.asciiUppercased
                 if code.isEmpty { return .empty }
-                return Currency.exponent(of: code) != nil ? .value(.text(code)) : .failure("not an ISO 4217 currency code")
+                return Currency.exponent(of: code) != nil
+                    ? .value(.text(code)) : .failure("not an ISO 4217 currency code")
             }
         case .datetime(let zoneName, let order, let epoch, _):
             let zone = zoneName.flatMap { TimeZone(identifier: $0) } ?? settings.zone
@@ -330,7 +340,8 @@ extension Transform {
                 let key = value.text.trimmed.lowercased()
                 if let mapped = table[key] { return mapped.isEmpty ? .empty : .value(.text(mapped)) }
                 if let otherwise {
-                    return otherwise == "_reject" ? .failure("value not in the mapping's table") : .value(.text(otherwise))
+                    return otherwise == "_reject"
+                        ? .failure("value not in the mapping's table") : .value(.text(otherwise))
                 }
                 return .value(value)
             }
@@ -357,7 +368,8 @@ extension Transform {
                 if text.isEmpty { return .empty }
                 if text.hasSuffix("%") { text.removeLast() }
                 guard let number = Double(text.trimmed), number.isFinite,
-                      (0...100).contains(number) else { return .failure("not a percentage between 0 and 100") }
+                    (0...100).contains(number)
+                else { return .failure("not a percentage between 0 and 100") }
                 return .value(.percent(number))
             }
         case .nullIf(let values):

@@ -8,8 +8,11 @@ enum YAMLFile {
     static func load(path: String, what: String) throws(MappingErrors) -> Node {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw MappingErrors(errors: [MappingError(file: path, line: 0, column: 0,
-                                                      message: "cannot read the \(what): \(error.localizedDescription)")])
+            throw MappingErrors(errors: [
+                MappingError(
+                    file: path, line: 0, column: 0,
+                    message: "cannot read the \(what): \(error.localizedDescription)")
+            ])
         }
         return try parse(text, file: path, what: what)
     }
@@ -21,7 +24,9 @@ enum YAMLFile {
         } catch let error as YamlError {
             throw MappingErrors(errors: [MappingParser.locate(error, file: file)])
         } catch {
-            throw MappingErrors(errors: [MappingError(file: file, line: 0, column: 0, message: "not valid YAML: \(error)")])
+            throw MappingErrors(errors: [
+                MappingError(file: file, line: 0, column: 0, message: "not valid YAML: \(error)")
+            ])
         }
         guard let node else {
             throw MappingErrors(errors: [MappingError(file: file, line: 0, column: 0, message: "the \(what) is empty")])

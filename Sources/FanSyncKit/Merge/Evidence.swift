@@ -61,8 +61,10 @@ public struct Evidence: Sendable, Equatable {
     public var endedAt: Int64?
     public var progress: Double?
 
-    public init(kind: RecordKind, source: String, sourceID: String, file: String, line: Int, peak: PersonType,
-                seenAt: Int64?) {
+    public init(
+        kind: RecordKind, source: String, sourceID: String, file: String, line: Int, peak: PersonType,
+        seenAt: Int64?
+    ) {
         self.kind = kind
         self.source = source
         self.sourceID = sourceID

@@ -79,12 +79,16 @@ public enum PersonMerge {
     ///     may since have moved to another address or said less): the type
     ///     never goes below it.
     ///   - peakSource: a source that knew the email, for people with no ledger rows left.
-    public static func merge(store: String, email: String, evidence unsorted: [Evidence], peak: PersonType? = nil,
-                             peakSource: String? = nil) -> Person {
+    public static func merge(
+        store: String, email: String, evidence unsorted: [Evidence], peak: PersonType? = nil,
+        peakSource: String? = nil
+    ) -> Person {
         // Oldest first; rows without a time first too; then by source and id, so
         // "newest non-empty" and "first seen" are deterministic.
         let evidence = unsorted.sorted {
-            ($0.seenAt ?? .min, $0.kind.rawValue, $0.source, $0.sourceID) < ($1.seenAt ?? .min, $1.kind.rawValue, $1.source, $1.sourceID)
+            ($0.seenAt ?? .min, $0.kind.rawValue, $0.source, $0.sourceID) < (
+                $1.seenAt ?? .min, $1.kind.rawValue, $1.source, $1.sourceID
+            )
         }
         func newest(_ value: (Evidence) -> String?) -> String? {
             evidence.reversed().lazy.compactMap(value).first { !$0.isEmpty }
@@ -92,10 +96,13 @@ public enum PersonMerge {
         let type = (evidence.map(\.peak) + [peak].compactMap { $0 }).max() ?? .user
         // First seen is by creation time (a contact updated last week may have joined years ago).
         let first = evidence.min {
-            ($0.createdAt ?? $0.seenAt ?? .max, $0.source, $0.sourceID) < ($1.createdAt ?? $1.seenAt ?? .max, $1.source, $1.sourceID)
+            ($0.createdAt ?? $0.seenAt ?? .max, $0.source, $0.sourceID) < (
+                $1.createdAt ?? $1.seenAt ?? .max, $1.source, $1.sourceID
+            )
         }
-        var person = Person(store: store, email: email, emailDisplay: newest(\.emailDisplay) ?? email, type: type,
-                            firstSource: first?.source ?? peakSource ?? "")
+        var person = Person(
+            store: store, email: email, emailDisplay: newest(\.emailDisplay) ?? email, type: type,
+            firstSource: first?.source ?? peakSource ?? "")
         (person.firstName, person.lastName, person.name) = Self.name(evidence)
         person.phone = newest { $0.phoneStatus == .valid ? $0.phone : nil } ?? newest(\.phone)
         person.daw = newest(\.daw)
@@ -120,16 +127,22 @@ public enum PersonMerge {
         for payment in evidence where payment.isPurchase {
             let amount = payment.amount ?? 0, refunded = payment.amountRefunded ?? 0
             let currency = payment.currency ?? "XXX"
-            totals[currency, default: CurrencyTotal(currency: currency, gross: 0, refunded: 0, purchases: 0)].gross += amount
+            totals[currency, default: CurrencyTotal(currency: currency, gross: 0, refunded: 0, purchases: 0)].gross +=
+                amount
             totals[currency]?.refunded += refunded
             totals[currency]?.purchases += 1
             let stamp = (at: payment.createdAt ?? payment.seenAt ?? .min, id: payment.sourceID)
-            if let known = latestIn[currency], (known.at, known.id) >= (stamp.at, stamp.id) {} else { latestIn[currency] = stamp }
+            if let known = latestIn[currency], (known.at, known.id) >= (stamp.at, stamp.id) {
+            } else {
+                latestIn[currency] = stamp
+            }
             // Older exports lack the converted refund: take the same share of the converted amount.
-            let convertedRefunded = payment.convertedRefunded
+            let convertedRefunded =
+                payment.convertedRefunded
                 ?? payment.convertedAmount.map { amount > 0 ? $0 * min(refunded, amount) / amount : 0 }
             if let converted = payment.convertedAmount, let code = payment.convertedCurrency {
-                settlement[code, default: CurrencyTotal(currency: code, gross: 0, refunded: 0, purchases: 0)].gross += converted
+                settlement[code, default: CurrencyTotal(currency: code, gross: 0, refunded: 0, purchases: 0)].gross +=
+                    converted
                 settlement[code]?.refunded += convertedRefunded ?? 0
                 settlement[code]?.purchases += 1
             }
@@ -139,28 +152,38 @@ public enum PersonMerge {
                 person.lastPurchaseAt = max(person.lastPurchaseAt ?? at, at)
             }
             // Points: floor(net amount in major units / 10), in the settlement currency when known.
-            let (net, code) = payment.convertedAmount.map { ($0 - (convertedRefunded ?? 0), payment.convertedCurrency ?? currency) }
+            let (net, code) =
+                payment.convertedAmount.map { ($0 - (convertedRefunded ?? 0), payment.convertedCurrency ?? currency) }
                 ?? (amount - refunded, currency)
             person.score += max(0, net / Currency.unit(of: code) / 10)
-            person.activity.append(Activity(at: payment.createdAt ?? payment.seenAt,
-                                            text: "Purchased: " + (payment.product ?? "a purchase"),
-                                            source: payment.source, sourceID: payment.sourceID))
+            person.activity.append(
+                Activity(
+                    at: payment.createdAt ?? payment.seenAt,
+                    text: "Purchased: " + (payment.product ?? "a purchase"),
+                    source: payment.source, sourceID: payment.sourceID))
         }
         person.totals = totals.values.sorted { $0.currency < $1.currency }
-        person.primaryCurrency = person.totals.max {
-            let a = latestIn[$0.currency], b = latestIn[$1.currency]
-            return ($0.purchases, a?.at ?? .min, a?.id ?? "", $1.currency) < ($1.purchases, b?.at ?? .min, b?.id ?? "", $0.currency)
-        }?.currency
+        person.primaryCurrency =
+            person.totals.max {
+                let a = latestIn[$0.currency], b = latestIn[$1.currency]
+                return ($0.purchases, a?.at ?? .min, a?.id ?? "", $1.currency) < (
+                    $1.purchases, b?.at ?? .min, b?.id ?? "", $0.currency
+                )
+            }?.currency
         person.settlement = settlement.values.sorted { $0.currency < $1.currency }
         if person.purchases > 0, !seenTags.contains("customer") { person.tags.append("customer") }
 
         let purchasesAndEnrollments = evidence.filter { $0.isPurchase || $0.kind == .enrollment }
-        person.firstProduct = purchasesAndEnrollments.min {
-            ($0.createdAt ?? $0.seenAt ?? .max, $0.source, $0.sourceID) < ($1.createdAt ?? $1.seenAt ?? .max, $1.source, $1.sourceID)
-        }?.product
-        person.subscriptionStatus = evidence.filter { $0.kind == .subscription }.max {
-            ($0.createdAt ?? .min, $0.sourceID) < ($1.createdAt ?? .min, $1.sourceID)
-        }?.status
+        person.firstProduct =
+            purchasesAndEnrollments.min {
+                ($0.createdAt ?? $0.seenAt ?? .max, $0.source, $0.sourceID) < (
+                    $1.createdAt ?? $1.seenAt ?? .max, $1.source, $1.sourceID
+                )
+            }?.product
+        person.subscriptionStatus =
+            evidence.filter { $0.kind == .subscription }.max {
+                ($0.createdAt ?? .min, $0.sourceID) < ($1.createdAt ?? .min, $1.sourceID)
+            }?.status
         return person
     }
 
@@ -170,9 +193,11 @@ public enum PersonMerge {
     /// name ("Ana Silva") gives its first word as the first name and the rest as the last.
     static func name(_ evidence: [Evidence]) -> (first: String?, last: String?, full: String?) {
         func value(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
-        guard let named = evidence.last(where: {
-            value($0.firstName) != nil || value($0.lastName) != nil || value($0.name) != nil
-        }) else { return (nil, nil, nil) }
+        guard
+            let named = evidence.last(where: {
+                value($0.firstName) != nil || value($0.lastName) != nil || value($0.name) != nil
+            })
+        else { return (nil, nil, nil) }
         var first = value(named.firstName), last = value(named.lastName)
         if first == nil, last == nil, let full = value(named.name) {
             let words = full.split(whereSeparator: \.isWhitespace)

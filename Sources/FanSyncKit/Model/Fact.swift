@@ -16,14 +16,19 @@ public struct Fact: Sendable, Equatable {
     /// Values of the row that fields could not use and left empty (the row is still accepted).
     public var warnings: [RowIssue] { storedWarnings ?? [] }
 
-    public init(kind: RecordKind, source: String, sourceID: String, file: String, line: Int, values: [FieldValue?],
-                warnings: [RowIssue] = []) {
-        self.init(kind: kind, source: source, sourceID: sourceID, file: file, line: line, values: values,
-                  storedWarnings: warnings.isEmpty ? nil : warnings)
+    public init(
+        kind: RecordKind, source: String, sourceID: String, file: String, line: Int, values: [FieldValue?],
+        warnings: [RowIssue] = []
+    ) {
+        self.init(
+            kind: kind, source: source, sourceID: sourceID, file: file, line: line, values: values,
+            storedWarnings: warnings.isEmpty ? nil : warnings)
     }
 
-    init(kind: RecordKind, source: String, sourceID: String, file: String, line: Int, values: [FieldValue?],
-         storedWarnings: [RowIssue]?) {
+    init(
+        kind: RecordKind, source: String, sourceID: String, file: String, line: Int, values: [FieldValue?],
+        storedWarnings: [RowIssue]?
+    ) {
         self.kind = kind
         self.source = source
         self.sourceID = sourceID
@@ -91,8 +96,10 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
         case unattributed
     }
 
-    public init(file: String, line: Int, column: Int? = nil, columnName: String? = nil, value: String? = nil,
-                reason: Reason, disposition: Disposition = .rejected) {
+    public init(
+        file: String, line: Int, column: Int? = nil, columnName: String? = nil, value: String? = nil,
+        reason: Reason, disposition: Disposition = .rejected
+    ) {
         self.file = file
         self.line = line
         self.column = column
@@ -114,7 +121,8 @@ public struct RowIssue: Error, Sendable, Equatable, CustomStringConvertible {
                 + "export names the customer)"
         case .unattributed(nil): return "no email and no Customer ID (kept unattributed: it counts no money)"
         case .ambiguousDates(let field, let count):
-            return "field '\(field)': \(count) date" + (count == 1 ? "" : "s") + " like this one read both month first and "
+            return "field '\(field)': \(count) date" + (count == 1 ? "" : "s")
+                + " like this one read both month first and "
                 + "day first; read month first. Say { datetime: { order: mdy } } (or dmy) in the mapping"
         }
     }

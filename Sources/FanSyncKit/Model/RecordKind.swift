@@ -39,9 +39,10 @@ public enum RecordKind: String, Sendable, CaseIterable {
     private static let stripeCustomerSchema = stripeCustomer.definition
     private static let userSchema = user.definition
     private static let enrollmentSchema = enrollment.definition
-    private static let slotTables: [RecordKind: [String: Int]] = Dictionary(uniqueKeysWithValues: allCases.map { kind in
-        (kind, Dictionary(uniqueKeysWithValues: kind.definition.enumerated().map { ($1.name, $0) }))
-    })
+    private static let slotTables: [RecordKind: [String: Int]] = Dictionary(
+        uniqueKeysWithValues: allCases.map { kind in
+            (kind, Dictionary(uniqueKeysWithValues: kind.definition.enumerated().map { ($1.name, $0) }))
+        })
 
     /// The position of field `name` in the schema.
     public func slot(of name: String) -> Int? { Self.slotTables[self]?[name] }
@@ -76,9 +77,10 @@ public enum RecordKind: String, Sendable, CaseIterable {
                 .init("converted_amount", .money, "amount in the settlement currency, minor units"),
                 .init("converted_amount_refunded", .money, "refunded, in the settlement currency"),
                 .init("converted_currency", .text, "settlement currency"),
-                .init("status", .text, required: true,
-                      allowed: ["succeeded", "failed", "pending", "canceled", "requires_payment_method"],
-                      "normalized status"),
+                .init(
+                    "status", .text, required: true,
+                    allowed: ["succeeded", "failed", "pending", "canceled", "requires_payment_method"],
+                    "normalized status"),
                 .init("description", .text, "what was bought"),
                 .init("product", .text, "product name, when separate from the description"),
                 .init("created_at", .timestamp, required: true, "when the payment was made"),
@@ -95,10 +97,13 @@ public enum RecordKind: String, Sendable, CaseIterable {
                 .init("amount", .money, "amount per interval, minor units"),
                 .init("currency", .text, "ISO 4217 code"),
                 .init("interval", .text, "billing interval"),
-                .init("status", .text, required: true,
-                      allowed: ["active", "trialing", "past_due", "canceled", "unpaid", "incomplete",
-                                "incomplete_expired", "paused"],
-                      "the subscription's status"),
+                .init(
+                    "status", .text, required: true,
+                    allowed: [
+                        "active", "trialing", "past_due", "canceled", "unpaid", "incomplete",
+                        "incomplete_expired", "paused",
+                    ],
+                    "the subscription's status"),
                 .init("created_at", .timestamp, required: true, "when it was created"),
                 .init("current_period_end", .timestamp, "end of the current period"),
                 .init("canceled_at", .timestamp, "when it was canceled"),

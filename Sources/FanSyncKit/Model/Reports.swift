@@ -101,7 +101,9 @@ public struct PushSummary: Sendable {
     /// …and the records waiting in its outbox: what `push status` lists.
     public var outstandingPending = 0
     /// Something is left to deliver: dead letters (of any run), pending or unsent records.
-    public var isIncomplete: Bool { outstandingDead > 0 || outstandingPending > 0 || pending > 0 || notSent > 0 || deadLettered > 0 }
+    public var isIncomplete: Bool {
+        outstandingDead > 0 || outstandingPending > 0 || pending > 0 || notSent > 0 || deadLettered > 0
+    }
     /// Why the endpoint itself refused every request (401, 403, 404, 405, a TLS or URL error):
     /// the push stopped and its records stay pending, none dead-lettered.
     public var endpointFailure: String?

@@ -26,8 +26,10 @@ enum ByteText {
         let byte = bytes[index]
         if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) { return 1 }
         if byte < 0x80 { return 0 }
-        for length in 2...3 where index + length <= limit
-            && isSpace(UnsafeBufferPointer(rebasing: bytes[index..<(index + length)])) {
+        for length in 2...3
+        where index + length <= limit
+            && isSpace(UnsafeBufferPointer(rebasing: bytes[index..<(index + length)]))
+        {
             return length
         }
         return 0
@@ -39,8 +41,10 @@ enum ByteText {
         let byte = bytes[end - 1]
         if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) { return 1 }
         if byte < 0x80 { return 0 }
-        for length in 2...3 where end - length >= limit
-            && isSpace(UnsafeBufferPointer(rebasing: bytes[(end - length)..<end])) {
+        for length in 2...3
+        where end - length >= limit
+            && isSpace(UnsafeBufferPointer(rebasing: bytes[(end - length)..<end]))
+        {
             return length
         }
         return 0
@@ -50,9 +54,9 @@ enum ByteText {
     private static func isSpace(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         if bytes.count == 2 { return bytes[0] == 0xC2 && (bytes[1] == 0x85 || bytes[1] == 0xA0) }
         switch (bytes[0], bytes[1], bytes[2]) {
-        case (0xE1, 0x9A, 0x80), (0xE3, 0x80, 0x80): return true   // U+1680, U+3000
+        case (0xE1, 0x9A, 0x80), (0xE3, 0x80, 0x80): return true  // U+1680, U+3000
         case (0xE2, 0x80, let last): return last <= 0x8A || last == 0xA8 || last == 0xA9 || last == 0xAF
-        case (0xE2, 0x81, 0x9F): return true   // U+205F
+        case (0xE2, 0x81, 0x9F): return true  // U+205F
         default: return false
         }
     }
@@ -94,9 +98,11 @@ enum ByteText {
     /// (`state` is passed through rather than captured: a closure capturing a variable costs
     /// a dynamic exclusivity check on every access, ~600 instructions a contacts row.)
     @inline(__always)
-    static func forEachPart<State>(of bytes: UnsafeBufferPointer<UInt8>, separatedBy separator: [UInt8],
-                                   into state: inout State,
-                                   _ body: (inout State, UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+    static func forEachPart<State>(
+        of bytes: UnsafeBufferPointer<UInt8>, separatedBy separator: [UInt8],
+        into state: inout State,
+        _ body: (inout State, UnsafeBufferPointer<UInt8>) -> Bool
+    ) -> Bool {
         guard let first = separator.first else { return body(&state, bytes) }
         var start = 0, index = 0
         let last = bytes.count - separator.count
@@ -127,7 +133,8 @@ enum ByteText {
             guard byte >= 0x30 && byte <= 0x39 else { return nil }
             let digit = Int64(byte - 0x30)
             let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            let (next, overflow2) =
+                negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
             guard !overflow, !overflow2 else { return nil }
             value = next
             index += 1

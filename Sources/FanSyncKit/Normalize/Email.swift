@@ -24,7 +24,9 @@ public enum Email {
     /// The common case, on bytes in one pass (the mapping's byte chains call it on a column's
     /// bytes): ASCII is already NFC, so lower-casing is byte arithmetic and the shape is checked
     /// on the lower-cased bytes. Nil when the trimmed address is not all ASCII.
-    static func normalize(bytes raw: UnsafeBufferPointer<UInt8>) -> Result<(normalized: String, original: String), Failure>? {
+    static func normalize(
+        bytes raw: UnsafeBufferPointer<UInt8>
+    ) -> Result<(normalized: String, original: String), Failure>? {
         let trimmed = ByteText.trimmed(raw)
         if trimmed.isEmpty { return .failure(.empty) }
         var upper = false
@@ -79,10 +81,13 @@ public enum Email {
             if index == count || bytes[index] == UInt8(ascii: ".") {
                 let length = index - labelStart
                 guard length > 0, length <= 63, bytes[labelStart] != UInt8(ascii: "-"),
-                      bytes[index - 1] != UInt8(ascii: "-") else { return false }
+                    bytes[index - 1] != UInt8(ascii: "-")
+                else { return false }
                 labels += 1
                 if index == count {
-                    let punycode = length >= 4 && bytes[labelStart] == UInt8(ascii: "x") && bytes[labelStart + 1] == UInt8(ascii: "n")
+                    let punycode =
+                        length >= 4 && bytes[labelStart] == UInt8(ascii: "x")
+                        && bytes[labelStart + 1] == UInt8(ascii: "n")
                         && bytes[labelStart + 2] == UInt8(ascii: "-") && bytes[labelStart + 3] == UInt8(ascii: "-")
                     return labels >= 2 && length >= 2 && (lettersOnly || punycode)
                 }
@@ -108,9 +113,9 @@ public enum Email {
         if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) { return true }
         switch byte {
         case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"),
-             UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
-             UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"), UInt8(ascii: "."):
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"),
+            UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
+            UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"), UInt8(ascii: "."):
             return true
         default:
             return false
@@ -121,15 +126,19 @@ public enum Email {
     static func shapeIsValid(_ normalized: String) -> Bool {
         let parts = normalized.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last,
-              !local.isEmpty, local.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."),
-              local.unicodeScalars.allSatisfy(isLocalCharacter) else { return false }
+            !local.isEmpty, local.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains(".."),
+            local.unicodeScalars.allSatisfy(isLocalCharacter)
+        else { return false }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, domain.count <= 253,
-              labels.allSatisfy({ label in
-                  !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                      && label.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }
-              }),
-              let top = labels.last, top.count >= 2, top.allSatisfy(\.isLetter) || top.hasPrefix("xn--") else {
+            labels.allSatisfy({ label in
+                !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy {
+                        $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-"
+                    }
+            }),
+            let top = labels.last, top.count >= 2, top.allSatisfy(\.isLetter) || top.hasPrefix("xn--")
+        else {
             return false
         }
         return true

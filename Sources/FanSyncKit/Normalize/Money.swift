@@ -50,7 +50,9 @@ public enum Money {
         while index < upper, bytes[index] != UInt8(ascii: ".") {
             let byte = bytes[index]
             if byte == UInt8(ascii: ",") {
-                guard groupDigits >= 1, groups > 0 ? groupDigits == 3 : groupDigits <= 3 else { return .failure(.notANumber) }
+                guard groupDigits >= 1, groups > 0 ? groupDigits == 3 : groupDigits <= 3 else {
+                    return .failure(.notANumber)
+                }
                 groups += 1
                 groupDigits = 0
             } else if byte >= 0x30 && byte <= 0x39 {

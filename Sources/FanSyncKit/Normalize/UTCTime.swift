@@ -18,14 +18,18 @@ public enum UTCTime {
     ///   milliseconds (12 or 13 digits). Without it `1706659200` or a year alone is no date:
     ///   guessing epoch read `20240131` and `2024` as moments in 1970.
     /// Returns `nil` when the text fits none of them or names an impossible date.
-    public static func parse(_ text: String, zone: TimeZone? = nil, order: SlashOrder = .monthFirst,
-                             epoch: Bool = false) -> Int64? {
+    public static func parse(
+        _ text: String, zone: TimeZone? = nil, order: SlashOrder = .monthFirst,
+        epoch: Bool = false
+    ) -> Int64? {
         var text = text
         return text.withUTF8 { buffer in parse(bytes: buffer, zone: zone, order: order, epoch: epoch) }
     }
 
-    static func parse(bytes all: UnsafeBufferPointer<UInt8>, zone: TimeZone?, order: SlashOrder,
-                      epoch: Bool = false) -> Int64? {
+    static func parse(
+        bytes all: UnsafeBufferPointer<UInt8>, zone: TimeZone?, order: SlashOrder,
+        epoch: Bool = false
+    ) -> Int64? {
         var lower = 0, upper = all.count
         while lower < upper, all[lower] == 0x20 || all[lower] == 0x09 { lower += 1 }
         while upper > lower, all[upper - 1] == 0x20 || all[upper - 1] == 0x09 { upper -= 1 }
@@ -40,17 +44,20 @@ public enum UTCTime {
                 let value = bytes.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
                 return bytes.count <= 11 ? value : value / 1000
             }
-            guard bytes.count == 8, let y = scanner.digits(4), let m = scanner.digits(2), let d = scanner.digits(2) else {
+            guard bytes.count == 8, let y = scanner.digits(4), let m = scanner.digits(2), let d = scanner.digits(2)
+            else {
                 return nil
             }
             (year, month, day) = (y, m, d)
         } else if bytes.count >= 8, bytes[4] == UInt8(ascii: "-") {
             guard let y = scanner.digits(4), scanner.take("-"), let m = scanner.digits(2), scanner.take("-"),
-                  let d = scanner.digits(2) else { return nil }
+                let d = scanner.digits(2)
+            else { return nil }
             (year, month, day) = (y, m, d)
         } else if bytes.contains(UInt8(ascii: "/")) {
             guard let first = scanner.digits(1...2), scanner.take("/"), let second = scanner.digits(1...2),
-                  scanner.take("/"), let y = scanner.digits(4) else { return nil }
+                scanner.take("/"), let y = scanner.digits(4)
+            else { return nil }
             (year, month, day) = order == .monthFirst ? (y, first, second) : (y, second, first)
         } else {
             return nil
@@ -81,8 +88,10 @@ public enum UTCTime {
             guard scanner.atEnd else { return nil }
         }
         guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
-              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
-        let wall = Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400
+            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        else { return nil }
+        let wall =
+            Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400
             + Int64(hour * 3600 + minute * 60 + second)
         if let offset { return wall - Int64(offset) }
         guard let zone, zone.identifier != "UTC", zone.identifier != "GMT" else { return wall }

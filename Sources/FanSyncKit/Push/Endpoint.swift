@@ -71,15 +71,22 @@ public struct Endpoint: Sendable, Equatable {
 
 /// Reads endpoints from YAML, with `file:line:column` errors and `${VAR}` substitution in URLs.
 public enum EndpointFile {
-    static let keys = ["name", "url", "method", "profile", "send", "types", "segment", "headers", "token_env", "batch_size",
-                       "concurrency", "rate", "connect_timeout", "timeout", "max_attempts", "retry_budget", "ca_bundle",
-                       "field_ids", "status_if_new", "allow_insecure_http"]
+    static let keys = [
+        "name", "url", "method", "profile", "send", "types", "segment", "headers", "token_env", "batch_size",
+        "concurrency", "rate", "connect_timeout", "timeout", "max_attempts", "retry_budget", "ca_bundle",
+        "field_ids", "status_if_new", "allow_insecure_http",
+    ]
 
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(MappingErrors) -> [Endpoint] {
+    public static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(MappingErrors) -> [Endpoint] {
         let node = try YAMLFile.load(path: path, what: "endpoints file")
         guard let list = node.mapping?["endpoints"] ?? (node.sequence != nil ? node : nil) else {
-            throw MappingErrors(errors: [MappingError(file: path, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0,
-                                                      message: "expected 'endpoints:' with a list of endpoints")])
+            throw MappingErrors(errors: [
+                MappingError(
+                    file: path, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0,
+                    message: "expected 'endpoints:' with a list of endpoints")
+            ])
         }
         do {
             return try parse(list: list, file: path, environment: environment)
@@ -90,11 +97,15 @@ public enum EndpointFile {
 
     /// Parses a list of endpoint mappings (also used by job files). With `sending: false` (a dry
     /// run, which sends nothing) an endpoint URL naming an unset variable keeps the `${NAME}`.
-    public static func parse(list: Node, file: String, environment: [String: String],
-                             sending: Bool = true) throws(MappingErrors) -> [Endpoint] {
+    public static func parse(
+        list: Node, file: String, environment: [String: String],
+        sending: Bool = true
+    ) throws(MappingErrors) -> [Endpoint] {
         var errors: [MappingError] = []
         func fail(_ message: String, _ node: Node?) {
-            errors.append(MappingError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message))
+            errors.append(
+                MappingError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message)
+            )
         }
         var endpoints: [Endpoint] = []
         guard let items = list.sequence else {
@@ -102,41 +113,59 @@ public enum EndpointFile {
             throw MappingErrors(errors: errors)
         }
         for item in items {
-            guard let map = item.mapping else { fail("an endpoint is a mapping with name, url, profile…", item); continue }
+            guard let map = item.mapping else {
+                fail("an endpoint is a mapping with name, url, profile…", item); continue
+            }
             for (key, _) in map where !keys.contains(key.string ?? "") {
                 let name = key.string ?? "?"
                 let hint = closest(to: name, in: keys)
                 fail("unknown key '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)"), key)
             }
-            guard let name = map["name"]?.string, !name.isEmpty else { fail("an endpoint needs a 'name'", item); continue }
+            guard let name = map["name"]?.string, !name.isEmpty else {
+                fail("an endpoint needs a 'name'", item); continue
+            }
             guard let rawURL = map["url"]?.string else { fail("endpoint '\(name)' needs a 'url'", item); continue }
             let url = substitute(rawURL, environment: environment, node: map["url"], fail: fail, keepUnset: !sending)
             if !(url.hasPrefix("https://") || url.hasPrefix("http://")) && (sending || !url.hasPrefix("${")) {
-                fail("endpoint '\(name)': the url must start with https:// (or http:// for a local test server)", map["url"])
+                fail(
+                    "endpoint '\(name)': the url must start with https:// (or http:// for a local test server)",
+                    map["url"])
             }
             var endpoint = Endpoint(name: name, url: url)
             if let node = map["method"] { endpoint.method = node.string?.uppercased() ?? "POST" }
             if let node = map["profile"] {
-                if let value = node.string, let profile = Endpoint.Profile(rawValue: value) { endpoint.profile = profile } else {
-                    fail("'profile' is one of " + Endpoint.Profile.allCases.map(\.rawValue).joined(separator: ", "), node)
+                if let value = node.string, let profile = Endpoint.Profile(rawValue: value) {
+                    endpoint.profile = profile
+                } else {
+                    fail(
+                        "'profile' is one of " + Endpoint.Profile.allCases.map(\.rawValue).joined(separator: ", "), node
+                    )
                 }
             }
             if let node = map["send"] {
-                if let value = node.string, let send = Endpoint.Send(rawValue: value) { endpoint.send = send } else {
+                if let value = node.string, let send = Endpoint.Send(rawValue: value) {
+                    endpoint.send = send
+                } else {
                     fail("'send' is customers or fans", node)
                 }
             }
             if let node = map["types"] {
                 let names = node.sequence?.compactMap(\.string) ?? node.string.map { [$0] } ?? []
                 for typeName in names {
-                    if let type = PersonType(name: typeName) { endpoint.types.append(type) } else {
+                    if let type = PersonType(name: typeName) {
+                        endpoint.types.append(type)
+                    } else {
                         fail("unknown type '\(typeName)'; types are user, lead, paying, subscription", node)
                     }
                 }
             }
             if let node = map["segment"] {
-                if let value = node.string, let segment = Segment(rawValue: value) { endpoint.segment = segment } else {
-                    fail("unknown segment; segments are " + Segment.allCases.map(\.rawValue).joined(separator: ", "), node)
+                if let value = node.string, let segment = Segment(rawValue: value) {
+                    endpoint.segment = segment
+                } else {
+                    fail(
+                        "unknown segment; segments are " + Segment.allCases.map(\.rawValue).joined(separator: ", "),
+                        node)
                 }
             }
             if let node = map["headers"] {
@@ -149,7 +178,9 @@ public enum EndpointFile {
                 }
             }
             if let node = map["token_env"] {
-                guard let variable = node.string, variable.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+                guard let variable = node.string,
+                    variable.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil
+                else {
                     fail("'token_env' names an environment variable, e.g. CRM_TOKEN", node)
                     continue
                 }
@@ -158,7 +189,9 @@ public enum EndpointFile {
             func number(_ key: String, _ apply: (Double) -> Void, minimum: Double) {
                 guard let node = map[key] else { return }
                 guard let value = node.string.flatMap(Double.init), value >= minimum else {
-                    fail("'\(key)' is a number of at least \(minimum == minimum.rounded() ? String(Int(minimum)) : String(minimum))", node)
+                    fail(
+                        "'\(key)' is a number of at least \(minimum == minimum.rounded() ? String(Int(minimum)) : String(minimum))",
+                        node)
                     return
                 }
                 apply(value)
@@ -170,7 +203,9 @@ public enum EndpointFile {
             number("connect_timeout", { endpoint.connectTimeout = $0 }, minimum: 0.1)
             number("max_attempts", { endpoint.maxAttempts = Int($0) }, minimum: 1)
             number("retry_budget", { endpoint.retryBudget = Int($0) }, minimum: 0)
-            if let node = map["ca_bundle"] { endpoint.caBundle = node.string.map { substitute($0, environment: environment, node: node, fail: fail) } }
+            if let node = map["ca_bundle"] {
+                endpoint.caBundle = node.string.map { substitute($0, environment: environment, node: node, fail: fail) }
+            }
             if let node = map["field_ids"] {
                 for (key, value) in node.mapping ?? [:] {
                     if let field = key.string, let id = value.string { endpoint.fieldIDs[field] = id }
@@ -179,16 +214,21 @@ public enum EndpointFile {
             // A token over plain http crosses the network readable by anyone on the way: only to this
             // machine, or where the file says the network is the user's own.
             if endpoint.tokenEnv != nil, url.lowercased().hasPrefix("http://"), !url.contains("${"),
-               !Self.isLoopback(URLComponents(string: url)?.host ?? "") {
+                !Self.isLoopback(URLComponents(string: url)?.host ?? "")
+            {
                 let host = URLComponents(string: url)?.host ?? url
-                let allowed = map["allow_insecure_http"]?.string.map { ["true", "yes"].contains($0.lowercased()) } ?? false
+                let allowed =
+                    map["allow_insecure_http"]?.string.map { ["true", "yes"].contains($0.lowercased()) } ?? false
                 if !allowed {
-                    fail("endpoint '\(name)': its token would cross the network unencrypted to \(host) over http://; "
-                         + "use https://, or set allow_insecure_http: true if that network is your own", map["url"])
+                    fail(
+                        "endpoint '\(name)': its token would cross the network unencrypted to \(host) over http://; "
+                            + "use https://, or set allow_insecure_http: true if that network is your own", map["url"])
                 }
             }
             if let node = map["status_if_new"] {
-                if let value = node.string, MailchimpProfile.statuses.contains(value) { endpoint.statusIfNew = value } else {
+                if let value = node.string, MailchimpProfile.statuses.contains(value) {
+                    endpoint.statusIfNew = value
+                } else {
                     fail("'status_if_new' is one of " + MailchimpProfile.statuses.joined(separator: ", "), node)
                 }
             }
@@ -213,8 +253,10 @@ public enum EndpointFile {
 
     /// Replaces `${VAR}` with the environment's value; an unset variable is an error, or is kept
     /// as written with `keepUnset`.
-    static func substitute(_ text: String, environment: [String: String], node: Node?, fail: (String, Node?) -> Void,
-                           keepUnset: Bool = false) -> String {
+    static func substitute(
+        _ text: String, environment: [String: String], node: Node?, fail: (String, Node?) -> Void,
+        keepUnset: Bool = false
+    ) -> String {
         var result = ""
         var rest = Substring(text)
         while let start = rest.range(of: "${") {

@@ -36,8 +36,9 @@ extension EndpointProfile {
     }
 
     func request(for batch: Pusher.Batch, endpoint: Endpoint) -> Pusher.Request {
-        Pusher.Request(method: endpoint.method, url: url(endpoint), body: body(for: batch.records, endpoint: endpoint),
-                       keySuffix: "")
+        Pusher.Request(
+            method: endpoint.method, url: url(endpoint), body: body(for: batch.records, endpoint: endpoint),
+            keySuffix: "")
     }
 
     func next(after batch: inout Pusher.Batch, response: Data) -> Pusher.Step? { nil }
@@ -51,8 +52,11 @@ extension EndpointProfile {
         let columns = (endpoint.send == .customers ? Exporter.customerColumns : Exporter.fanColumns)
             .filter { $0.column.isShown(in: .json) }
         return "{\"store_id\":" + JSONText.quoted(store) + ",\"email\":" + JSONText.quoted(person.email)
-            + "," + columns.map { JSONText.quoted($0.key == "email" ? "email_display" : $0.key) + ":" + formatter.json(person, $0.column) }
-                .joined(separator: ",") + "}"
+            + ","
+            + columns.map {
+                JSONText.quoted($0.key == "email" ? "email_display" : $0.key) + ":" + formatter.json(person, $0.column)
+            }
+            .joined(separator: ",") + "}"
     }
 }
 

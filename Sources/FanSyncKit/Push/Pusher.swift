@@ -21,8 +21,10 @@ public final class Pusher {
     public var backoffCap = 30.0
     var random = SystemRandomNumberGenerator()
 
-    public init(store: Store, storeName: String, endpoint: Endpoint,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        store: Store, storeName: String, endpoint: Endpoint,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.store = store
         self.storeName = storeName
         self.endpoint = endpoint
@@ -52,8 +54,9 @@ public final class Pusher {
             var hasher = StableHasher()
             hasher.combine(json)
             let hash = hasher.hexDigest
-            try body(PushRecord(key: key, json: json, hash: hash),
-                     acknowledged == nil ? .create : acknowledged == hash ? .unchanged : .update)
+            try body(
+                PushRecord(key: key, json: json, hash: hash),
+                acknowledged == nil ? .create : acknowledged == hash ? .unchanged : .update)
         }
     }
 
@@ -89,8 +92,10 @@ public final class Pusher {
     func body(for records: [PushRecord]) -> String { profile.body(for: records, endpoint: endpoint) }
 
     func headers(token: String?, idempotencyKey: String) -> [(String, String)] {
-        var headers: [(String, String)] = [("Content-Type", "application/json"), ("Accept", "application/json"),
-                                           ("Idempotency-Key", idempotencyKey)]
+        var headers: [(String, String)] = [
+            ("Content-Type", "application/json"), ("Accept", "application/json"),
+            ("Idempotency-Key", idempotencyKey),
+        ]
         headers += profile.headers(token: token)
         for (name, value) in endpoint.headers.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
         return headers
@@ -144,7 +149,10 @@ public final class Pusher {
         var token: String?
         if let variable = endpoint.tokenEnv {
             guard let value = environment[variable], !value.isEmpty else {
-                throw PushError(message: "endpoint '\(endpoint.name)': the environment variable \(variable) is not set. Export the token as \(variable) and run again.")
+                throw PushError(
+                    message:
+                        "endpoint '\(endpoint.name)': the environment variable \(variable) is not set. Export the token as \(variable) and run again."
+                )
             }
             token = value
         }
@@ -171,12 +179,15 @@ public final class Pusher {
         }
         func enqueue(_ records: [PushRecord]) throws -> Batch {
             let batch = newBatch(records)
-            try store.addToOutbox(key: batch.key, records: records, body: batch.body, endpoint: name, store: storeName, at: now())
+            try store.addToOutbox(
+                key: batch.key, records: records, body: batch.body, endpoint: name, store: storeName, at: now())
             return Batch(key: batch.key, records: records, attempts: 0, notBefore: .distantPast)
         }
         func nextFreshBatch() throws -> Batch? {
             var records: [PushRecord] = []
-            while records.count < endpoint.effectiveBatchSize, let record = try pending.next() { records.append(record) }
+            while records.count < endpoint.effectiveBatchSize, let record = try pending.next() {
+                records.append(record)
+            }
             return records.isEmpty ? nil : try enqueue(records)
         }
 
@@ -188,115 +199,131 @@ public final class Pusher {
         var batchesByRequest: [Int: Batch] = [:]
         var failure: Error?
 
-        client.run(concurrency: endpoint.concurrency, next: {
-            if failure != nil || summary.endpointFailure != nil { return .done }
-            let now = Date()
-            if nextSlot > now { return .wait(until: nextSlot) }
-            // A batch whose backoff has passed, else the next fresh one.
-            var batch: Batch?
-            if let index = queue.firstIndex(where: { $0.notBefore <= now }) {
-                batch = queue.remove(at: index)
-            } else {
-                do { batch = try nextFreshBatch() } catch { failure = error; return .done }
-                if batch == nil {
-                    if let soonest = queue.map(\.notBefore).min() { return .wait(until: soonest) }
-                    return batchesByRequest.isEmpty ? .done : .wait(until: now.addingTimeInterval(0.05))
-                }
-            }
-            guard var chosen = batch else { return .done }
-            if !chosen.counted {
-                summary.sent += chosen.records.count
-                chosen.counted = true
-            }
-            requestID += 1
-            batchesByRequest[requestID] = chosen
-            nextSlot = max(now, nextSlot).addingTimeInterval(interval)
-            summary.requests += 1
-            let request = profile.request(for: chosen, endpoint: endpoint)
-            return .send(HTTPRequest(id: requestID, method: request.method, url: request.url,
-                                     headers: headers(token: token, idempotencyKey: chosen.key + request.keySuffix),
-                                     body: Data(request.body.utf8), connectTimeout: endpoint.connectTimeout,
-                                     timeout: endpoint.timeout, caBundle: endpoint.caBundle))
-        }, completed: { request, result in
-            guard var batch = batchesByRequest.removeValue(forKey: request.id) else { return }
-            do {
-                if let why = Self.refusal(result, endpoint: endpoint) {
-                    // The endpoint said no to the request, not to a record: every batch would get the
-                    // same answer. Stop, and keep the batch in the outbox for the next run.
-                    if summary.endpointFailure == nil { summary.endpointFailure = why }
-                    summary.pending += batch.records.count
-                    return
-                }
-                if summary.endpointFailure != nil {
-                    summary.pending += batch.records.count  // in flight when the endpoint stopped
-                    return
-                }
-                switch result.failure {
-                case .timeout?:
-                    summary.lastTransportError = "endpoint '\(endpoint.name)' (\(endpoint.url)): no answer within \(endpoint.timeout) s"
-                case .connection(let why)?:
-                    summary.lastTransportError = "endpoint '\(endpoint.name)' (\(endpoint.url)): \(why)"
-                default:
-                    break
-                }
-                let succeeded = result.failure == nil && profile.succeeded(result.status, step: batch.step)
-                if succeeded, let next = profile.next(after: &batch, response: result.body) {
-                    // More steps for this record (ActiveCampaign's tags).
-                    batch.step = next
-                    batch.attempts = 0
-                    batch.notBefore = .distantPast
-                    queue.insert(batch, at: 0)
-                } else if succeeded {
-                    // Some endpoints accept a batch and refuse members of it in the answer (Mailchimp):
-                    // those go to the dead letter, the rest are acknowledged, in one transaction.
-                    let refused = profile.refusals(in: result.body, of: batch.records)
-                    let accepted = batch.records.filter { refused[$0.key] == nil }
-                    if refused.isEmpty {
-                        try store.acknowledge(batch.records, batch: batch.key, endpoint: name, store: storeName, at: now())
-                    } else {
-                        try store.settle(batch.records, refused: refused, status: result.status, body: { body(for: [$0]) },
-                                         batch: batch.key, endpoint: name, store: storeName, at: now())
+        client.run(
+            concurrency: endpoint.concurrency,
+            next: {
+                if failure != nil || summary.endpointFailure != nil { return .done }
+                let now = Date()
+                if nextSlot > now { return .wait(until: nextSlot) }
+                // A batch whose backoff has passed, else the next fresh one.
+                var batch: Batch?
+                if let index = queue.firstIndex(where: { $0.notBefore <= now }) {
+                    batch = queue.remove(at: index)
+                } else {
+                    do { batch = try nextFreshBatch() } catch { failure = error; return .done }
+                    if batch == nil {
+                        if let soonest = queue.map(\.notBefore).min() { return .wait(until: soonest) }
+                        return batchesByRequest.isEmpty ? .done : .wait(until: now.addingTimeInterval(0.05))
                     }
-                    for record in batch.records {
-                        guard let why = refused[record.key] else { continue }
+                }
+                guard var chosen = batch else { return .done }
+                if !chosen.counted {
+                    summary.sent += chosen.records.count
+                    chosen.counted = true
+                }
+                requestID += 1
+                batchesByRequest[requestID] = chosen
+                nextSlot = max(now, nextSlot).addingTimeInterval(interval)
+                summary.requests += 1
+                let request = profile.request(for: chosen, endpoint: endpoint)
+                return .send(
+                    HTTPRequest(
+                        id: requestID, method: request.method, url: request.url,
+                        headers: headers(token: token, idempotencyKey: chosen.key + request.keySuffix),
+                        body: Data(request.body.utf8), connectTimeout: endpoint.connectTimeout,
+                        timeout: endpoint.timeout, caBundle: endpoint.caBundle))
+            },
+            completed: { request, result in
+                guard var batch = batchesByRequest.removeValue(forKey: request.id) else { return }
+                do {
+                    if let why = Self.refusal(result, endpoint: endpoint) {
+                        // The endpoint said no to the request, not to a record: every batch would get the
+                        // same answer. Stop, and keep the batch in the outbox for the next run.
+                        if summary.endpointFailure == nil { summary.endpointFailure = why }
+                        summary.pending += batch.records.count
+                        return
+                    }
+                    if summary.endpointFailure != nil {
+                        summary.pending += batch.records.count  // in flight when the endpoint stopped
+                        return
+                    }
+                    switch result.failure {
+                    case .timeout?:
+                        summary.lastTransportError =
+                            "endpoint '\(endpoint.name)' (\(endpoint.url)): no answer within \(endpoint.timeout) s"
+                    case .connection(let why)?:
+                        summary.lastTransportError = "endpoint '\(endpoint.name)' (\(endpoint.url)): \(why)"
+                    default:
+                        break
+                    }
+                    let succeeded = result.failure == nil && profile.succeeded(result.status, step: batch.step)
+                    if succeeded, let next = profile.next(after: &batch, response: result.body) {
+                        // More steps for this record (ActiveCampaign's tags).
+                        batch.step = next
+                        batch.attempts = 0
+                        batch.notBefore = .distantPast
+                        queue.insert(batch, at: 0)
+                    } else if succeeded {
+                        // Some endpoints accept a batch and refuse members of it in the answer (Mailchimp):
+                        // those go to the dead letter, the rest are acknowledged, in one transaction.
+                        let refused = profile.refusals(in: result.body, of: batch.records)
+                        let accepted = batch.records.filter { refused[$0.key] == nil }
+                        if refused.isEmpty {
+                            try store.acknowledge(
+                                batch.records, batch: batch.key, endpoint: name, store: storeName, at: now())
+                        } else {
+                            try store.settle(
+                                batch.records, refused: refused, status: result.status, body: { body(for: [$0]) },
+                                batch: batch.key, endpoint: name, store: storeName, at: now())
+                        }
+                        for record in batch.records {
+                            guard let why = refused[record.key] else { continue }
+                            summary.deadLettered += 1
+                            onProgress?("\(endpoint.name): \(record.key) refused: \(why.prefix(120))")
+                        }
+                        summary.acknowledged += accepted.count
+                        onProgress?("\(endpoint.name): \(summary.acknowledged) acknowledged")
+                    } else if Self.isRetriable(result) {
+                        try store.countOutboxAttempt(batch.key)
+                        batch.attempts += 1
+                        if batch.attempts >= endpoint.maxAttempts || budget <= 0 {
+                            summary.pending += batch.records.count  // stays in the outbox for the next run
+                        } else {
+                            budget -= 1
+                            summary.retried += 1
+                            let exponential = min(backoffCap, backoffBase * pow(2, Double(batch.attempts - 1)))
+                            let jitter = Double.random(in: 0...exponential, using: &random)
+                            let delay = max(result.retryAfter ?? 0, jitter)
+                            batch.notBefore = Date().addingTimeInterval(delay)
+                            queue.append(batch)
+                        }
+                    } else if batch.records.count > 1 {
+                        // A permanent rejection of a batch: split it to find the bad record(s).
+                        let middle = batch.records.count / 2
+                        let halves = [
+                            newBatch(Array(batch.records[..<middle])), newBatch(Array(batch.records[middle...])),
+                        ]
+                        try store.splitOutboxBatch(batch.key, into: halves, endpoint: name, store: storeName, at: now())
+                        for half in halves {
+                            queue.append(
+                                Batch(
+                                    key: half.key, records: half.records, attempts: 0, notBefore: .distantPast,
+                                    counted: true))
+                        }
+                    } else if let record = batch.records.first {
+                        let snippet = String(decoding: result.body.prefix(500), as: UTF8.self)
+                        try store.deadLetter(
+                            record, batch: batch.key, status: result.status, response: snippet,
+                            body: body(for: [record]), endpoint: name, store: storeName, at: now())
                         summary.deadLettered += 1
-                        onProgress?("\(endpoint.name): \(record.key) refused: \(why.prefix(120))")
+                        onProgress?(
+                            "\(endpoint.name): \(record.key) rejected with HTTP \(result.status): \(snippet.prefix(120))"
+                        )
                     }
-                    summary.acknowledged += accepted.count
-                    onProgress?("\(endpoint.name): \(summary.acknowledged) acknowledged")
-                } else if Self.isRetriable(result) {
-                    try store.countOutboxAttempt(batch.key)
-                    batch.attempts += 1
-                    if batch.attempts >= endpoint.maxAttempts || budget <= 0 {
-                        summary.pending += batch.records.count  // stays in the outbox for the next run
-                    } else {
-                        budget -= 1
-                        summary.retried += 1
-                        let exponential = min(backoffCap, backoffBase * pow(2, Double(batch.attempts - 1)))
-                        let jitter = Double.random(in: 0...exponential, using: &random)
-                        let delay = max(result.retryAfter ?? 0, jitter)
-                        batch.notBefore = Date().addingTimeInterval(delay)
-                        queue.append(batch)
-                    }
-                } else if batch.records.count > 1 {
-                    // A permanent rejection of a batch: split it to find the bad record(s).
-                    let middle = batch.records.count / 2
-                    let halves = [newBatch(Array(batch.records[..<middle])), newBatch(Array(batch.records[middle...]))]
-                    try store.splitOutboxBatch(batch.key, into: halves, endpoint: name, store: storeName, at: now())
-                    for half in halves {
-                        queue.append(Batch(key: half.key, records: half.records, attempts: 0, notBefore: .distantPast, counted: true))
-                    }
-                } else if let record = batch.records.first {
-                    let snippet = String(decoding: result.body.prefix(500), as: UTF8.self)
-                    try store.deadLetter(record, batch: batch.key, status: result.status, response: snippet,
-                                         body: body(for: [record]), endpoint: name, store: storeName, at: now())
-                    summary.deadLettered += 1
-                    onProgress?("\(endpoint.name): \(record.key) rejected with HTTP \(result.status): \(snippet.prefix(120))")
+                } catch {
+                    failure = error
                 }
-            } catch {
-                failure = error
-            }
-        })
+            })
         if let failure { throw failure }
         if summary.endpointFailure != nil {
             // Batches waiting for a retry stay in the outbox; changes never read stay changed.
@@ -305,7 +332,9 @@ public final class Pusher {
         }
         summary.elapsed = Date().timeIntervalSince(started)
         summary.outstandingDead = try store.deadLetterCount(endpoint: name, store: storeName)
-        summary.outstandingPending = try store.outbox(endpoint: name, store: storeName).reduce(0) { $0 + $1.records.count }
+        summary.outstandingPending = try store.outbox(endpoint: name, store: storeName).reduce(0) {
+            $0 + $1.records.count
+        }
         try store.finishPushRun(runID, summary, at: now())
         return summary
     }

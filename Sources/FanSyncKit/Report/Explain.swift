@@ -21,7 +21,8 @@ public struct Explanation: Sendable {
     /// The rule that decided the type.
     public var decidingRule: String {
         if let strongest = rows.filter({ $0.evidence.peak == person.type }).first {
-            return "\(person.type.name): the strongest evidence is \(strongest.evidence.source) \(strongest.evidence.sourceID) (\(strongest.rule)); the type is the maximum of all evidence and never goes down"
+            return
+                "\(person.type.name): the strongest evidence is \(strongest.evidence.source) \(strongest.evidence.sourceID) (\(strongest.rule)); the type is the maximum of all evidence and never goes down"
         }
         if let peak, peak == person.type {
             return "\(person.type.name): an earlier export was evidence for \(peak.name); a type never goes down"
@@ -38,11 +39,13 @@ public struct Explanation: Sendable {
         case .payment:
             let status = evidence.status ?? "?"
             return status == "succeeded"
-                ? ((evidence.amountRefunded ?? 0) > 0 ? "payment succeeded, refunded later → paying" : "payment succeeded → paying")
+                ? ((evidence.amountRefunded ?? 0) > 0
+                    ? "payment succeeded, refunded later → paying" : "payment succeeded → paying")
                 : "payment \(status) → lead"
         case .subscription:
             let status = evidence.status ?? "?"
-            return EvidenceRules.liveSubscription.contains(status) ? "subscription \(status) → subscription" : "subscription \(status) → lead"
+            return EvidenceRules.liveSubscription.contains(status)
+                ? "subscription \(status) → subscription" : "subscription \(status) → lead"
         case .enrollment:
             return (evidence.amount ?? 0) > 0 ? "paid enrollment → paying" : "free enrollment → lead"
         }
@@ -91,8 +94,9 @@ extension Store {
                 if Explanation.canonical(other, fuzzy: true) == target { near.append(other) }
             }
         }
-        return Explanation(person: person, rows: evidence.map { .init(evidence: $0, rule: Explanation.rule(for: $0)) },
-                           peak: peak, spellings: spellings, nearCollisions: near.sorted())
+        return Explanation(
+            person: person, rows: evidence.map { .init(evidence: $0, rule: Explanation.rule(for: $0)) },
+            peak: peak, spellings: spellings, nearCollisions: near.sorted())
     }
 
     /// Purchases, refunds, subscriptions and enrollments of `email`, in time order; `nil` when unknown.
@@ -103,31 +107,44 @@ extension Store {
         var events: [HistoryEvent] = []
         for item in try evidence(store: storeName, email: email) {
             func event(_ at: Int64?, _ kind: String, _ text: String, amount: Int64? = nil, currency: String? = nil) {
-                events.append(HistoryEvent(at: at, kind: kind, text: text, amount: amount, currency: currency,
-                                           source: item.source, sourceID: item.sourceID, file: item.file, line: item.line))
+                events.append(
+                    HistoryEvent(
+                        at: at, kind: kind, text: text, amount: amount, currency: currency,
+                        source: item.source, sourceID: item.sourceID, file: item.file, line: item.line))
             }
             let product = item.product ?? "a purchase"
             switch item.kind {
             case .payment:
                 let status = item.status ?? "?"
                 if status == "succeeded" {
-                    event(item.createdAt, "purchase", "Purchased: \(product)", amount: item.amount, currency: item.currency)
+                    event(
+                        item.createdAt, "purchase", "Purchased: \(product)", amount: item.amount,
+                        currency: item.currency)
                     if let refunded = item.amountRefunded, refunded > 0 {
                         let full = refunded >= (item.amount ?? 0)
-                        event(item.endedAt ?? item.createdAt, "refund", (full ? "Refunded: " : "Partly refunded: ") + product,
-                              amount: -refunded, currency: item.currency)
+                        event(
+                            item.endedAt ?? item.createdAt, "refund",
+                            (full ? "Refunded: " : "Partly refunded: ") + product,
+                            amount: -refunded, currency: item.currency)
                     }
                 } else {
-                    event(item.createdAt, "payment", "Payment \(status): \(product)", amount: item.amount, currency: item.currency)
+                    event(
+                        item.createdAt, "payment", "Payment \(status): \(product)", amount: item.amount,
+                        currency: item.currency)
                 }
             case .subscription:
-                event(item.createdAt, "subscription", "Subscribed: \(item.product ?? "a plan") (now \(item.status ?? "?"))",
-                      amount: item.amount, currency: item.currency)
-                if let ended = item.endedAt { event(ended, "subscription", "Subscription ended: \(item.product ?? "a plan")") }
+                event(
+                    item.createdAt, "subscription",
+                    "Subscribed: \(item.product ?? "a plan") (now \(item.status ?? "?"))",
+                    amount: item.amount, currency: item.currency)
+                if let ended = item.endedAt {
+                    event(ended, "subscription", "Subscription ended: \(item.product ?? "a plan")")
+                }
             case .enrollment:
                 let progress = item.progress.map { String(format: "%.0f%%", $0) } ?? "?"
-                event(item.createdAt, "enrollment", "Enrolled: \(product), progress \(progress)", amount: item.amount,
-                      currency: item.currency)
+                event(
+                    item.createdAt, "enrollment", "Enrolled: \(product), progress \(progress)", amount: item.amount,
+                    currency: item.currency)
             case .user:
                 event(item.createdAt ?? item.seenAt, "account", "Registered an account")
             case .contact, .stripeCustomer:

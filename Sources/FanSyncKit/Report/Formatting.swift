@@ -47,8 +47,10 @@ public struct ValueFormatter: Sendable {
         let parts = digits.split(separator: ".", omittingEmptySubsequences: false)
         let grouped = NumberText.grouped(digits: String(parts[0]))
         let amount = parts.count > 1 ? grouped + "." + parts[1] : grouped
-        let symbols = ["USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹",
-                       "CHF": "CHF ", "KRW": "₩", "BRL": "R$", "MXN": "MX$", "CNY": "CN¥"]
+        let symbols = [
+            "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹",
+            "CHF": "CHF ", "KRW": "₩", "BRL": "R$", "MXN": "MX$", "CNY": "CN¥",
+        ]
         let symbol = symbols[currency] ?? currency + " "
         return (negative ? "-" : "") + symbol + amount
     }
@@ -147,8 +149,10 @@ public final class ListingPrinter {
     private var rightAligned: [Bool] = []
     private var buffer = ""
 
-    public init(columns: [ListingColumn], format: OutputFormat, formatter: ValueFormatter, maxWidth: Int? = nil,
-                write: @escaping (String) -> Void) {
+    public init(
+        columns: [ListingColumn], format: OutputFormat, formatter: ValueFormatter, maxWidth: Int? = nil,
+        write: @escaping (String) -> Void
+    ) {
         self.columns = columns.filter { $0.isShown(in: format) }
         self.format = format
         self.formatter = formatter
@@ -171,7 +175,9 @@ public final class ListingPrinter {
         switch format {
         case .table:
             // Control characters from a source (a CR, a tab, an escape sequence) are shown, not sent to the terminal.
-            let cells = columns.map { formatter.text(row, $0).replacingOccurrences(of: "\n", with: " ").escapingControlCharacters }
+            let cells = columns.map {
+                formatter.text(row, $0).replacingOccurrences(of: "\n", with: " ").escapingControlCharacters
+            }
             if widths == nil {
                 held.append(cells)
                 if held.count >= sizingRows { flushHeld() }
@@ -179,13 +185,14 @@ public final class ListingPrinter {
                 emit(line(cells))
             }
         case .csv:
-            emit(columns.map { column in
-                let cell = formatter.text(row, column, symbols: false)
-                switch column.kind {
-                case .text, .tags: return ListingWriter.csvCell(CSVSafety.neutralize(cell))
-                default: return ListingWriter.csvCell(cell)
-                }
-            }.joined(separator: ",") + "\r\n")
+            emit(
+                columns.map { column in
+                    let cell = formatter.text(row, column, symbols: false)
+                    switch column.kind {
+                    case .text, .tags: return ListingWriter.csvCell(CSVSafety.neutralize(cell))
+                    default: return ListingWriter.csvCell(cell)
+                    }
+                }.joined(separator: ",") + "\r\n")
         case .json:
             emit((count > 0 ? "," : "") + ListingWriter.object(row, columns, formatter))
         case .ndjson:
@@ -212,7 +219,9 @@ public final class ListingPrinter {
     /// Sizes the columns from the rows held, fits them, prints the header and the rows held.
     private func flushHeld() {
         var sizes = columns.map { DisplayWidth.of($0.header) }
-        for row in held { for (index, cell) in row.enumerated() { sizes[index] = max(sizes[index], DisplayWidth.of(cell)) } }
+        for row in held {
+            for (index, cell) in row.enumerated() { sizes[index] = max(sizes[index], DisplayWidth.of(cell)) }
+        }
         shown = Array(columns.indices)
         if let maxWidth {
             func total() -> Int { shown.map { sizes[$0] }.reduce(0, +) + 2 * max(0, shown.count - 1) }
@@ -263,7 +272,8 @@ public enum DisplayWidth {
         guard let first = scalars.first else { return 0 }
         if first.value < 0x7F { return first.value < 0x20 ? 0 : 1 }  // ASCII (a CR LF cluster is a control)
         if scalars.contains(where: { $0.properties.isEmojiPresentation })
-            || (first.properties.isEmoji && scalars.contains("\u{FE0F}")) {
+            || (first.properties.isEmoji && scalars.contains("\u{FE0F}"))
+        {
             return 2
         }
         var width = 0
@@ -310,7 +320,9 @@ public enum DisplayWidth {
 /// alone: they cannot run anything, and a quote would break a CRM import.
 public enum CSVSafety {
     public static func neutralize(_ cell: String) -> String {
-        guard let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return cell }
+        guard let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else {
+            return cell
+        }
         if isPlainNumber(cell) { return cell }
         return "'" + cell
     }

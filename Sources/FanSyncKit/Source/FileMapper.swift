@@ -23,8 +23,10 @@ public struct MapOptions: Sendable {
     /// import leaves no rejects file behind.
     public var publishRejects = true
 
-    public init(mapping: String? = nil, read: CSVReaderOptions = CSVReaderOptions(), format: InputFormat? = nil,
-                settings: MappingSettings = MappingSettings(), rejectsDirectory: String? = "rejects") {
+    public init(
+        mapping: String? = nil, read: CSVReaderOptions = CSVReaderOptions(), format: InputFormat? = nil,
+        settings: MappingSettings = MappingSettings(), rejectsDirectory: String? = "rejects"
+    ) {
         self.mapping = mapping
         self.read = read
         self.format = format
@@ -80,9 +82,11 @@ public struct MapProgress: Sendable, Equatable {
 public enum FileMapper {
     /// Maps `path`, calling `onFact` for each accepted row, in file order, and `progress` now
     /// and then (on this thread) with how far the reading has come.
-    public static func map(path: String, options: MapOptions, library: MappingLibrary,
-                           progress: ((MapProgress) -> Void)? = nil,
-                           onFact: (Fact) throws -> Void) throws -> FileReport {
+    public static func map(
+        path: String, options: MapOptions, library: MappingLibrary,
+        progress: ((MapProgress) -> Void)? = nil,
+        onFact: (Fact) throws -> Void
+    ) throws -> FileReport {
         let format = options.format ?? InputFormat.guess(path: path)
         let display = options.displayName ?? (path == "-" ? "<stdin>" : path)
         let rejects = RejectsFile(directory: options.rejectsDirectory, input: display == "<stdin>" ? "stdin" : display)
@@ -162,8 +166,11 @@ public enum FileMapper {
                         }
                         if !fact.warnings.isEmpty {
                             let row = original(batch.records[index])
-                            try warn(fact.warnings.map { var warning = $0; warning.row = row; return warning },
-                                     report: &report, rejects: rejects, limit: options.issueSampleLimit)
+                            try warn(
+                                fact.warnings.map {
+                                    var warning = $0; warning.row = row; return warning
+                                },
+                                report: &report, rejects: rejects, limit: options.issueSampleLimit)
                         }
                         try onFact(fact)
                     case .failure(var issue):
@@ -190,11 +197,15 @@ public enum FileMapper {
             func nextElement() throws -> Result<JSONElement, RowIssue>? {
                 do {
                     return try reader.next().map { .success($0) }
-                } catch where error.isSkippable {
+                } catch  where error.isSkippable {
                     var why = error.description
-                    if case .malformedElement(let reason) = error.kind { why = "element \(error.index ?? 0): \(reason)" }
-                    return .failure(RowIssue(file: display, line: error.line ?? 0, column: nil, columnName: nil, value: nil,
-                                             reason: .malformedJSON(why)))
+                    if case .malformedElement(let reason) = error.kind {
+                        why = "element \(error.index ?? 0): \(reason)"
+                    }
+                    return .failure(
+                        RowIssue(
+                            file: display, line: error.line ?? 0, column: nil, columnName: nil, value: nil,
+                            reason: .malformedJSON(why)))
                 } catch {
                     throw FileMapError.json(error)
                 }
@@ -248,8 +259,11 @@ public enum FileMapper {
                         }
                         if !fact.warnings.isEmpty {
                             let row = element.map { [Self.original($0.value)] }
-                            try warn(fact.warnings.map { var warning = $0; warning.row = row; return warning },
-                                     report: &report, rejects: rejects, limit: options.issueSampleLimit)
+                            try warn(
+                                fact.warnings.map {
+                                    var warning = $0; warning.row = row; return warning
+                                },
+                                report: &report, rejects: rejects, limit: options.issueSampleLimit)
                         }
                         try onFact(fact)
                     case .failure(var issue):
@@ -298,7 +312,8 @@ public enum FileMapper {
             case .csv:
                 let reader: CSVReader
                 do { reader = try CSVReader(path: path, options: options.read) } catch { throw FileMapError.csv(error) }
-                return try choose(options.mapping, header: reader.headerNames, format: .csv, file: display, library: library)
+                return try choose(
+                    options.mapping, header: reader.headerNames, format: .csv, file: display, library: library)
             case .json:
                 if let name = options.mapping { return try library.resolve(name) }
                 let reader: JSONStreamReader
@@ -309,7 +324,7 @@ public enum FileMapper {
                         guard let element = try reader.next() else { break }
                         if case .object(let members) = element.value { keys = Array(members.keys) }
                         break
-                    } catch where error.isSkippable {
+                    } catch  where error.isSkippable {
                         continue
                     } catch {
                         throw FileMapError.json(error)
@@ -322,8 +337,10 @@ public enum FileMapper {
         }
     }
 
-    private static func choose(_ name: String?, header: [String], format: Mapping.Format, file: String,
-                               library: MappingLibrary) throws(DetectionError) -> Mapping {
+    private static func choose(
+        _ name: String?, header: [String], format: Mapping.Format, file: String,
+        library: MappingLibrary
+    ) throws(DetectionError) -> Mapping {
         if let name { return try library.resolve(name) }
         return try library.detect(header: header, format: format, file: file)
     }
@@ -333,7 +350,8 @@ public enum FileMapper {
         mapping.record.schema.indices.filter { mapping.record.schema[$0].type == .phone }
     }
 
-    private static func warn(_ warnings: [RowIssue], report: inout FileReport, rejects: RejectsFile, limit: Int) throws {
+    private static func warn(_ warnings: [RowIssue], report: inout FileReport, rejects: RejectsFile, limit: Int) throws
+    {
         for warning in warnings {
             if case .ambiguousDates = warning.reason {
                 // Counted per column and said once for the file (see ``FileReport/ambiguousDates``).

@@ -51,7 +51,8 @@ public final class Importer {
         options.mapping = mapping.file  // resolved once: the rows go through exactly this mapping
         options.publishRejects = false  // only once the transaction has committed
         if options.settings.normalizePhones, options.settings.phoneBook == nil,
-           mapping.record.schema.contains(where: { $0.type == .phone }) {
+            mapping.record.schema.contains(where: { $0.type == .phone })
+        {
             // Opened once for all the files: what one file learns, the next one knows.
             if phones == nil { phones = try store.phoneBook() }
             options.settings.phoneBook = phones
@@ -59,8 +60,9 @@ public final class Importer {
 
         var rejectsPath: String?
         do {
-            let report = try importRows(source: source, display: display, fingerprint: fingerprint, mapping: mapping,
-                                        detected: detected, options: options, rejectsPath: &rejectsPath)
+            let report = try importRows(
+                source: source, display: display, fingerprint: fingerprint, mapping: mapping,
+                detected: detected, options: options, rejectsPath: &rejectsPath)
             try RejectsFile.publish(rejectsPath)
             return report
         } catch {
@@ -71,16 +73,21 @@ public final class Importer {
     }
 
     /// Lands one file's rows and recomputes its people, in one transaction.
-    private func importRows(source: String, display: String, fingerprint: String, mapping: Mapping, detected: Bool,
-                            options: MapOptions, rejectsPath: inout String?) throws -> ImportReport {
+    private func importRows(
+        source: String, display: String, fingerprint: String, mapping: Mapping, detected: Bool,
+        options: MapOptions, rejectsPath: inout String?
+    ) throws -> ImportReport {
         var workEnded = Date()
         var report = try store.transaction {
-            let importID = try store.beginImport(store: storeName, file: display, fingerprint: fingerprint,
-                                                 at: Int64(Date().timeIntervalSince1970))
+            let importID = try store.beginImport(
+                store: storeName, file: display, fingerprint: fingerprint,
+                at: Int64(Date().timeIntervalSince1970))
             let landStart = Date()
             let onProgress = self.onProgress
-            var fileReport = try FileMapper.map(path: source, options: options, library: library,
-                                                progress: onProgress.map { report in { report(display, $0) } }) { fact in
+            var fileReport = try FileMapper.map(
+                path: source, options: options, library: library,
+                progress: onProgress.map { report in { report(display, $0) } }
+            ) { fact in
                 try self.store.land(fact, store: self.storeName, importID: importID)
             }
             rejectsPath = fileReport.rejectsPath
@@ -95,8 +102,9 @@ public final class Importer {
             let nobody = try store.unattributed(importID: importID, file: display, limit: options.issueSampleLimit)
             fileReport.unattributed = nobody.count
             fileReport.unattributedSamples = nobody.samples
-            rejectsPath = try RejectsFile.append(nobody.samples, to: rejectsPath, directory: options.rejectsDirectory,
-                                                 input: display)
+            rejectsPath = try RejectsFile.append(
+                nobody.samples, to: rejectsPath, directory: options.rejectsDirectory,
+                input: display)
             fileReport.rejectsPath = rejectsPath
             // The kept stats are stale now; ``finish()`` recomputes them once after the last file
             // (until then, and after a crash in between, `stats` computes them live).
@@ -106,12 +114,15 @@ public final class Importer {
             let refreshSeconds = Date().timeIntervalSince(refreshStart)
             let landSeconds = refreshStart.timeIntervalSince(landStart)
             if let book = options.settings.phoneBook { try store.rememberPhones(book) }
-            try store.recordIssues(fileReport.issues + fileReport.warningSamples + fileReport.unattributedSamples,
-                                   importID: importID)
-            try store.finishImport(importID, report: fileReport, people: people, at: Int64(Date().timeIntervalSince1970))
+            try store.recordIssues(
+                fileReport.issues + fileReport.warningSamples + fileReport.unattributedSamples,
+                importID: importID)
+            try store.finishImport(
+                importID, report: fileReport, people: people, at: Int64(Date().timeIntervalSince1970))
             workEnded = Date()
-            return ImportReport(file: fileReport, people: people, importID: importID, landSeconds: landSeconds,
-                                refreshSeconds: refreshSeconds)
+            return ImportReport(
+                file: fileReport, people: people, importID: importID, landSeconds: landSeconds,
+                refreshSeconds: refreshSeconds)
         }
         report.commitSeconds = Date().timeIntervalSince(workEnded)
         return report
@@ -148,7 +159,8 @@ public final class Importer {
 
     /// Copies standard input to a temporary file.
     static func spool() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-stdin-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-stdin-\(UUID().uuidString)")
+            .path
         guard let output = fopen(path, "wb") else {
             throw InputError(.cannotOpen(String(cString: strerror(errno))), path: path)
         }

@@ -21,7 +21,9 @@ public enum InputFormat: String, Sendable, CaseIterable {
 
     /// JSON when the first character after white space (and a byte-order mark) is `[` or `{`.
     static func sniff(path: String) -> InputFormat? {
-        guard FileManager.default.isReadableFile(atPath: path), let input = try? TextInput(path: path) else { return nil }
+        guard FileManager.default.isReadableFile(atPath: path), let input = try? TextInput(path: path) else {
+            return nil
+        }
         var head = [UInt8](repeating: 0, count: 4096)
         guard let count = try? input.read(into: &head), count > 0 else { return nil }
         guard let first = head[0..<count].first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return nil }
@@ -107,7 +109,7 @@ public struct JSONInspection: Sendable {
             let element: JSONElement?
             do {
                 element = try reader.next()
-            } catch where error.isSkippable {
+            } catch  where error.isSkippable {
                 problems.append(Problem(line: error.line ?? 0, index: error.index ?? 0, reason: error.description))
                 elements += 1
                 continue
@@ -143,7 +145,8 @@ public enum RecordDump {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         while let element = try reader.next() {
-            let value = (try? encoder.encode(SensitiveColumns.masked(element.value)))
+            let value =
+                (try? encoder.encode(SensitiveColumns.masked(element.value)))
                 .map { String(decoding: $0, as: UTF8.self) } ?? "null"
             write("{\"index\":\(element.index),\"line\":\(element.line),\"value\":\(value)}")
         }

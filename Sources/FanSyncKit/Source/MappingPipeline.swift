@@ -107,7 +107,7 @@ final class MappingPipeline: @unchecked Sendable {
                 // The reader is the pipeline's critical path: mapping yields the core to it.
                 // (On Linux the nice value is per thread, and 0 names the calling thread.)
                 #if os(Linux)
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+                    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
                 #endif
                 while let batch = read.take() {
                     batch.map(compiled.compiled, file: file, expectedFields: expectedFields)

@@ -21,7 +21,9 @@ final class RejectsFile {
     func write(_ issue: RowIssue) throws(FileMapError) {
         guard let directory else { return }
         do {
-            if writer == nil { (writer, path) = try Self.create(directory: directory, input: input, sourceHeader: sourceHeader) }
+            if writer == nil {
+                (writer, path) = try Self.create(directory: directory, input: input, sourceHeader: sourceHeader)
+            }
             try writer?.write(Self.row(issue))
         } catch {
             throw FileMapError.rejects("\(error)")
@@ -29,7 +31,9 @@ final class RejectsFile {
     }
 
     /// A new (partial) rejects file for `input` in `directory`, with its header; and its final path.
-    private static func create(directory: String, input: String, sourceHeader: [String] = []) throws -> (CSVWriter, String) {
+    private static func create(
+        directory: String, input: String, sourceHeader: [String] = []
+    ) throws -> (CSVWriter, String) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let stamp = UTCTime.iso8601(Int64(Date().timeIntervalSince1970)).replacingOccurrences(of: ":", with: "")
         var base = (input as NSString).lastPathComponent
@@ -38,7 +42,9 @@ final class RejectsFile {
         }
         var candidate = (directory as NSString).appendingPathComponent("\(stamp)-\(base).rejects.csv")
         var counter = 2
-        while FileManager.default.fileExists(atPath: candidate) || FileManager.default.fileExists(atPath: partial(candidate)) {
+        while FileManager.default.fileExists(atPath: candidate)
+            || FileManager.default.fileExists(atPath: partial(candidate))
+        {
             candidate = (directory as NSString).appendingPathComponent("\(stamp)-\(base)-\(counter).rejects.csv")
             counter += 1
         }
@@ -69,8 +75,11 @@ final class RejectsFile {
     }
 
     private static func row(_ issue: RowIssue) -> [String] {
-        [issue.disposition.rawValue, issue.file, String(issue.line), issue.column.map(String.init) ?? "", issue.columnName ?? "",
-         issue.value ?? "", issue.reasonText] + (issue.row ?? [])
+        [
+            issue.disposition.rawValue, issue.file, String(issue.line), issue.column.map(String.init) ?? "",
+            issue.columnName ?? "",
+            issue.value ?? "", issue.reasonText,
+        ] + (issue.row ?? [])
     }
 
     func close() {

@@ -35,9 +35,11 @@ public enum Segment: String, Sendable, CaseIterable {
     public var definition: String {
         switch self {
         case .registeredNotPurchased:
-            return "has an account (a registered user row) and has bought nothing (no succeeded payment, no paid enrollment)"
+            return
+                "has an account (a registered user row) and has bought nothing (no succeeded payment, no paid enrollment)"
         case .engagedNotPurchased:
-            return "has bought nothing, active in the last 90 days, and enrolled in a course or carrying two or more tags"
+            return
+                "has bought nothing, active in the last 90 days, and enrolled in a course or carrying two or more tags"
         case .highValueLowEngagement:
             return "spent at least 100 in the settlement currency (or --min-spent) and no activity in the last 90 days"
         case .repeatBuyers: return "two or more purchases"

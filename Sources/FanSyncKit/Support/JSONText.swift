@@ -15,7 +15,8 @@ public enum JSONText {
             case "\u{08}": text += "\\b"
             case "\u{0C}": text += "\\f"
             case _ where scalar.value < 0x20:
-                text += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                text +=
+                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
                     + String(scalar.value, radix: 16)
             default: text.unicodeScalars.append(scalar)
             }
@@ -32,7 +33,8 @@ public enum JSONText {
     /// A JSON array of strings as written by the store (`tags`); empty for anything else.
     public static func strings(_ json: String?) -> [String] {
         guard let json, let data = json.data(using: .utf8),
-              let list = try? JSONSerialization.jsonObject(with: data) as? [String] else { return [] }
+            let list = try? JSONSerialization.jsonObject(with: data) as? [String]
+        else { return [] }
         return list
     }
 }

@@ -24,7 +24,8 @@ struct ActiveCampaignProfile: EndpointProfile {
     /// contact/sync takes the contact alone.
     func body(for records: [PushRecord], endpoint: Endpoint) -> String {
         guard let json = records.first?.json, let object = Pusher.object(json), let contact = object["contact"],
-              let data = try? JSONSerialization.data(withJSONObject: ["contact": contact], options: [.sortedKeys]) else { return "{}" }
+            let data = try? JSONSerialization.data(withJSONObject: ["contact": contact], options: [.sortedKeys])
+        else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -42,19 +43,27 @@ struct ActiveCampaignProfile: EndpointProfile {
     func request(for batch: Pusher.Batch, endpoint: Endpoint) -> Pusher.Request {
         switch batch.step {
         case .main:
-            return Pusher.Request(method: endpoint.method, url: url(endpoint), body: body(for: batch.records, endpoint: endpoint),
-                                  keySuffix: "")
+            return Pusher.Request(
+                method: endpoint.method, url: url(endpoint), body: body(for: batch.records, endpoint: endpoint),
+                keySuffix: "")
         case .findTag(let index):
             let name = batch.tags[index].addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-            return Pusher.Request(method: "GET", url: base(endpoint) + "/api/3/tags?search=" + name, body: "",
-                                  keySuffix: "-tag-\(index)-find")
+            return Pusher.Request(
+                method: "GET", url: base(endpoint) + "/api/3/tags?search=" + name, body: "",
+                keySuffix: "-tag-\(index)-find")
         case .createTag(let index):
-            let body = "{\"tag\":{\"tag\":" + JSONText.quoted(batch.tags[index]) + ",\"tagType\":\"contact\",\"description\":\"\"}}"
-            return Pusher.Request(method: "POST", url: base(endpoint) + "/api/3/tags", body: body, keySuffix: "-tag-\(index)-create")
+            let body =
+                "{\"tag\":{\"tag\":" + JSONText.quoted(batch.tags[index])
+                + ",\"tagType\":\"contact\",\"description\":\"\"}}"
+            return Pusher.Request(
+                method: "POST", url: base(endpoint) + "/api/3/tags", body: body, keySuffix: "-tag-\(index)-create")
         case .linkTag(let index, let tagID):
-            let body = "{\"contactTag\":{\"contact\":" + JSONText.quoted(batch.contactID ?? "") + ",\"tag\":" + JSONText.quoted(tagID) + "}}"
-            return Pusher.Request(method: "POST", url: base(endpoint) + "/api/3/contactTags", body: body,
-                                  keySuffix: "-tag-\(index)-link")
+            let body =
+                "{\"contactTag\":{\"contact\":" + JSONText.quoted(batch.contactID ?? "") + ",\"tag\":"
+                + JSONText.quoted(tagID) + "}}"
+            return Pusher.Request(
+                method: "POST", url: base(endpoint) + "/api/3/contactTags", body: body,
+                keySuffix: "-tag-\(index)-link")
         }
     }
 

@@ -21,10 +21,14 @@ struct MailchimpProfile: EndpointProfile {
         for (field, tag) in endpoint.fieldIDs.sorted(by: { $0.key < $1.key }) {
             if let value = person.value(field).string, !value.isEmpty { merge.append((tag, value)) }
         }
-        var member = "{\"email_address\":" + JSONText.quoted(person.email)
+        var member =
+            "{\"email_address\":" + JSONText.quoted(person.email)
             + ",\"status_if_new\":" + JSONText.quoted(endpoint.statusIfNew ?? "subscribed")
-            + ",\"merge_fields\":{" + merge.map { JSONText.quoted($0.0) + ":" + JSONText.quoted($0.1) }.joined(separator: ",") + "}"
-        if !person.tags.isEmpty { member += ",\"tags\":[" + person.tags.map(JSONText.quoted).joined(separator: ",") + "]" }
+            + ",\"merge_fields\":{"
+            + merge.map { JSONText.quoted($0.0) + ":" + JSONText.quoted($0.1) }.joined(separator: ",") + "}"
+        if !person.tags.isEmpty {
+            member += ",\"tags\":[" + person.tags.map(JSONText.quoted).joined(separator: ",") + "]"
+        }
         return member + "}"
     }
 
@@ -41,7 +45,8 @@ struct MailchimpProfile: EndpointProfile {
 
     func refusals(in response: Data, of records: [PushRecord]) -> [String: String] {
         guard let answer = (try? JSONSerialization.jsonObject(with: response)) as? [String: Any],
-              let errors = answer["errors"] as? [[String: Any]], !errors.isEmpty else { return [:] }
+            let errors = answer["errors"] as? [[String: Any]], !errors.isEmpty
+        else { return [:] }
         let keys = Set(records.map(\.key))
         var refused: [String: String] = [:]
         for error in errors {
@@ -57,13 +62,15 @@ struct MailchimpProfile: EndpointProfile {
         var problems: [String] = []
         let path = URLComponents(string: endpoint.url)?.path ?? ""
         if !endpoint.url.contains("${"), path.range(of: "/3\\.0/lists/[^/]+/?$", options: .regularExpression) == nil {
-            problems.append("endpoint '\(endpoint.name)': a mailchimp url is the audience's, "
-                            + "https://<dc>.api.mailchimp.com/3.0/lists/<list_id> (the list id is under Audience settings)")
+            problems.append(
+                "endpoint '\(endpoint.name)': a mailchimp url is the audience's, "
+                    + "https://<dc>.api.mailchimp.com/3.0/lists/<list_id> (the list id is under Audience settings)")
         }
         if endpoint.statusIfNew == nil {
-            problems.append("endpoint '\(endpoint.name)': mailchimp needs 'status_if_new' ("
-                            + Self.statuses.joined(separator: ", ")
-                            + "): whether people new to the audience get your campaigns (pending asks them to confirm first)")
+            problems.append(
+                "endpoint '\(endpoint.name)': mailchimp needs 'status_if_new' ("
+                    + Self.statuses.joined(separator: ", ")
+                    + "): whether people new to the audience get your campaigns (pending asks them to confirm first)")
         }
         return problems
     }

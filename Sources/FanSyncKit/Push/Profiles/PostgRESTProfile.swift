@@ -10,11 +10,13 @@ struct PostgRESTProfile: EndpointProfile {
     }
 
     func url(_ endpoint: Endpoint) -> String {
-        endpoint.url.contains("on_conflict=") ? endpoint.url
+        endpoint.url.contains("on_conflict=")
+            ? endpoint.url
             : endpoint.url + (endpoint.url.contains("?") ? "&" : "?") + "on_conflict=store_id,email"
     }
 
     func headers(token: String?) -> [(String, String)] {
-        [("Prefer", "resolution=merge-duplicates,return=minimal")] + (token.map { [("Authorization", "Bearer " + $0)] } ?? [])
+        [("Prefer", "resolution=merge-duplicates,return=minimal")]
+            + (token.map { [("Authorization", "Bearer " + $0)] } ?? [])
     }
 }

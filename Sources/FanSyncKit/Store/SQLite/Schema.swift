@@ -19,7 +19,9 @@ enum Schema {
         for field in kind.schema where field.name != "store" {
             switch field.type {
             case .email:
-                columns += [Column(name: field.name, type: "TEXT"), Column(name: field.name + "_display", type: "TEXT")]
+                columns += [
+                    Column(name: field.name, type: "TEXT"), Column(name: field.name + "_display", type: "TEXT"),
+                ]
             case .phone:
                 columns += [Column(name: field.name, type: "TEXT"), Column(name: field.name + "_status", type: "TEXT")]
             case .text, .list: columns.append(Column(name: field.name, type: "TEXT"))
@@ -62,10 +64,13 @@ enum Schema {
     static func ledgerCustomerIndex(_ kind: RecordKind) -> Index? {
         switch kind {
         case .payment, .subscription:
-            return Index(name: "\(kind.table)_customer",
-                         create: "CREATE INDEX \(kind.table)_customer ON \(kind.table) (store, customer_id)")
+            return Index(
+                name: "\(kind.table)_customer",
+                create: "CREATE INDEX \(kind.table)_customer ON \(kind.table) (store, customer_id)")
         case .stripeCustomer:
-            return Index(name: "stripe_customers_id", create: "CREATE INDEX stripe_customers_id ON stripe_customers (store, source_id)")
+            return Index(
+                name: "stripe_customers_id",
+                create: "CREATE INDEX stripe_customers_id ON stripe_customers (store, source_id)")
         default:
             return nil
         }
@@ -150,7 +155,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .newerSchema(let found, let known, let path):
-            return "\(path): the store was written by a newer fansync (schema \(found), this one knows \(known)). Upgrade fansync."
+            return
+                "\(path): the store was written by a newer fansync (schema \(found), this one knows \(known)). Upgrade fansync."
         }
     }
 }

@@ -18,13 +18,16 @@ extension Store {
 
     /// The last finished import of the same content through the same mapping, if any.
     public func previousImport(store: String, fingerprint: String, mapping: String) throws -> PreviousImport? {
-        let rows = try db.prepare("""
+        let rows = try db.prepare(
+            """
             SELECT rows_read, rows_accepted, rows_rejected FROM imports
             WHERE store = ? AND content_hash = ? AND mapping = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1
-            """).rows([.text(store), .text(fingerprint), .text(mapping)])
+            """
+        ).rows([.text(store), .text(fingerprint), .text(mapping)])
         guard let counts = rows.first else { return nil }
-        return PreviousImport(read: Int(counts[0].int ?? 0), accepted: Int(counts[1].int ?? 0),
-                              rejected: Int(counts[2].int ?? 0))
+        return PreviousImport(
+            read: Int(counts[0].int ?? 0), accepted: Int(counts[1].int ?? 0),
+            rejected: Int(counts[2].int ?? 0))
     }
 
     /// Records that an import of `file` began (inside the import's transaction); returns its id.
@@ -36,30 +39,37 @@ extension Store {
 
     /// Keeps a file's rejected rows, warnings and unattributed rows with its import.
     public func recordIssues(_ issues: [RowIssue], importID: Int64) throws {
-        let insert = try db.prepare("""
+        let insert = try db.prepare(
+            """
             INSERT INTO rejects (import_id, file, line, column_number, column_name, value, reason, disposition)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for issue in issues {
-            try insert.run([.integer(importID), .text(issue.file), .integer(Int64(issue.line)),
-                            issue.column.map { .integer(Int64($0)) } ?? .null,
-                            issue.columnName.map(SQLValue.text) ?? .null, issue.value.map(SQLValue.text) ?? .null,
-                            .text(issue.reasonText), .text(issue.disposition.rawValue)])
+            try insert.run([
+                .integer(importID), .text(issue.file), .integer(Int64(issue.line)),
+                issue.column.map { .integer(Int64($0)) } ?? .null,
+                issue.columnName.map(SQLValue.text) ?? .null, issue.value.map(SQLValue.text) ?? .null,
+                .text(issue.reasonText), .text(issue.disposition.rawValue),
+            ])
         }
     }
 
     /// Records how an import ended: the mapping, the row counts and what it did to people.
     public func finishImport(_ importID: Int64, report: FileReport, people: PeopleCounts, at finished: Int64) throws {
-        try db.prepare("""
+        try db.prepare(
+            """
             UPDATE imports SET mapping = ?, finished_at = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?,
               rows_warned = ?, rows_unattributed = ?, people_new = ?, people_updated = ?, people_unchanged = ?,
               rejects_path = ? WHERE id = ?
-            """).run([.text(report.mapping), .integer(finished),
-                      .integer(Int64(report.read)), .integer(Int64(report.accepted)),
-                      .integer(Int64(report.rejected)), .integer(Int64(report.warnings)),
-                      .integer(Int64(report.unattributed)),
-                      .integer(Int64(people.new)), .integer(Int64(people.updated)), .integer(Int64(people.unchanged)),
-                      report.rejectsPath.map(SQLValue.text) ?? .null, .integer(importID)])
+            """
+        ).run([
+            .text(report.mapping), .integer(finished),
+            .integer(Int64(report.read)), .integer(Int64(report.accepted)),
+            .integer(Int64(report.rejected)), .integer(Int64(report.warnings)),
+            .integer(Int64(report.unattributed)),
+            .integer(Int64(people.new)), .integer(Int64(people.updated)), .integer(Int64(people.unchanged)),
+            report.rejectsPath.map(SQLValue.text) ?? .null, .integer(importID),
+        ])
     }
 
     /// Forgets the kept stats of `store` (an import changed its people); `stats` computes

@@ -23,15 +23,19 @@ extension Store {
     /// Customers matching `filter`, handed to `body` one row at a time (any number of rows in
     /// little memory); returns the exact total of matches.
     @discardableResult
-    public func customers(matching filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
-                          each body: (any ListingRow) throws -> Void) throws -> Int {
+    public func customers(
+        matching filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
+        each body: (any ListingRow) throws -> Void
+    ) throws -> Int {
         try Queries(db: db).customers(filter, sort: sort, limit: limit, offset: offset, each: body)
     }
 
     /// Fans matching `filter`, one row at a time; returns the exact total of matches.
     @discardableResult
-    public func fans(matching filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
-                     each body: (any ListingRow) throws -> Void) throws -> Int {
+    public func fans(
+        matching filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
+        each body: (any ListingRow) throws -> Void
+    ) throws -> Int {
         try Queries(db: db).fans(filter, sort: sort, limit: limit, offset: offset, each: body)
     }
 
@@ -80,7 +84,8 @@ struct PersonRowReader {
         firstName = at("first_name"); lastName = at("last_name"); phone = at("phone"); type = at("type")
         typeRank = at("type_rank"); status = at("status"); purchases = at("purchases")
         firstPurchaseAt = at("first_purchase_at"); lastPurchaseAt = at("last_purchase_at"); isRepeat = at("is_repeat")
-        currency = at("currency"); totalSpent = at("total_spent"); otherTotals = at("other_totals"); totals = at("totals")
+        currency = at("currency"); totalSpent = at("total_spent"); otherTotals = at("other_totals");
+        totals = at("totals")
         settlementCurrency = at("settlement_currency"); settlementNet = at("settlement_net")
         firstSource = at("first_source"); firstProduct = at("first_product"); firstSeenAt = at("first_seen_at")
         lastActivityAt = at("last_activity_at"); sources = at("sources"); tags = at("tags"); score = at("score")
@@ -96,7 +101,8 @@ struct PersonRowReader {
             store: text(store) ?? "", email: text(email) ?? "", emailDisplay: text(emailDisplay) ?? "",
             name: text(name), firstName: text(firstName), lastName: text(lastName), phone: text(phone),
             type: text(type) ?? "", typeRank: int(typeRank) ?? 0, status: text(status), purchases: int(purchases) ?? 0,
-            firstPurchaseAt: int(firstPurchaseAt), lastPurchaseAt: int(lastPurchaseAt), isRepeat: (int(isRepeat) ?? 0) != 0,
+            firstPurchaseAt: int(firstPurchaseAt), lastPurchaseAt: int(lastPurchaseAt),
+            isRepeat: (int(isRepeat) ?? 0) != 0,
             currency: text(currency), totalSpent: int(totalSpent), otherTotals: text(otherTotals), totals: text(totals),
             settlementCurrency: text(settlementCurrency), settlementNet: int(settlementNet),
             firstSource: text(firstSource) ?? "", firstProduct: text(firstProduct), firstSeenAt: int(firstSeenAt),
@@ -133,7 +139,8 @@ struct Queries {
         var values: [SQLValue] = [.text(filter.store)]
         if customersOnly { conditions.append(forSorting ? "+p.type_rank >= 1" : "p.type_rank >= 1") }
         if !filter.types.isEmpty {
-            conditions.append("p.type_rank IN (" + filter.types.map { String($0.rawValue) }.joined(separator: ",") + ")")
+            conditions.append(
+                "p.type_rank IN (" + filter.types.map { String($0.rawValue) }.joined(separator: ",") + ")")
         }
         if let status = filter.status { conditions.append("p.status = ?"); values.append(.text(status)) }
         if let tag = filter.tag {
@@ -149,7 +156,8 @@ struct Queries {
         }
         let minSpent = filter.minSpent ?? (filter.segment == .highValueLowEngagement ? 100 : nil)
         if let minSpent {
-            conditions.append("p.settlement_net >= CAST(? * \(Self.minorScale(column: "p.settlement_currency")) AS INTEGER)")
+            conditions.append(
+                "p.settlement_net >= CAST(? * \(Self.minorScale(column: "p.settlement_currency")) AS INTEGER)")
             values.append(.real(NSDecimalNumber(decimal: minSpent).doubleValue))
         }
         switch filter.segment {
@@ -158,7 +166,8 @@ struct Queries {
             conditions.append("p.type_rank < 2 AND p.email IN (SELECT u.email FROM users u WHERE u.store = ?)")
             values.append(.text(filter.store))
         case .engagedNotPurchased?:
-            conditions.append("""
+            conditions.append(
+                """
                 p.type_rank < 2 AND p.last_activity_at >= ? AND (json_array_length(p.tags) >= 2
                   OR EXISTS (SELECT 1 FROM enrollments e WHERE e.store = p.store AND e.email = p.email))
                 """)
@@ -169,7 +178,8 @@ struct Queries {
         case .repeatBuyers?:
             conditions.append("p.purchases >= 2")
         case .lapsed?:
-            conditions.append("""
+            conditions.append(
+                """
                 p.purchases >= 1 AND p.last_purchase_at < ? AND p.type_rank < 3
                 """)
             values.append(.integer(filter.asOf - 180 * Self.day))
@@ -194,7 +204,8 @@ struct Queries {
     static let customerColumns: [ListingColumn] = [
         .init("email"), .init("name"), .init("type"), .init("status"),
         .init("total_spent", .money(currencyColumn: "currency")), .init("currency"),
-        .init("other_totals", in: .text), .init("total_spent_minor", .integer, in: .json), .init("totals", .json, in: .json),
+        .init("other_totals", in: .text), .init("total_spent_minor", .integer, in: .json),
+        .init("totals", .json, in: .json),
         .init("settlement_total", .money(currencyColumn: "settlement_currency"), in: .json),
         .init("settlement_currency", in: .json),
         .init("purchases", .integer), .init("first_purchase_at", .timestamp), .init("last_purchase_at", .timestamp),
@@ -219,31 +230,45 @@ struct Queries {
 
     func customers(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
         var rows: [[String: ListingValue]] = []
-        let total = try customers(filter, sort: sort, limit: limit, offset: offset) { rows.append(($0 as? NamedRow)?.values ?? [:]) }
+        let total = try customers(filter, sort: sort, limit: limit, offset: offset) {
+            rows.append(($0 as? NamedRow)?.values ?? [:])
+        }
         return Listing(columns: Self.customerColumns, rows: rows, total: total)
     }
 
     func fans(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int) throws -> Listing {
         var rows: [[String: ListingValue]] = []
-        let total = try fans(filter, sort: sort, limit: limit, offset: offset) { rows.append(($0 as? NamedRow)?.values ?? [:]) }
+        let total = try fans(filter, sort: sort, limit: limit, offset: offset) {
+            rows.append(($0 as? NamedRow)?.values ?? [:])
+        }
         return Listing(columns: Self.fanColumns, rows: rows, total: total)
     }
 
-    func customers(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
-                   each body: (any ListingRow) throws -> Void) throws -> Int {
-        try people(filter, customersOnly: true, sort: sort, limit: limit, offset: offset, select: Self.customerSelect, each: body)
+    func customers(
+        _ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
+        each body: (any ListingRow) throws -> Void
+    ) throws -> Int {
+        try people(
+            filter, customersOnly: true, sort: sort, limit: limit, offset: offset, select: Self.customerSelect,
+            each: body)
     }
 
-    func fans(_ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
-              each body: (any ListingRow) throws -> Void) throws -> Int {
-        try people(filter, customersOnly: false, sort: sort, limit: limit, offset: offset, select: Self.fanSelect, each: body)
+    func fans(
+        _ filter: PeopleFilter, sort: PeopleSort, limit: Int?, offset: Int,
+        each body: (any ListingRow) throws -> Void
+    ) throws -> Int {
+        try people(
+            filter, customersOnly: false, sort: sort, limit: limit, offset: offset, select: Self.fanSelect, each: body)
     }
 
     /// Streams the matching people to `body` and returns how many match in all.
-    func people(_ filter: PeopleFilter, customersOnly: Bool, sort: PeopleSort, limit: Int?, offset: Int, select: String,
-                each body: (any ListingRow) throws -> Void) throws -> Int {
+    func people(
+        _ filter: PeopleFilter, customersOnly: Bool, sort: PeopleSort, limit: Int?, offset: Int, select: String,
+        each body: (any ListingRow) throws -> Void
+    ) throws -> Int {
         let (conditions, values) = whereClause(filter, customersOnly: customersOnly)
-        let total = try db.prepare("SELECT count(*) FROM people p WHERE \(conditions)").rows(values).first?.first?.int ?? 0
+        let total =
+            try db.prepare("SELECT count(*) FROM people p WHERE \(conditions)").rows(values).first?.first?.int ?? 0
         let (sorted, sortedValues) = whereClause(filter, customersOnly: customersOnly, forSorting: true)
         var sql = "SELECT \(select) FROM people p WHERE \(sorted) ORDER BY \(Self.orderBy(sort))"
         var bindings = sortedValues
@@ -271,10 +296,12 @@ struct Queries {
             try db.prepare(sql).rows(values).compactMap { $0.first?.string }
         }
         let stores = try strings("SELECT DISTINCT store FROM people ORDER BY store")
-        let sources = try strings(RecordKind.allCases.map { "SELECT source FROM \($0.table) WHERE store = ?1" }
-            .joined(separator: " UNION ") + " ORDER BY 1", [.text(store)])
-        let statuses = try strings("SELECT DISTINCT status FROM people WHERE store = ? AND status IS NOT NULL ORDER BY 1",
-                                   [.text(store)])
+        let sources = try strings(
+            RecordKind.allCases.map { "SELECT source FROM \($0.table) WHERE store = ?1" }
+                .joined(separator: " UNION ") + " ORDER BY 1", [.text(store)])
+        let statuses = try strings(
+            "SELECT DISTINCT status FROM people WHERE store = ? AND status IS NOT NULL ORDER BY 1",
+            [.text(store)])
         return (stores, sources, statuses)
     }
 

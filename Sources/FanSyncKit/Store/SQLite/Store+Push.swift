@@ -18,11 +18,14 @@ extension Store {
     /// Every person `filter` selects for `endpoint` (only customers when `customersOnly`), in email
     /// order, with the content hash the endpoint last acknowledged for them (nil when never).
     /// People in the endpoint's dead letter are left out.
-    public func forEachPersonToPush(_ filter: PeopleFilter, customersOnly: Bool, endpoint: String,
-                                    _ body: (PersonRecord, _ acknowledged: String?) throws -> Void) throws {
+    public func forEachPersonToPush(
+        _ filter: PeopleFilter, customersOnly: Bool, endpoint: String,
+        _ body: (PersonRecord, _ acknowledged: String?) throws -> Void
+    ) throws {
         let (conditions, values) = Queries(db: db).whereClause(filter, customersOnly: customersOnly)
         // The acknowledged hash comes with each row (one query, not one per record).
-        let statement = try db.prepare("""
+        let statement = try db.prepare(
+            """
             SELECT p.*, s.content_hash AS acknowledged_hash FROM people p
             LEFT JOIN push_state s ON s.endpoint = ? AND s.store = p.store AND s.record_key = p.email
             WHERE \(conditions)
@@ -42,15 +45,17 @@ extension Store {
 
     /// How many batches wait in the outbox of `endpoint` for `store`.
     public func outboxCount(endpoint: String, store: String) throws -> Int {
-        Int(try db.prepare("SELECT count(*) FROM push_outbox WHERE endpoint = ? AND store = ?")
-            .rows([.text(endpoint), .text(store)]).first?.first?.int ?? 0)
+        Int(
+            try db.prepare("SELECT count(*) FROM push_outbox WHERE endpoint = ? AND store = ?")
+                .rows([.text(endpoint), .text(store)]).first?.first?.int ?? 0)
     }
 
     /// The keys of every record in the outbox of `endpoint` for `store`.
     public func outboxRecordKeys(endpoint: String, store: String) throws -> Set<String> {
         var keys = Set<String>()
         for row in try db.prepare("SELECT records FROM push_outbox WHERE endpoint = ? AND store = ?")
-            .rows([.text(endpoint), .text(store)]) {
+            .rows([.text(endpoint), .text(store)])
+        {
             for record in Self.decodeOutbox(row.first?.string ?? "[]") { keys.insert(record.key) }
         }
         return keys
@@ -58,30 +63,42 @@ extension Store {
 
     /// The batches in the outbox of `endpoint` for `store`, oldest first.
     public func outbox(endpoint: String, store: String) throws -> [OutboxBatch] {
-        try db.prepare("""
+        try db.prepare(
+            """
             SELECT idempotency_key, records, attempts FROM push_outbox WHERE endpoint = ? AND store = ? ORDER BY created_at, idempotency_key
-            """).rows([.text(endpoint), .text(store)]).map {
-                OutboxBatch(key: $0[0].string ?? UUID().uuidString, records: Self.decodeOutbox($0[1].string ?? "[]"),
-                            attempts: Int($0[2].int ?? 0))
-            }
+            """
+        ).rows([.text(endpoint), .text(store)]).map {
+            OutboxBatch(
+                key: $0[0].string ?? UUID().uuidString, records: Self.decodeOutbox($0[1].string ?? "[]"),
+                attempts: Int($0[2].int ?? 0))
+        }
     }
 
     /// Puts a new batch in the outbox, with the request body it is sent with.
-    public func addToOutbox(key: String, records: [PushRecord], body: String, endpoint: String, store: String,
-                            at time: Int64) throws {
-        try db.cached("""
+    public func addToOutbox(
+        key: String, records: [PushRecord], body: String, endpoint: String, store: String,
+        at time: Int64
+    ) throws {
+        try db.cached(
+            """
             INSERT INTO push_outbox (idempotency_key, endpoint, store, records, body, attempts, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)
-            """).run([.text(key), .text(endpoint), .text(store), .text(Self.encodeOutbox(records)), .text(body), .integer(time)])
+            """
+        ).run([
+            .text(key), .text(endpoint), .text(store), .text(Self.encodeOutbox(records)), .text(body), .integer(time),
+        ])
     }
 
     /// Replaces a batch with smaller ones (`batches`: key, records and body each), in one transaction.
-    public func splitOutboxBatch(_ key: String, into batches: [(key: String, records: [PushRecord], body: String)],
-                                 endpoint: String, store: String, at time: Int64) throws {
+    public func splitOutboxBatch(
+        _ key: String, into batches: [(key: String, records: [PushRecord], body: String)],
+        endpoint: String, store: String, at time: Int64
+    ) throws {
         try db.transaction {
             try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
             for batch in batches {
-                try addToOutbox(key: batch.key, records: batch.records, body: batch.body, endpoint: endpoint, store: store,
-                                at: time)
+                try addToOutbox(
+                    key: batch.key, records: batch.records, body: batch.body, endpoint: endpoint, store: store,
+                    at: time)
             }
         }
     }
@@ -93,8 +110,10 @@ extension Store {
 
     /// Records that the endpoint acknowledged `records` (the content hash of each) and takes their
     /// batch `key` out of the outbox, in one transaction.
-    public func acknowledge(_ records: [PushRecord], batch key: String, endpoint: String, store: String,
-                            at time: Int64) throws {
+    public func acknowledge(
+        _ records: [PushRecord], batch key: String, endpoint: String, store: String,
+        at time: Int64
+    ) throws {
         try db.transaction {
             try recordAcknowledged(records, endpoint: endpoint, store: store, at: time)
             try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
@@ -105,21 +124,26 @@ extension Store {
     /// (Mailchimp): the `refused` (by key, with the endpoint's reason) go to the dead letter with the
     /// body that would carry each alone, the rest are acknowledged, and the batch leaves the outbox,
     /// in one transaction.
-    public func settle(_ records: [PushRecord], refused: [String: String], status: Int, body: (PushRecord) -> String,
-                       batch key: String, endpoint: String, store: String, at time: Int64) throws {
+    public func settle(
+        _ records: [PushRecord], refused: [String: String], status: Int, body: (PushRecord) -> String,
+        batch key: String, endpoint: String, store: String, at time: Int64
+    ) throws {
         try db.transaction {
-            try recordAcknowledged(records.filter { refused[$0.key] == nil }, endpoint: endpoint, store: store, at: time)
+            try recordAcknowledged(
+                records.filter { refused[$0.key] == nil }, endpoint: endpoint, store: store, at: time)
             for record in records {
                 guard let why = refused[record.key] else { continue }
-                try recordDead(record, status: status, response: why, body: body(record), endpoint: endpoint, store: store,
-                               at: time)
+                try recordDead(
+                    record, status: status, response: why, body: body(record), endpoint: endpoint, store: store,
+                    at: time)
             }
             try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
         }
     }
 
     private func recordAcknowledged(_ records: [PushRecord], endpoint: String, store: String, at time: Int64) throws {
-        let state = try db.cached("""
+        let state = try db.cached(
+            """
             INSERT INTO push_state (endpoint, store, record_key, content_hash, acknowledged_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (endpoint, store, record_key) DO UPDATE SET content_hash = excluded.content_hash,
               acknowledged_at = excluded.acknowledged_at
@@ -133,29 +157,39 @@ extension Store {
 
     /// How many records wait in the dead letter of `endpoint` for `store`.
     public func deadLetterCount(endpoint: String, store: String) throws -> Int {
-        Int(try db.prepare("SELECT count(*) FROM push_dead WHERE endpoint = ? AND store = ?")
-            .rows([.text(endpoint), .text(store)]).first?.first?.int ?? 0)
+        Int(
+            try db.prepare("SELECT count(*) FROM push_dead WHERE endpoint = ? AND store = ?")
+                .rows([.text(endpoint), .text(store)]).first?.first?.int ?? 0)
     }
 
     /// Moves a record the endpoint refused for good from its outbox batch `key` to the dead
     /// letter, with the answer (`status`, the start of `response`) and the `body` sent.
-    public func deadLetter(_ record: PushRecord, batch key: String, status: Int, response: String, body: String,
-                           endpoint: String, store: String, at time: Int64) throws {
+    public func deadLetter(
+        _ record: PushRecord, batch key: String, status: Int, response: String, body: String,
+        endpoint: String, store: String, at time: Int64
+    ) throws {
         try db.transaction {
-            try recordDead(record, status: status, response: response, body: body, endpoint: endpoint, store: store, at: time)
+            try recordDead(
+                record, status: status, response: response, body: body, endpoint: endpoint, store: store, at: time)
             try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
         }
     }
 
-    private func recordDead(_ record: PushRecord, status: Int, response: String, body: String, endpoint: String,
-                            store: String, at time: Int64) throws {
-        try db.cached("""
+    private func recordDead(
+        _ record: PushRecord, status: Int, response: String, body: String, endpoint: String,
+        store: String, at time: Int64
+    ) throws {
+        try db.cached(
+            """
             INSERT INTO push_dead (endpoint, store, record_key, content_hash, status, response, body, failed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (endpoint, store, record_key) DO UPDATE SET content_hash = excluded.content_hash,
               status = excluded.status, response = excluded.response, body = excluded.body, failed_at = excluded.failed_at
-            """).run([.text(endpoint), .text(store), .text(record.key), .text(record.hash), .integer(Int64(status)),
-                      .text(response), .text(body), .integer(time)])
+            """
+        ).run([
+            .text(endpoint), .text(store), .text(record.key), .text(record.hash), .integer(Int64(status)),
+            .text(response), .text(body), .integer(time),
+        ])
     }
 
     /// Empties the dead letter of `endpoint` for `store`, so the next push sends those records
@@ -163,9 +197,12 @@ extension Store {
     @discardableResult
     public func reviveDeadLetters(endpoint: String, store: String) throws -> Int {
         try db.transaction {
-            let count = try db.prepare("SELECT count(*) FROM push_dead WHERE endpoint = ? AND store = ?")
+            let count =
+                try db.prepare("SELECT count(*) FROM push_dead WHERE endpoint = ? AND store = ?")
                 .rows([.text(endpoint), .text(store)]).first?.first?.int ?? 0
-            try db.prepare("DELETE FROM push_dead WHERE endpoint = ? AND store = ?").run([.text(endpoint), .text(store)])
+            try db.prepare("DELETE FROM push_dead WHERE endpoint = ? AND store = ?").run([
+                .text(endpoint), .text(store),
+            ])
             return Int(count)
         }
     }
@@ -175,8 +212,12 @@ extension Store {
     /// Keeps the changes a push run decided to send, in a scratch table, so acknowledgements
     /// written during the run cannot move what is read: `fill` hands each one to the function
     /// it is given (in one transaction). Returns them in key order.
-    public func stagePushChanges(_ fill: (_ add: (PushRecord) throws -> Void) throws -> Void) throws -> StagedPushChanges {
-        try db.execute("CREATE TEMP TABLE IF NOT EXISTS push_todo (record_key TEXT PRIMARY KEY, json TEXT NOT NULL, content_hash TEXT NOT NULL)")
+    public func stagePushChanges(
+        _ fill: (_ add: (PushRecord) throws -> Void) throws -> Void
+    ) throws -> StagedPushChanges {
+        try db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS push_todo (record_key TEXT PRIMARY KEY, json TEXT NOT NULL, content_hash TEXT NOT NULL)"
+        )
         try db.execute("DELETE FROM push_todo")
         let todo = try db.prepare("INSERT INTO push_todo (record_key, json, content_hash) VALUES (?, ?, ?)")
         try db.transaction {
@@ -197,25 +238,34 @@ extension Store {
 
     /// Records how push run `id` ended.
     public func finishPushRun(_ id: Int64, _ summary: PushSummary, at time: Int64) throws {
-        try db.prepare("""
+        try db.prepare(
+            """
             UPDATE push_runs SET finished_at = ?, sent = ?, acknowledged = ?, unchanged = ?, retried = ?, dead = ?, pending = ?,
               error = ? WHERE id = ?
-            """).run([.integer(time), .integer(Int64(summary.sent)), .integer(Int64(summary.acknowledged)),
-                      .integer(Int64(summary.unchanged)), .integer(Int64(summary.retried)), .integer(Int64(summary.deadLettered)),
-                      .integer(Int64(summary.pending + summary.notSent)), summary.problem.map(SQLValue.text) ?? .null,
-                      .integer(id)])
+            """
+        ).run([
+            .integer(time), .integer(Int64(summary.sent)), .integer(Int64(summary.acknowledged)),
+            .integer(Int64(summary.unchanged)), .integer(Int64(summary.retried)), .integer(Int64(summary.deadLettered)),
+            .integer(Int64(summary.pending + summary.notSent)), summary.problem.map(SQLValue.text) ?? .null,
+            .integer(id),
+        ])
     }
 
     // MARK: The outbox's records
 
     /// How an outbox row keeps its records: a JSON array of key, hash and payload.
     static func encodeOutbox(_ records: [PushRecord]) -> String {
-        "[" + records.map { "{\"key\":" + JSONText.quoted($0.key) + ",\"hash\":" + JSONText.quoted($0.hash) + ",\"json\":"
-            + JSONText.quoted($0.json) + "}" }.joined(separator: ",") + "]"
+        "["
+            + records.map {
+                "{\"key\":" + JSONText.quoted($0.key) + ",\"hash\":" + JSONText.quoted($0.hash) + ",\"json\":"
+                    + JSONText.quoted($0.json) + "}"
+            }.joined(separator: ",") + "]"
     }
 
     static func decodeOutbox(_ text: String) -> [PushRecord] {
-        guard let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: String]] else { return [] }
+        guard let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: String]] else {
+            return []
+        }
         return list.compactMap { item in
             guard let key = item["key"], let hash = item["hash"], let json = item["json"] else { return nil }
             return PushRecord(key: key, json: json, hash: hash)

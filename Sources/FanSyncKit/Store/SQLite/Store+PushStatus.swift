@@ -32,16 +32,20 @@ public struct EndpointPushStatus: Sendable {
 extension Store {
     /// Every endpoint `store` has pushed to (or holds pending or dead records for), by name.
     public func pushStatus(store: String, deadLimit: Int) throws -> [EndpointPushStatus] {
-        let names = try db.prepare("""
+        let names = try db.prepare(
+            """
             SELECT endpoint FROM push_state WHERE store = ?1 UNION SELECT endpoint FROM push_outbox WHERE store = ?1
             UNION SELECT endpoint FROM push_dead WHERE store = ?1 UNION SELECT endpoint FROM push_runs WHERE store = ?1
             ORDER BY 1
-            """).rows([.text(store)]).compactMap { $0.first?.string }
+            """
+        ).rows([.text(store)]).compactMap { $0.first?.string }
         return try names.map { name in
             var status = EndpointPushStatus(endpoint: name)
             let key: [SQLValue] = [.text(name), .text(store)]
-            if let row = try db.prepare("SELECT count(*), max(acknowledged_at) FROM push_state WHERE endpoint = ? AND store = ?")
-                .rows(key).first {
+            if let row = try db.prepare(
+                "SELECT count(*), max(acknowledged_at) FROM push_state WHERE endpoint = ? AND store = ?"
+            )
+            .rows(key).first {
                 status.acknowledged = Int(row[0].int ?? 0)
                 status.lastAcknowledgedAt = row[1].int
             }
@@ -49,16 +53,21 @@ extension Store {
             status.pendingBatches = batches.count
             status.pendingRecords = batches.reduce(0) { $0 + $1.records.count }
             status.deadCount = try deadLetterCount(endpoint: name, store: store)
-            status.dead = try db.prepare("""
+            status.dead = try db.prepare(
+                """
                 SELECT record_key, status, substr(response, 1, 200), failed_at FROM push_dead
                 WHERE endpoint = ? AND store = ? ORDER BY failed_at DESC, record_key LIMIT ?
-                """).rows(key + [.integer(Int64(max(0, deadLimit)))]).map {
-                    DeadLetter(recordKey: $0[0].string ?? "", status: Int($0[1].int ?? 0), response: $0[2].string ?? "",
-                               failedAt: $0[3].int ?? 0)
-                }
-            if let run = try db.prepare("""
+                """
+            ).rows(key + [.integer(Int64(max(0, deadLimit)))]).map {
+                DeadLetter(
+                    recordKey: $0[0].string ?? "", status: Int($0[1].int ?? 0), response: $0[2].string ?? "",
+                    failedAt: $0[3].int ?? 0)
+            }
+            if let run = try db.prepare(
+                """
                 SELECT started_at, error FROM push_runs WHERE endpoint = ? AND store = ? ORDER BY id DESC LIMIT 1
-                """).rows(key).first {
+                """
+            ).rows(key).first {
                 status.lastRunStartedAt = run[0].int
                 status.lastRunError = run[1].string
             }

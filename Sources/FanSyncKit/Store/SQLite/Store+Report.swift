@@ -47,7 +47,9 @@ extension Store {
         final class Outcome: @unchecked Sendable { var result: Result<ReportAggregates, Error>? }
         let path = db.path, other = Outcome(), done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            other.result = Result { try Self.peopleAggregates(Database(path: path), store: store, since: since, until: until) }
+            other.result = Result {
+                try Self.peopleAggregates(Database(path: path), store: store, since: since, until: until)
+            }
             done.signal()
         }
         thread.start()
@@ -60,12 +62,15 @@ extension Store {
         return result
     }
 
-    static func revenueAggregates(_ db: Database, store: String, since: Int64?, until: Int64?) throws -> ReportAggregates {
+    static func revenueAggregates(
+        _ db: Database, store: String, since: Int64?, until: Int64?
+    ) throws -> ReportAggregates {
         var result = ReportAggregates()
         let (payments, paymentValues) = Queries.revenueInPeriod(store: store, since: since, until: until)
         var months: [String: [String: Stats.Revenue]] = [:], products: [String: [String: Stats.Revenue]] = [:]
         var undated: [String: Stats.Revenue] = [:]
-        let rows = try db.prepare("""
+        let rows = try db.prepare(
+            """
             SELECT created_at / 86400, coalesce(product, description, '(none)'), currency, amount - coalesce(amount_refunded, 0)
             FROM payments WHERE \(payments)
             """)
@@ -75,13 +80,15 @@ extension Store {
             let net = row[3].int ?? 0, count = Int(row[4].int ?? 0)
             if let day = row[0].int {
                 let month = String(UTCTime.iso8601(day * 86400).prefix(7))
-                months[month, default: [:]][currency, default: Stats.Revenue(currency: currency, net: 0, payments: 0)].net += net
+                months[month, default: [:]][currency, default: Stats.Revenue(currency: currency, net: 0, payments: 0)]
+                    .net += net
                 months[month]?[currency]?.payments += count
             } else {
                 undated[currency, default: Stats.Revenue(currency: currency, net: 0, payments: 0)].net += net
                 undated[currency]?.payments += count
             }
-            products[product, default: [:]][currency, default: Stats.Revenue(currency: currency, net: 0, payments: 0)].net += net
+            products[product, default: [:]][currency, default: Stats.Revenue(currency: currency, net: 0, payments: 0)]
+                .net += net
             products[product]?[currency]?.payments += count
         }
         func groups(_ table: [String: [String: Stats.Revenue]]) -> [Stats.Group] {
@@ -96,13 +103,15 @@ extension Store {
         return result
     }
 
-    static func peopleAggregates(_ db: Database, store: String, since: Int64?, until: Int64?) throws -> ReportAggregates {
+    static func peopleAggregates(_ db: Database, store: String, since: Int64?, until: Int64?) throws -> ReportAggregates
+    {
         var result = ReportAggregates()
 
         let (people, peopleValues) = Queries.peopleInPeriod(store: store, since: since, until: until)
         var newCustomers: [String: Int] = [:]
         var firstProducts: [String: (people: Int, revenue: [String: Int64])] = [:]
-        let rows = try db.prepare("""
+        let rows = try db.prepare(
+            """
             SELECT first_seen_at / 86400, type_rank >= 1, first_product, settlement_currency, settlement_net
             FROM people WHERE \(people)
             """)
@@ -114,42 +123,51 @@ extension Store {
             }
             if let product = row[2].string {
                 firstProducts[product, default: (0, [:])].people += count
-                if let currency = row[3].string { firstProducts[product]?.revenue[currency, default: 0] += row[4].int ?? 0 }
+                if let currency = row[3].string {
+                    firstProducts[product]?.revenue[currency, default: 0] += row[4].int ?? 0
+                }
             }
         }
         result.newCustomers = newCustomers.map { (month: $0.key, count: $0.value) }.sorted { $0.month < $1.month }
         result.firstProducts = firstProducts.map { key, value in
-            Stats.Group(key: key, people: value.people, revenue: value.revenue.map {
-                Stats.Revenue(currency: $0.key, net: $0.value, payments: 0)
-            }.sorted { $0.currency < $1.currency })
+            Stats.Group(
+                key: key, people: value.people,
+                revenue: value.revenue.map {
+                    Stats.Revenue(currency: $0.key, net: $0.value, payments: 0)
+                }.sorted { $0.currency < $1.currency })
         }.sorted { ($1.people, $0.key) < ($0.people, $1.key) }
         return result
     }
 
     /// The latest finished imports into `store`, newest first, each with its first `issueLimit` issues.
     public func latestImports(store: String, limit: Int, issueLimit: Int) throws -> [ImportSummary] {
-        let issues = try db.prepare("""
+        let issues = try db.prepare(
+            """
             SELECT disposition, line, column_name, reason FROM rejects WHERE import_id = ? ORDER BY line LIMIT ?
             """)
-        return try db.prepare("""
+        return try db.prepare(
+            """
             SELECT id, file, mapping, finished_at, rows_read, rows_accepted, rows_rejected, rows_warned,
                    rows_unattributed, people_new, people_updated
             FROM imports WHERE store = ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT ?
-            """).rows([.text(store), .integer(Int64(limit))]).map { row in
-                var summary = ImportSummary(file: row[1].string ?? "", mapping: row[2].string ?? "", finishedAt: row[3].int)
-                summary.read = Int(row[4].int ?? 0)
-                summary.accepted = Int(row[5].int ?? 0)
-                summary.rejected = Int(row[6].int ?? 0)
-                summary.warned = Int(row[7].int ?? 0)
-                summary.unattributed = Int(row[8].int ?? 0)
-                summary.peopleNew = Int(row[9].int ?? 0)
-                summary.peopleUpdated = Int(row[10].int ?? 0)
-                summary.issues = try issues.rows([row[0], .integer(Int64(issueLimit))]).map {
-                    (disposition: $0[0].string ?? "rejected", line: Int($0[1].int ?? 0), column: $0[2].string,
-                     reason: $0[3].string ?? "")
-                }
-                return summary
+            """
+        ).rows([.text(store), .integer(Int64(limit))]).map { row in
+            var summary = ImportSummary(file: row[1].string ?? "", mapping: row[2].string ?? "", finishedAt: row[3].int)
+            summary.read = Int(row[4].int ?? 0)
+            summary.accepted = Int(row[5].int ?? 0)
+            summary.rejected = Int(row[6].int ?? 0)
+            summary.warned = Int(row[7].int ?? 0)
+            summary.unattributed = Int(row[8].int ?? 0)
+            summary.peopleNew = Int(row[9].int ?? 0)
+            summary.peopleUpdated = Int(row[10].int ?? 0)
+            summary.issues = try issues.rows([row[0], .integer(Int64(issueLimit))]).map {
+                (
+                    disposition: $0[0].string ?? "rejected", line: Int($0[1].int ?? 0), column: $0[2].string,
+                    reason: $0[3].string ?? ""
+                )
             }
+            return summary
+        }
     }
 }
 
@@ -165,7 +183,8 @@ enum SwiftGroupBy {
     /// Rows of (each of `integers`, each of `texts`, the sum of `sum`, the count), one per group,
     /// in no particular order; at most two integer and two text columns.
     static func rows(_ statement: Statement, integers: [Int32], texts: [Int32], sum: Int32) throws -> [[SQLValue]] {
-        precondition(integers.count <= 2 && texts.count <= 2, "SwiftGroupBy groups by at most two integers and two texts")
+        precondition(
+            integers.count <= 2 && texts.count <= 2, "SwiftGroupBy groups by at most two integers and two texts")
         defer { statement.reset() }
         var names = texts.map { TextNumbers(column: $0) }
         var groups: [Key: (sum: Int64, count: Int)] = [:]

@@ -8,16 +8,20 @@ extension Store {
     /// inclusive/exclusive). Without bounds or grouping the kept summary answers, unless
     /// `useSummary` is false; when an import left none (a small import does not pay a pass over
     /// the whole store), the first such question computes it and keeps it.
-    public func stats(store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64,
-                      useSummary: Bool = true) throws -> Stats {
+    public func stats(
+        store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64,
+        useSummary: Bool = true
+    ) throws -> Stats {
         if useSummary, since == nil, until == nil, grouping == nil,
-           try db.prepare("SELECT 1 FROM summaries WHERE store = ?").rows([.text(store)]).isEmpty,
-           try peopleCount(store: store) > 0 {
+            try db.prepare("SELECT 1 FROM summaries WHERE store = ?").rows([.text(store)]).isEmpty,
+            try peopleCount(store: store) > 0
+        {
             // Kept when the store can be written now; otherwise answered live, as before.
             _ = try? db.transaction { try refreshSummary(store: store) }
         }
-        return try Queries(db: db).stats(store: store, since: since, until: until, by: grouping, asOf: asOf,
-                                         useSummary: useSummary)
+        return try Queries(db: db).stats(
+            store: store, since: since, until: until, by: grouping, asOf: asOf,
+            useSummary: useSummary)
     }
 
     /// Recomputes the store's unbounded stats and keeps them, so `fansync stats`
@@ -29,23 +33,30 @@ extension Store {
 }
 
 extension Queries {
-    func stats(store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64,
-               useSummary: Bool = true) throws -> Stats {
+    func stats(
+        store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64,
+        useSummary: Bool = true
+    ) throws -> Stats {
         // The unbounded figures are kept after each import; only "new this month" depends on today.
         if useSummary, since == nil, until == nil, grouping == nil,
-           let json = try db.prepare("SELECT stats FROM summaries WHERE store = ?").rows([.text(store)]).first?.first?.string,
-           var cached = try? JSONDecoder().decode(Stats.self, from: Data(json.utf8)) {
+            let json = try db.prepare("SELECT stats FROM summaries WHERE store = ?").rows([.text(store)]).first?.first?
+                .string,
+            var cached = try? JSONDecoder().decode(Stats.self, from: Data(json.utf8))
+        {
             cached.newThisMonth = try newThisMonth(store: store, asOf: asOf)
             return cached
         }
         var stats = Stats()
         let (people, peopleValues) = Self.peopleInPeriod(store: store, since: since, until: until, alias: "p.")
         // One pass over people for the counts; registered users are found from the users table.
-        let counts = try db.prepare("""
-            SELECT sum(p.type_rank >= 1), sum(p.type_rank = 2), sum(p.type_rank = 3), sum(p.type_rank = 1),
-                   sum(p.type_rank = 0), sum(p.purchases >= 2), sum(p.purchases >= 1)
-            FROM people p WHERE \(people)
-            """).rows(peopleValues).first ?? []
+        let counts =
+            try db.prepare(
+                """
+                SELECT sum(p.type_rank >= 1), sum(p.type_rank = 2), sum(p.type_rank = 3), sum(p.type_rank = 1),
+                       sum(p.type_rank = 0), sum(p.purchases >= 2), sum(p.purchases >= 1)
+                FROM people p WHERE \(people)
+                """
+            ).rows(peopleValues).first ?? []
         func count(_ index: Int) -> Int { index < counts.count ? Int(counts[index].int ?? 0) : 0 }
         stats.customers = count(0)
         stats.paying = count(1)
@@ -54,17 +65,23 @@ extension Queries {
         stats.fansOnly = count(4)
         stats.repeatCustomers = count(5)
         stats.buyers = count(6)
-        let registered = try db.prepare("""
-            SELECT count(*), sum(p.purchases >= 1) FROM people p
-            WHERE \(people) AND p.email IN (SELECT u.email FROM users u WHERE u.store = ?)
-            """).rows(peopleValues + [.text(store)]).first ?? []
+        let registered =
+            try db.prepare(
+                """
+                SELECT count(*), sum(p.purchases >= 1) FROM people p
+                WHERE \(people) AND p.email IN (SELECT u.email FROM users u WHERE u.store = ?)
+                """
+            ).rows(peopleValues + [.text(store)]).first ?? []
         stats.registeredUsers = Int(registered.first?.int ?? 0)
         stats.registeredConverted = Int(registered.dropFirst().first?.int ?? 0)
         stats.newThisMonth = try newThisMonth(store: store, asOf: asOf)
-        stats.unattributed = Int(try db.prepare("""
-            SELECT (SELECT count(*) FROM payments WHERE store = ?1 AND email IS NULL)
-              + (SELECT count(*) FROM subscriptions WHERE store = ?1 AND email IS NULL)
-            """).rows([.text(store)]).first?.first?.int ?? 0)
+        stats.unattributed = Int(
+            try db.prepare(
+                """
+                SELECT (SELECT count(*) FROM payments WHERE store = ?1 AND email IS NULL)
+                  + (SELECT count(*) FROM subscriptions WHERE store = ?1 AND email IS NULL)
+                """
+            ).rows([.text(store)]).first?.first?.int ?? 0)
 
         // Unattributed payments (no email yet) count no money anywhere.
         let (payments, paymentValues) = Self.revenueInPeriod(store: store, since: since, until: until)
@@ -75,68 +92,85 @@ extension Queries {
                 THEN coalesce(amount_refunded, 0) ELSE amount END) / amount ELSE 0 END)
             """
         var revenue: [String: Stats.Revenue] = [:], settlement: [String: Stats.Revenue] = [:]
-        for row in try db.prepare("""
+        for row in try db.prepare(
+            """
             SELECT currency, converted_currency, sum(amount - coalesce(amount_refunded, 0)), sum(\(convertedNet)), count(*)
             FROM payments WHERE \(payments) GROUP BY currency, converted_currency
-            """).rows(paymentValues) {
+            """
+        ).rows(paymentValues) {
             let code = row[0].string ?? "", count = Int(row[4].int ?? 0)
             revenue[code, default: Stats.Revenue(currency: code, net: 0, payments: 0)].net += row[2].int ?? 0
             revenue[code]?.payments += count
             if let converted = row[1].string {
-                settlement[converted, default: Stats.Revenue(currency: converted, net: 0, payments: 0)].net += row[3].int ?? 0
+                settlement[converted, default: Stats.Revenue(currency: converted, net: 0, payments: 0)].net +=
+                    row[3].int ?? 0
                 settlement[converted]?.payments += count
             }
         }
         stats.revenue = revenue.values.sorted { $0.currency < $1.currency }
         stats.settlement = settlement.values.sorted { $0.currency < $1.currency }
         if let main = stats.settlement.max(by: { $0.net < $1.net }), stats.buyers > 0 {
-            let total = try db.prepare("""
+            let total = try db.prepare(
+                """
                 SELECT sum(settlement_net), count(*) FROM people p WHERE \(people) AND p.purchases >= 1 AND p.settlement_currency = ?
-                """).rows(peopleValues + [.text(main.currency)]).first
+                """
+            ).rows(peopleValues + [.text(main.currency)]).first
             let sum = total?[0].int ?? 0, buyers = max(1, total?[1].int ?? 1)
-            stats.averageLifetimeValue = Stats.Revenue(currency: main.currency, net: sum / buyers, payments: Int(buyers))
+            stats.averageLifetimeValue = Stats.Revenue(
+                currency: main.currency, net: sum / buyers, payments: Int(buyers))
         }
-        stats.firstSource = try db.prepare("""
+        stats.firstSource = try db.prepare(
+            """
             SELECT p.first_source, count(*), sum(p.settlement_net), p.settlement_currency FROM people p WHERE \(people)
             GROUP BY p.first_source, p.settlement_currency ORDER BY count(*) DESC, p.first_source
-            """).rows(peopleValues).reduce(into: [Stats.Group]()) { groups, row in
-                let key = row[0].string ?? ""
-                let revenue = row[3].string.map { [Stats.Revenue(currency: $0, net: row[2].int ?? 0, payments: 0)] } ?? []
-                if let index = groups.firstIndex(where: { $0.key == key }) {
-                    groups[index].people += Int(row[1].int ?? 0)
-                    groups[index].revenue += revenue
-                } else {
-                    groups.append(Stats.Group(key: key, people: Int(row[1].int ?? 0), revenue: revenue))
-                }
+            """
+        ).rows(peopleValues).reduce(into: [Stats.Group]()) { groups, row in
+            let key = row[0].string ?? ""
+            let revenue = row[3].string.map { [Stats.Revenue(currency: $0, net: row[2].int ?? 0, payments: 0)] } ?? []
+            if let index = groups.firstIndex(where: { $0.key == key }) {
+                groups[index].people += Int(row[1].int ?? 0)
+                groups[index].revenue += revenue
+            } else {
+                groups.append(Stats.Group(key: key, people: Int(row[1].int ?? 0), revenue: revenue))
             }
-            .sorted { ($1.people, $0.key) < ($0.people, $1.key) }
+        }
+        .sorted { ($1.people, $0.key) < ($0.people, $1.key) }
         switch grouping {
         case .month?:
-            stats.groups = try db.prepare("""
+            stats.groups = try db.prepare(
+                """
                 SELECT substr(datetime(created_at, 'unixepoch'), 1, 7) AS month, currency,
                        sum(amount - coalesce(amount_refunded, 0)), count(*), count(DISTINCT email)
                 FROM payments WHERE \(payments) GROUP BY month, currency ORDER BY month, currency
-                """).rows(paymentValues).reduce(into: [Stats.Group]()) { groups, row in
-                    Self.fold(&groups, key: row[0].string ?? "", currency: row[1].string ?? "", net: row[2].int ?? 0,
-                              payments: row[3].int ?? 0, people: row[4].int ?? 0)
-                }
+                """
+            ).rows(paymentValues).reduce(into: [Stats.Group]()) { groups, row in
+                Self.fold(
+                    &groups, key: row[0].string ?? "", currency: row[1].string ?? "", net: row[2].int ?? 0,
+                    payments: row[3].int ?? 0, people: row[4].int ?? 0)
+            }
         case .source?:
-            stats.groups = try db.prepare("""
+            stats.groups = try db.prepare(
+                """
                 SELECT source, currency, sum(amount - coalesce(amount_refunded, 0)), count(*), count(DISTINCT email)
                 FROM payments WHERE \(payments) GROUP BY source, currency ORDER BY source, currency
-                """).rows(paymentValues).reduce(into: [Stats.Group]()) { groups, row in
-                    Self.fold(&groups, key: row[0].string ?? "", currency: row[1].string ?? "", net: row[2].int ?? 0,
-                              payments: row[3].int ?? 0, people: row[4].int ?? 0)
-                }
+                """
+            ).rows(paymentValues).reduce(into: [Stats.Group]()) { groups, row in
+                Self.fold(
+                    &groups, key: row[0].string ?? "", currency: row[1].string ?? "", net: row[2].int ?? 0,
+                    payments: row[3].int ?? 0, people: row[4].int ?? 0)
+            }
         case .product?:
-            stats.groups = try db.prepare("""
+            stats.groups = try db.prepare(
+                """
                 SELECT coalesce(product, description, '(none)') AS item, currency, sum(amount - coalesce(amount_refunded, 0)),
                        count(*), count(DISTINCT email)
                 FROM payments WHERE \(payments) GROUP BY item, currency ORDER BY item, currency
-                """).rows(paymentValues).reduce(into: [Stats.Group]()) { groups, row in
-                    Self.fold(&groups, key: row[0].string ?? "", currency: row[1].string ?? "", net: row[2].int ?? 0,
-                              payments: row[3].int ?? 0, people: row[4].int ?? 0)
-                }
+                """
+            ).rows(paymentValues).reduce(into: [Stats.Group]()) { groups, row in
+                Self.fold(
+                    &groups, key: row[0].string ?? "", currency: row[1].string ?? "", net: row[2].int ?? 0,
+                    payments: row[3].int ?? 0, people: row[4].int ?? 0)
+            }
         case nil:
             break
         }
@@ -145,7 +179,8 @@ extension Queries {
 
     /// The people a period covers: first seen in it (`alias` is the table's, e.g. `p.`). One
     /// definition for `stats` and the report, so their figures cannot drift apart.
-    static func peopleInPeriod(store: String, since: Int64?, until: Int64?, alias: String = "") -> (String, [SQLValue]) {
+    static func peopleInPeriod(store: String, since: Int64?, until: Int64?, alias: String = "") -> (String, [SQLValue])
+    {
         var sql = "\(alias)store = ?"
         var values: [SQLValue] = [.text(store)]
         // `+` keeps the planner off the first-seen index: a period is usually a large share of
@@ -169,8 +204,9 @@ extension Queries {
     func newThisMonth(store: String, asOf: Int64) throws -> Int {
         let iso = UTCTime.iso8601(asOf)
         let monthStart = UTCTime.parse(String(iso.prefix(7)) + "-01") ?? asOf
-        return Int(try db.prepare("SELECT count(*) FROM people WHERE store = ? AND first_seen_at >= ?")
-            .rows([.text(store), .integer(monthStart)]).first?.first?.int ?? 0)
+        return Int(
+            try db.prepare("SELECT count(*) FROM people WHERE store = ? AND first_seen_at >= ?")
+                .rows([.text(store), .integer(monthStart)]).first?.first?.int ?? 0)
     }
 
     /// Recomputes the store's unbounded stats and keeps them (see ``Store/refreshSummary(store:)``).
@@ -179,13 +215,17 @@ extension Queries {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: try encoder.encode(stats), as: UTF8.self)
-        try db.prepare("""
+        try db.prepare(
+            """
             INSERT INTO summaries (store, computed_at, stats) VALUES (?, ?, ?)
             ON CONFLICT (store) DO UPDATE SET computed_at = excluded.computed_at, stats = excluded.stats
-            """).run([.text(store), .integer(Int64(Date().timeIntervalSince1970)), .text(json)])
+            """
+        ).run([.text(store), .integer(Int64(Date().timeIntervalSince1970)), .text(json)])
     }
 
-    static func fold(_ groups: inout [Stats.Group], key: String, currency: String, net: Int64, payments: Int64, people: Int64) {
+    static func fold(
+        _ groups: inout [Stats.Group], key: String, currency: String, net: Int64, payments: Int64, people: Int64
+    ) {
         let revenue = Stats.Revenue(currency: currency, net: net, payments: Int(payments))
         if let index = groups.firstIndex(where: { $0.key == key }) {
             groups[index].revenue.append(revenue)

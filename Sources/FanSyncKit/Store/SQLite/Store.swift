@@ -41,7 +41,8 @@ public final class Store {
         db = try Database(path: path, busyTimeout: busyTimeout)
         let before = try Schema.migrate(db)
         try db.execute("PRAGMA cache_size = -32768")  // 32 MiB of page cache for bulk work
-        try db.execute("""
+        try db.execute(
+            """
             CREATE TEMP TABLE IF NOT EXISTS touched (
               store TEXT NOT NULL, email TEXT NOT NULL, PRIMARY KEY (store, email)
             )
@@ -90,7 +91,8 @@ public final class Store {
             if let cached = storedVersion[fact.kind] {
                 known = cached
             } else {
-                known = try db.prepare("""
+                known = try db.prepare(
+                    """
                     SELECT content_hash, version, email, rank FROM \(fact.kind.table) WHERE store = ? AND source = ? AND source_id = ?
                     """)
                 storedVersion[fact.kind] = known
@@ -109,7 +111,9 @@ public final class Store {
                 if version < stored || (version == stored && hash.utf8.lexicographicallyPrecedes(storedHash.utf8)) {
                     let lost = Self.loses(email, rank: rank, against: known, email: 2, rank: 3)
                     known.rewind()
-                    if lost, let email { try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID) }
+                    if lost, let email {
+                        try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID)
+                    }
                     noteUnaddressed(fact, store: storeName)
                     return
                 }
@@ -139,7 +143,8 @@ public final class Store {
                 }
             case (_, .none): try bind(.null)
             case (_, .text(let text)?): try bind(.text(text))
-            case (_, .money(let number)?), (_, .integer(let number)?), (_, .timestamp(let number)?): try bind(.integer(number))
+            case (_, .money(let number)?), (_, .integer(let number)?), (_, .timestamp(let number)?):
+                try bind(.integer(number))
             case (_, .bool(let flag)?): try bind(.integer(flag ? 1 : 0))
             case (_, .percent(let number)?): try bind(.real(number))
             case (_, .list(let labels)?): try bind(.text(labels.joined(separator: "\u{1F}")))
@@ -169,8 +174,10 @@ public final class Store {
 
     /// Whether a version that lost to the stored row (`row`'s columns `email` and `rank`)
     /// was evidence for something the row does not show: another address, or a higher rank.
-    private static func loses(_ email: String?, rank: Int64, against row: Statement, email emailColumn: Int32,
-                              rank rankColumn: Int32) -> Bool {
+    private static func loses(
+        _ email: String?, rank: Int64, against row: Statement, email emailColumn: Int32,
+        rank rankColumn: Int32
+    ) -> Bool {
         guard let email else { return false }
         let stored = row.int(rankColumn) ?? 0
         return email.isEmpty
@@ -185,12 +192,15 @@ public final class Store {
 
     /// Keeps in the history what a version that lost to the stored row was evidence for
     /// (another address, or a higher rank), so the type cannot depend on import order.
-    private func recordLoss(of fact: Fact, store storeName: String, email: String, rank: Int64, importID: Int64) throws {
+    private func recordLoss(of fact: Fact, store storeName: String, email: String, rank: Int64, importID: Int64) throws
+    {
         if recordLoser == nil {
             recordLoser = try db.prepare(Schema.raisePeakHistory(values: "?, ?, ?, ?, ?, ?"))
         }
-        try recordLoser?.run([.text(storeName), .text(fact.source), .text(fact.sourceID), .text(email),
-                              .integer(rank), .integer(importID)])
+        try recordLoser?.run([
+            .text(storeName), .text(fact.source), .text(fact.sourceID), .text(email),
+            .integer(rank), .integer(importID),
+        ])
         // The history row carries this import's id: the refresh looks there for whom it touched.
         landed[Landed(importID: importID, kind: fact.kind), default: 0] += 0
     }
@@ -204,8 +214,10 @@ public final class Store {
             switch value {
             case nil: hasher.combine(UInt8(0))
             case .text(let text)?: hasher.combine(UInt8(1)); hasher.combine(text)
-            case .email(let normalized, let original)?: hasher.combine(UInt8(2)); hasher.combine(normalized); hasher.combine(original)
-            case .phone(let number, let status)?: hasher.combine(UInt8(3)); hasher.combine(number); hasher.combine(status.rawValue)
+            case .email(let normalized, let original)?:
+                hasher.combine(UInt8(2)); hasher.combine(normalized); hasher.combine(original)
+            case .phone(let number, let status)?:
+                hasher.combine(UInt8(3)); hasher.combine(number); hasher.combine(status.rawValue)
             case .money(let number)?, .integer(let number)?, .timestamp(let number)?:
                 hasher.combine(UInt8(4)); hasher.combine(word: UInt64(bitPattern: number))
             case .percent(let number)?: hasher.combine(UInt8(5)); hasher.combine(word: number.bitPattern)
@@ -251,7 +263,9 @@ public final class Store {
     /// Rebuilds every index set aside.
     private func restoreIndexes() throws {
         // IF NOT EXISTS: after a failed import rolled the drop back, the index is there.
-        for index in setAsideIndexes { try db.execute(index.create.replacingOccurrences(of: "CREATE INDEX", with: "CREATE INDEX IF NOT EXISTS")) }
+        for index in setAsideIndexes {
+            try db.execute(index.create.replacingOccurrences(of: "CREATE INDEX", with: "CREATE INDEX IF NOT EXISTS"))
+        }
         setAsideIndexes.removeAll()
     }
 
@@ -266,18 +280,22 @@ public final class Store {
         // addresses they moved away from (kept in the history under the import's id).
         let imports = Set(landed.keys.map(\.importID))
         for item in landed.keys.sorted(by: { ($0.importID, $0.kind.table) < ($1.importID, $1.kind.table) }) {
-            try db.prepare("""
+            try db.prepare(
+                """
                 INSERT INTO touched (store, email)
                 SELECT DISTINCT store, email FROM \(item.kind.table) WHERE import_id = ? AND email IS NOT NULL
                 ON CONFLICT DO NOTHING
-                """).run([.integer(item.importID)])
+                """
+            ).run([.integer(item.importID)])
         }
         for importID in imports.sorted() {
-            try db.prepare("""
+            try db.prepare(
+                """
                 INSERT INTO touched (store, email)
                 SELECT DISTINCT store, email FROM peak_history WHERE import_id = ? AND email <> ''
                 ON CONFLICT DO NOTHING
-                """).run([.integer(importID)])
+                """
+            ).run([.integer(importID)])
         }
         landed.removeAll()
         try attribute()
@@ -324,25 +342,29 @@ public final class Store {
             for rows in ["l.email IS NULL", "l.email_via_customer = 1"] {
                 let stale = "\(rows) AND l.customer_id IS NOT NULL AND l.email IS NOT \(known)"
                 // Whom the rows leave…
-                try db.execute("""
+                try db.execute(
+                    """
                     INSERT INTO touched (store, email)
                     SELECT l.store, l.email FROM \(t) AS l WHERE \(stale) AND l.email IS NOT NULL
                     ON CONFLICT DO NOTHING
                     """)
                 // …and whom they join.
-                try touchAll(try db.prepare("""
-                    UPDATE \(t) AS l SET email = \(known), email_display = NULL,
-                      email_via_customer = CASE WHEN \(known) IS NULL THEN 0 ELSE 1 END
-                    WHERE \(stale)
-                    RETURNING store, email
-                    """))
+                try touchAll(
+                    try db.prepare(
+                        """
+                        UPDATE \(t) AS l SET email = \(known), email_display = NULL,
+                          email_via_customer = CASE WHEN \(known) IS NULL THEN 0 ELSE 1 END
+                        WHERE \(stale)
+                        RETURNING store, email
+                        """))
             }
         }
 
         // What the attributed rows, and the versions without an address, were evidence for goes to
         // every address their customer id was known by.
         try db.execute("DROP TABLE IF EXISTS temp.attribution_drivers")
-        try db.execute("""
+        try db.execute(
+            """
             CREATE TEMP TABLE attribution_drivers (
               store TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT NOT NULL, customer_id TEXT NOT NULL,
               rank INTEGER NOT NULL, email TEXT
@@ -350,7 +372,8 @@ public final class Store {
             """)
         for kind in attributable {
             let t = kind.table
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO attribution_drivers
                 SELECT l.store, l.source, l.source_id, l.customer_id,
                   max(l.rank, coalesce((SELECT max(r.rank) FROM peak_history r
@@ -373,22 +396,24 @@ public final class Store {
               CROSS JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
             """
         }.joined(separator: "\n")
-        try touchAll(try db.prepare("""
-            INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
-            SELECT k.store, k.source, k.source_id, k.email, k.rank, 0 FROM (
-              SELECT d.store AS store, d.source AS source, d.source_id AS source_id, d.email AS email, d.rank AS rank
-                FROM attribution_drivers d WHERE d.email IS NOT NULL
-              UNION SELECT d.store, d.source, d.source_id, c.email, d.rank FROM attribution_drivers d
-                JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
-              UNION SELECT d.store, d.source, d.source_id, h.email, d.rank FROM attribution_drivers d
-                CROSS JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
-                CROSS JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
-              \(owned)
-            ) k WHERE k.email IS NOT NULL AND k.email <> ''
-            ON CONFLICT (store, source, source_id, email) DO UPDATE SET rank = excluded.rank
-              WHERE excluded.rank > peak_history.rank
-            RETURNING store, email
-            """))
+        try touchAll(
+            try db.prepare(
+                """
+                INSERT INTO peak_history (store, source, source_id, email, rank, import_id)
+                SELECT k.store, k.source, k.source_id, k.email, k.rank, 0 FROM (
+                  SELECT d.store AS store, d.source AS source, d.source_id AS source_id, d.email AS email, d.rank AS rank
+                    FROM attribution_drivers d WHERE d.email IS NOT NULL
+                  UNION SELECT d.store, d.source, d.source_id, c.email, d.rank FROM attribution_drivers d
+                    JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
+                  UNION SELECT d.store, d.source, d.source_id, h.email, d.rank FROM attribution_drivers d
+                    CROSS JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
+                    CROSS JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
+                  \(owned)
+                ) k WHERE k.email IS NOT NULL AND k.email <> ''
+                ON CONFLICT (store, source, source_id, email) DO UPDATE SET rank = excluded.rank
+                  WHERE excluded.rank > peak_history.rank
+                RETURNING store, email
+                """))
         try db.execute("DROP TABLE temp.attribution_drivers")
     }
 
@@ -398,31 +423,42 @@ public final class Store {
         var count = 0
         var samples: [RowIssue] = []
         for kind in RecordKind.allCases where kind.isAttributable {
-            let rows = try db.prepare("""
+            let rows = try db.prepare(
+                """
                 SELECT line, customer_id FROM \(kind.table) WHERE import_id = ? AND email IS NULL ORDER BY line
-                """).rows([.integer(importID)])
+                """
+            ).rows([.integer(importID)])
             count += rows.count
             for row in rows.prefix(max(0, limit - samples.count)) {
-                samples.append(RowIssue(file: file, line: Int(row[0].int ?? 0), columnName: "customer_id",
-                                        value: row[1].string, reason: .unattributed(customerID: row[1].string),
-                                        disposition: .unattributed))
+                samples.append(
+                    RowIssue(
+                        file: file, line: Int(row[0].int ?? 0), columnName: "customer_id",
+                        value: row[1].string, reason: .unattributed(customerID: row[1].string),
+                        disposition: .unattributed))
             }
         }
         // Rows the file carried that the ledger had already (a re-export): reported while still nobody's.
         defer { unaddressedSeen.removeAll() }
         var statements: [RecordKind: Statement] = [:]
         for seen in unaddressedSeen {
-            let statement = try statements[seen.kind] ?? db.prepare("""
-                SELECT customer_id FROM \(seen.kind.table) WHERE store = ? AND source = ? AND source_id = ?
-                  AND email IS NULL AND import_id <> ?
-                """)
+            let statement =
+                try statements[seen.kind]
+                ?? db.prepare(
+                    """
+                    SELECT customer_id FROM \(seen.kind.table) WHERE store = ? AND source = ? AND source_id = ?
+                      AND email IS NULL AND import_id <> ?
+                    """)
             statements[seen.kind] = statement
-            let rows = try statement.rows([.text(seen.store), .text(seen.source), .text(seen.sourceID), .integer(importID)])
+            let rows = try statement.rows([
+                .text(seen.store), .text(seen.source), .text(seen.sourceID), .integer(importID),
+            ])
             guard let row = rows.first else { continue }
             count += 1
             if samples.count < limit {
-                samples.append(RowIssue(file: file, line: seen.line, columnName: "customer_id", value: row[0].string,
-                                        reason: .unattributed(customerID: row[0].string), disposition: .unattributed))
+                samples.append(
+                    RowIssue(
+                        file: file, line: seen.line, columnName: "customer_id", value: row[0].string,
+                        reason: .unattributed(customerID: row[0].string), disposition: .unattributed))
             }
         }
         return (count, samples.sorted { $0.line < $1.line })
@@ -444,14 +480,18 @@ public final class Store {
         let known = try db.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0
         let few = touchedCount * 8 < known
         let cursors = try RecordKind.allCases.map { kind in
-            try LedgerCursor(db: db, kind: kind, sql: few
-                ? "SELECT l.* FROM touched t CROSS JOIN \(kind.table) l ON t.store = l.store AND t.email = l.email ORDER BY t.store, t.email"
-                : "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email")
+            try LedgerCursor(
+                db: db, kind: kind,
+                sql: few
+                    ? "SELECT l.* FROM touched t CROSS JOIN \(kind.table) l ON t.store = l.store AND t.email = l.email ORDER BY t.store, t.email"
+                    : "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email"
+            )
         }
         var heads = try cursors.map { try $0.next() }
         // One row per touched person, in the cursors' order: the highest type the history
         // keeps for them, and what was written for them last time.
-        let people = try db.prepare("""
+        let people = try db.prepare(
+            """
             SELECT t.store, t.email,
               (SELECT max(h.rank) FROM peak_history h INDEXED BY peak_history_email WHERE h.store = t.store AND h.email = t.email),
               (SELECT min(h.source) FROM peak_history h INDEXED BY peak_history_email WHERE h.store = t.store AND h.email = t.email),
@@ -469,9 +509,10 @@ public final class Store {
             while chunk.count < mergeChunk, !exhausted {
                 guard try people.step() else { exhausted = true; break }
                 guard let store = people.text(0), let email = people.text(1) else { continue }
-                var input = MergeInput(store: store, email: email,
-                                       history: people.int(2).flatMap { PersonType(rawValue: Int($0)) },
-                                       historySource: people.text(3), written: people.text(4))
+                var input = MergeInput(
+                    store: store, email: email,
+                    history: people.int(2).flatMap { PersonType(rawValue: Int($0)) },
+                    historySource: people.text(3), written: people.text(4))
                 for index in cursors.indices {
                     while let head = heads[index], head.store == store, head.email == email {
                         input.evidence.append(head.evidence)
@@ -526,7 +567,9 @@ public final class Store {
         let all = (["peak_history INDEXED BY peak_history_email"] + RecordKind.allCases.map(\.table))
             .map { "SELECT rank, source FROM \($0) WHERE store = ?1 AND email = ?2" }.joined(separator: " UNION ALL ")
         let rows = try db.prepare("SELECT max(rank), min(source) FROM (\(all))").rows([.text(store), .text(email)])
-        guard let row = rows.first, let rank = row[0].int, let type = PersonType(rawValue: Int(rank)) else { return nil }
+        guard let row = rows.first, let rank = row[0].int, let type = PersonType(rawValue: Int(rank)) else {
+            return nil
+        }
         return (type, row[1].string ?? "")
     }
 
@@ -534,11 +577,12 @@ public final class Store {
     public func evidence(store: String, email: String) throws -> [Evidence] {
         var all: [Evidence] = []
         for kind in RecordKind.allCases {
-            let cursor = try LedgerCursor(db: db, kind: kind,
-                                          // `+`: sorting a person's few rows beats walking the whole store in key
-                                          // order to skip that sort, which is what the planner chose.
-                                          sql: "SELECT * FROM \(kind.table) WHERE store = ? AND email = ? ORDER BY +source, +source_id",
-                                          bindings: [.text(store), .text(email)])
+            let cursor = try LedgerCursor(
+                db: db, kind: kind,
+                // `+`: sorting a person's few rows beats walking the whole store in key
+                // order to skip that sort, which is what the planner chose.
+                sql: "SELECT * FROM \(kind.table) WHERE store = ? AND email = ? ORDER BY +source, +source_id",
+                bindings: [.text(store), .text(email)])
             while let row = try cursor.next() { all.append(row.evidence) }
         }
         return all
@@ -549,7 +593,8 @@ public final class Store {
         let rows = try evidence(store: store, email: email)
         let history = try peak(store: store, email: email)
         if rows.isEmpty && history == nil { return nil }
-        return PersonMerge.merge(store: store, email: email, evidence: rows, peak: history?.type, peakSource: history?.source)
+        return PersonMerge.merge(
+            store: store, email: email, evidence: rows, peak: history?.type, peakSource: history?.source)
     }
 }
 
@@ -624,9 +669,10 @@ final class LedgerCursor {
             func text(_ index: Int32) -> String? { index < 0 ? nil : statement.text(index) }
             func int(_ index: Int32) -> Int64? { index < 0 ? nil : statement.int(index) }
             guard let store = text(store), let email = text(email) else { continue }
-            var item = Evidence(kind: kind, source: text(source) ?? "", sourceID: text(sourceID) ?? "",
-                                file: text(file) ?? "", line: Int(int(line) ?? 0),
-                                peak: PersonType(rawValue: Int(int(rank) ?? 1)) ?? .lead, seenAt: int(seenAt))
+            var item = Evidence(
+                kind: kind, source: text(source) ?? "", sourceID: text(sourceID) ?? "",
+                file: text(file) ?? "", line: Int(int(line) ?? 0),
+                peak: PersonType(rawValue: Int(int(rank) ?? 1)) ?? .lead, seenAt: int(seenAt))
             item.emailDisplay = text(emailDisplay)
             item.firstName = text(firstName)
             item.lastName = text(lastName)
@@ -681,10 +727,13 @@ final class PeopleWriter {
 
     init(db: Database) throws {
         self.db = db
-        let columns = ["store", "email", "email_display", "name", "first_name", "last_name", "phone", "type", "type_rank",
-                       "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "currency", "total_spent",
-                       "other_totals", "totals", "settlement_currency", "settlement_net", "first_source", "first_product", "first_seen_at", "last_activity_at", "sources",
-                       "tags", "score", "daw", "genre", "level", "goals", "image_url", "content_hash"]
+        let columns = [
+            "store", "email", "email_display", "name", "first_name", "last_name", "phone", "type", "type_rank",
+            "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "currency", "total_spent",
+            "other_totals", "totals", "settlement_currency", "settlement_net", "first_source", "first_product",
+            "first_seen_at", "last_activity_at", "sources",
+            "tags", "score", "daw", "genre", "level", "goals", "image_url", "content_hash",
+        ]
         upsertPerson = try db.cached(
             "INSERT INTO people (" + columns.joined(separator: ", ") + ") VALUES ("
                 + columns.map { _ in "?" }.joined(separator: ", ") + ") ON CONFLICT (store, email) DO UPDATE SET "
@@ -694,8 +743,9 @@ final class PeopleWriter {
 
     /// Merges one person and computes what writing them needs (pure: runs on any thread).
     static func prepare(_ input: MergeInput) -> PreparedPerson {
-        let person = PersonMerge.merge(store: input.store, email: input.email, evidence: input.evidence,
-                                       peak: input.history, peakSource: input.historySource)
+        let person = PersonMerge.merge(
+            store: input.store, email: input.email, evidence: input.evidence,
+            peak: input.history, peakSource: input.historySource)
         var tags = "["
         for (index, tag) in person.tags.enumerated() {
             if index > 0 { tags += "," }
@@ -705,15 +755,18 @@ final class PeopleWriter {
         let others = person.otherTotals.map { "\($0.currency) " + Money.decimal($0.net, currency: $0.currency) }
         var totals: String?
         if !person.totals.isEmpty {
-            totals = "[" + person.totals.map { total in
-                "{\"currency\":" + JSONText.quoted(total.currency)
-                    + ",\"total_spent\":" + JSONText.quoted(Money.decimal(total.net, currency: total.currency))
-                    + ",\"total_spent_minor\":\(total.net),\"purchases\":\(total.purchases)}"
-            }.joined(separator: ",") + "]"
+            totals =
+                "["
+                + person.totals.map { total in
+                    "{\"currency\":" + JSONText.quoted(total.currency)
+                        + ",\"total_spent\":" + JSONText.quoted(Money.decimal(total.net, currency: total.currency))
+                        + ",\"total_spent_minor\":\(total.net),\"purchases\":\(total.purchases)}"
+                }.joined(separator: ",") + "]"
         }
-        return PreparedPerson(person: person, hash: hash(person), tagsJSON: tags,
-                              otherTotals: others.isEmpty ? nil : others.joined(separator: "; "), totalsJSON: totals,
-                              written: input.written)
+        return PreparedPerson(
+            person: person, hash: hash(person), tagsJSON: tags,
+            otherTotals: others.isEmpty ? nil : others.joined(separator: "; "), totalsJSON: totals,
+            written: input.written)
     }
 
     /// Writes a prepared person, unless their content is what was written last time.
@@ -744,14 +797,17 @@ final class PeopleWriter {
         func add(_ number: Int64?) { hasher.combine(number.map { String($0) } ?? "\u{0}") }
         add(person.emailDisplay); add(person.firstName); add(person.lastName); add(person.name); add(person.phone)
         add(person.type.name); add(person.subscriptionStatus); add(person.primaryCurrency)
-        for total in person.totals + [CurrencyTotal(currency: "|", gross: 0, refunded: 0, purchases: 0)] + person.settlement {
+        for total in person.totals + [CurrencyTotal(currency: "|", gross: 0, refunded: 0, purchases: 0)]
+            + person.settlement
+        {
             add(total.currency); add(total.gross); add(total.refunded); add(Int64(total.purchases))
         }
         add(Int64(person.purchases)); add(person.firstPurchaseAt); add(person.lastPurchaseAt)
         add(person.firstSource); add(person.firstProduct); add(person.firstSeenAt); add(person.lastActivityAt)
         for tag in person.tags { add(tag) }
         add("|")
-        add(person.score); add(person.daw); add(person.genre); add(person.level); add(person.goals); add(person.imageURL)
+        add(person.score); add(person.daw); add(person.genre); add(person.level); add(person.goals);
+        add(person.imageURL)
         for item in person.activity { add(item.at); add(item.text); add(item.source); add(item.sourceID) }
         add("|")
         for source in person.sources { add(source) }
