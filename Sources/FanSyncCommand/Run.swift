@@ -72,7 +72,7 @@ extension FanSync {
                     printLine(push.line)
                     if let outstanding = push.outstanding { printError(Style.warning("warning: ") + outstanding) }
                 }
-                for failure in report.failures { printError(Style.error("Error: ") + failure) }
+                for failure in report.failures { printError(Style.error("Error: ") + failure.description) }
                 for warning in report.driftWarnings { printError(Style.warning("warning: ") + warning) }
                 if let path = report.reportPath { printLine("report: \(path)") }
                 if let problem = report.reportProblem { printError(Style.warning("warning: ") + problem) }
@@ -110,7 +110,8 @@ extension FanSync {
                 + "\"files\":[" + files.joined(separator: ",") + "],\"pushes\":[" + pushes.joined(separator: ",") + "],"
                 + "\"plans\":[" + plans.joined(separator: ",")
                 + "],\"customers\":\(report.customers),\"fans\":\(report.fans),"
-                + "\"failures\":[" + report.failures.map(JSONText.quoted).joined(separator: ",") + "],"
+                + "\"failures\":[" + report.failures.map { JSONText.quoted($0.description) }.joined(separator: ",")
+                + "],"
                 + "\"unmatched_sources\":[" + report.unmatchedSources.map(JSONText.quoted).joined(separator: ",") + "],"
                 + "\"drift\":" + (report.drift.map(JSONText.quoted) ?? "null")
                 + ",\"report\":" + (report.reportPath.map(JSONText.quoted) ?? "null")

@@ -2,8 +2,30 @@ import Foundation
 
 /// Why a run could not start.
 public struct JobError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+    public enum Kind: Sendable, Equatable {
+        /// The lock file beside the store could not be created.
+        case lockFile(reason: String)
+        /// Another run holds the store (its process id as the lock file says), waited for in vain.
+        case locked(pid: String, waited: Double)
+    }
+
+    public var kind: Kind
+    /// The lock file, or the store another run holds.
+    public var path: String
+    public var disposition: ErrorDisposition {
+        if case .locked = kind { return .retriable }
+        return .fatal
+    }
+
+    public var description: String {
+        switch kind {
+        case .lockFile(let reason):
+            return "\(path): cannot create the lock file: \(reason)"
+        case .locked(let pid, let waited):
+            return "\(path) is in use by another fansync run (pid \(pid)); waited \(Int(waited)) s. "
+                + "Run again later, or pass --wait SECONDS to wait longer."
+        }
+    }
 }
 
 /// Runs a job: imports every source, refreshes people, pushes what changed —
@@ -60,9 +82,11 @@ public final class JobRunner {
         report.unmatchedSources = job.sources.map(\.pattern).filter { Job.expand($0).isEmpty || !Job.exists($0) }
         if files.isEmpty {
             report.failures.append(
-                "\(job.file): no source matches a file ("
-                    + job.sources.map(\.pattern).joined(separator: ", ")
-                    + "); check the paths, relative to the job file")
+                JobFailure(
+                    stage: .sources,
+                    message: "\(job.file): no source matches a file ("
+                        + job.sources.map(\.pattern).joined(separator: ", ")
+                        + "); check the paths, relative to the job file", disposition: .fatal))
         }
         for (file, source) in files {
             let before = try store.rowsReadLastTime(file: file, store: job.store)
@@ -89,14 +113,14 @@ public final class JobRunner {
                             ? "already imported" : "\(result.file.accepted) accepted, \(result.file.rejected) rejected")
                 )
             } catch {
-                report.failures.append("\(error)")
+                report.failures.append(JobFailure(stage: .file(file), message: "\(error)", disposition: .skippable))
             }
         }
 
         do {
             try importer.finish()
         } catch {
-            report.failures.append("\(error)")
+            report.failures.append(JobFailure(stage: .finish, message: "\(error)", disposition: .retriable))
         }
 
         for endpoint in job.endpoints {
@@ -108,10 +132,21 @@ public final class JobRunner {
                     pusher.onProgress = onProgress
                     let summary = try pusher.apply()
                     report.pushes.append(summary)
-                    if summary.failed, let problem = summary.problem { report.failures.append(problem) }
+                    if summary.failed, let problem = summary.problem {
+                        // The outbox keeps what was not delivered: the next run sends it.
+                        report.failures.append(
+                            JobFailure(stage: .endpoint(endpoint.name), message: problem, disposition: .retriable))
+                    }
                 }
+            } catch let error as PushError {
+                report.failures.append(
+                    JobFailure(
+                        stage: .endpoint(endpoint.name), message: error.description, disposition: error.disposition))
             } catch {
-                report.failures.append("endpoint '\(endpoint.name)': \(error)")
+                report.failures.append(
+                    JobFailure(
+                        stage: .endpoint(endpoint.name), message: "endpoint '\(endpoint.name)': \(error)",
+                        disposition: .retriable))
             }
         }
 
@@ -157,7 +192,7 @@ final class DatabaseLock {
         }
         descriptor = open(path, O_RDWR | O_CREAT, 0o644)
         guard descriptor >= 0 else {
-            throw JobError(message: "\(path): cannot create the lock file: \(String(cString: strerror(errno)))")
+            throw JobError(kind: .lockFile(reason: String(cString: strerror(errno))), path: path)
         }
         let deadline = Date().addingTimeInterval(max(0, wait))
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
@@ -169,9 +204,7 @@ final class DatabaseLock {
                     ? String(decoding: holder.prefix(count), as: UTF8.self).trimmingCharacters(
                         in: .whitespacesAndNewlines) : "?"
                 close(descriptor)
-                throw JobError(
-                    message: "\(database) is in use by another fansync run (pid \(pid)); waited \(Int(wait)) s. "
-                        + "Run again later, or pass --wait SECONDS to wait longer.")
+                throw JobError(kind: .locked(pid: pid, waited: wait), path: database)
             }
             Thread.sleep(forTimeInterval: 0.1)
         }

@@ -132,7 +132,7 @@ public struct JobReport: Sendable {
     public var runID: Int64?
     public var dryRun: Bool
     public var imports: [ImportReport] = []
-    public var failures: [String] = []
+    public var failures: [JobFailure] = []
     public var plans: [PushPlan] = []
     public var pushes: [PushSummary] = []
     public var customers = 0
@@ -154,4 +154,25 @@ public struct JobReport: Sendable {
         let undelivered = pushes.contains(where: \.isIncomplete)
         return rejected || undelivered ? .rejects : .ok
     }
+}
+
+/// One thing a run could not do (the run went on with the rest, and its outcome is `failed`).
+public struct JobFailure: Sendable, Equatable, CustomStringConvertible {
+    /// Where in the run.
+    public enum Stage: Sendable, Equatable {
+        /// The job's sources (no file matched).
+        case sources
+        /// Importing one file.
+        case file(String)
+        /// Recomputing the kept stats after the imports.
+        case finish
+        /// Pushing to one endpoint.
+        case endpoint(String)
+    }
+
+    public var stage: Stage
+    /// What went wrong and what to do, naming the file or endpoint (as printed).
+    public var message: String
+    public var disposition: ErrorDisposition
+    public var description: String { message }
 }

@@ -3,8 +3,23 @@ import Foundation
 
 /// Errors that stop a push before it starts.
 public struct PushError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+    public enum Kind: Sendable, Equatable {
+        /// The endpoint names a token variable (`token_env`) the environment does not set.
+        case missingToken(variable: String)
+    }
+
+    public var kind: Kind
+    /// The endpoint's name.
+    public var endpoint: String
+    public var disposition: ErrorDisposition { .fatal }
+
+    public var description: String {
+        switch kind {
+        case .missingToken(let variable):
+            return "endpoint '\(endpoint)': the environment variable \(variable) is not set. "
+                + "Export the token as \(variable) and run again."
+        }
+    }
 }
 
 /// Pushes people to one endpoint: only what changed since the endpoint last
@@ -149,10 +164,7 @@ public final class Pusher {
         var token: String?
         if let variable = endpoint.tokenEnv {
             guard let value = environment[variable], !value.isEmpty else {
-                throw PushError(
-                    message:
-                        "endpoint '\(endpoint.name)': the environment variable \(variable) is not set. Export the token as \(variable) and run again."
-                )
+                throw PushError(kind: .missingToken(variable: variable), endpoint: endpoint.name)
             }
             token = value
         }

@@ -43,7 +43,7 @@ extension Store {
             .integer(Int64(report.pushes.reduce(0) { $0 + $1.deadLettered })),
             .integer(Int64(report.pushes.reduce(0) { $0 + $1.pending })),
             .integer(Int64(report.customers)), .integer(Int64(report.fans)),
-            report.failures.isEmpty ? .null : .text(report.failures.joined(separator: "\n")),
+            report.failures.isEmpty ? .null : .text(report.failures.map(\.description).joined(separator: "\n")),
             report.drift.map(SQLValue.text) ?? .null, .integer(report.runID ?? 0),
         ])
     }
