@@ -127,15 +127,8 @@ public enum FileMapper {
                 if record.count > header.count { fields += (header.count..<record.count).map { record[$0] ?? "" } }
                 return fields
             }
-            let mapping: Mapping
-            do {
-                mapping = try choose(options.mapping, header: header, format: .csv, file: display, library: library)
-            } catch {
-                throw FileMapError.detection(error)
-            }
-            guard mapping.format == .csv else {
-                throw FileMapError.formatMismatch(file: display, mapping: mapping.name, format: mapping.format)
-            }
+            let mapping = try chooseMapping(
+                options.mapping, header: header, format: .csv, file: display, library: library)
             let compiled: CompiledMapping
             do {
                 compiled = try CompiledMapping(mapping, header: header, settings: options.settings)
@@ -155,30 +148,12 @@ public enum FileMapper {
             defer { pipeline.stop() }
             while let batch = try nextBatch(pipeline) {
                 for index in 0..<batch.count {
-                    report.read += 1
                     // Copied, not moved out: the batch keeps the fact until it is mapped again,
                     // so a mapping thread frees it and this thread only hands it on.
-                    switch batch.results[index] {
-                    case .success(let fact):
-                        report.accepted += 1
-                        for slot in phoneSlots {
-                            if case .phone(_, .invalid)? = fact.values[slot] { report.invalidPhones += 1 }
-                        }
-                        if !fact.warnings.isEmpty {
-                            let row = original(batch.records[index])
-                            try warn(
-                                fact.warnings.map {
-                                    var warning = $0; warning.row = row; return warning
-                                },
-                                report: &report, rejects: rejects, limit: options.issueSampleLimit)
-                        }
-                        try onFact(fact)
-                    case .failure(var issue):
-                        issue.row = original(batch.records[index])
-                        try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
-                    case nil:
-                        break
-                    }
+                    guard let result = batch.results[index] else { continue }
+                    try take(
+                        result, row: { original(batch.records[index]) }, phoneSlots: phoneSlots, report: &report,
+                        rejects: rejects, limit: options.issueSampleLimit, onFact: onFact)
                 }
                 pipeline.recycle(batch)
                 if let progress {
@@ -225,15 +200,8 @@ public enum FileMapper {
             if let first {
                 let keys: [String]
                 if case .object(let members) = first.value { keys = Array(members.keys) } else { keys = [] }
-                let mapping: Mapping
-                do {
-                    mapping = try choose(options.mapping, header: keys, format: .json, file: display, library: library)
-                } catch {
-                    throw FileMapError.detection(error)
-                }
-                guard mapping.format == .json else {
-                    throw FileMapError.formatMismatch(file: display, mapping: mapping.name, format: mapping.format)
-                }
+                let mapping = try chooseMapping(
+                    options.mapping, header: keys, format: .json, file: display, library: library)
                 do {
                     compiled = try CompiledMapping(jsonMapping: mapping, settings: options.settings)
                 } catch {
@@ -247,29 +215,14 @@ public enum FileMapper {
                 try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
             }
             if let compiled, let first {
+                let phoneSlots = phoneSlots(compiled.mapping)
                 var item: Result<JSONElement, RowIssue>? = .success(first)
                 while let current = item {
-                    report.read += 1
                     let element = try? current.get()
-                    switch current.flatMap({ compiled.apply($0, file: display) }) {
-                    case .success(let fact):
-                        report.accepted += 1
-                        for slot in phoneSlots(compiled.mapping) {
-                            if case .phone(_, .invalid)? = fact.values[slot] { report.invalidPhones += 1 }
-                        }
-                        if !fact.warnings.isEmpty {
-                            let row = element.map { [Self.original($0.value)] }
-                            try warn(
-                                fact.warnings.map {
-                                    var warning = $0; warning.row = row; return warning
-                                },
-                                report: &report, rejects: rejects, limit: options.issueSampleLimit)
-                        }
-                        try onFact(fact)
-                    case .failure(var issue):
-                        if let element { issue.row = [Self.original(element.value)] }
-                        try reject(issue, report: &report, rejects: rejects, limit: options.issueSampleLimit)
-                    }
+                    try take(
+                        current.flatMap { compiled.apply($0, file: display) },
+                        row: { element.map { [Self.original($0.value)] } }, phoneSlots: phoneSlots, report: &report,
+                        rejects: rejects, limit: options.issueSampleLimit, onFact: onFact)
                     item = try nextElement()
                     if let progress, report.read % 1024 == 0 {
                         let read = reader.input.source.progress
@@ -280,6 +233,53 @@ public enum FileMapper {
             try finish(&report)
             return report
         }
+    }
+
+    /// Counts one mapped row, from either format, and hands it on: an accepted fact (its warnings
+    /// written beside the rejects with the source row), or a rejection with the source row. `row`
+    /// is asked for only when an issue needs it.
+    private static func take(
+        _ result: Result<Fact, RowIssue>, row: () -> [String]?, phoneSlots: [Int], report: inout FileReport,
+        rejects: RejectsFile, limit: Int, onFact: (Fact) throws -> Void
+    ) throws {
+        report.read += 1
+        switch result {
+        case .success(let fact):
+            report.accepted += 1
+            for slot in phoneSlots {
+                if case .phone(_, .invalid)? = fact.values[slot] { report.invalidPhones += 1 }
+            }
+            if !fact.warnings.isEmpty {
+                let original = row()
+                let warnings = fact.warnings.map {
+                    var warning = $0
+                    warning.row = original
+                    return warning
+                }
+                try warn(warnings, report: &report, rejects: rejects, limit: limit)
+            }
+            try onFact(fact)
+        case .failure(var issue):
+            issue.row = row()  // nil where the row cannot be shown safely (a ragged row beside a secret column)
+            try reject(issue, report: &report, rejects: rejects, limit: limit)
+        }
+    }
+
+    /// The mapping a file goes through (named, or detected from its header or first element's
+    /// keys), which must read the file's format.
+    private static func chooseMapping(
+        _ name: String?, header: [String], format: Mapping.Format, file: String, library: MappingLibrary
+    ) throws -> Mapping {
+        let mapping: Mapping
+        do {
+            mapping = try choose(name, header: header, format: format, file: file, library: library)
+        } catch {
+            throw FileMapError.detection(error)
+        }
+        guard mapping.format == format else {
+            throw FileMapError.formatMismatch(file: file, mapping: mapping.name, format: mapping.format)
+        }
+        return mapping
     }
 
     /// A JSON element as compact JSON with sorted keys, every member whose name looks secret left out.
