@@ -30,9 +30,11 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-# The code's layout, checked against .swift-format (swift format -i -r Sources Tests Fuzz Package.swift fixes it).
+# The code's layout, checked against .swift-format (swift format -i -r Sources Tests Fuzz Package.swift fixes
+# it), and FanSyncKit's folders, none using one that uses it back (scripts/check-folders).
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Fuzz Package.swift
+	@scripts/check-folders
 
 bench: release
 	@scripts/ensure-packages bench

@@ -81,10 +81,10 @@ func mapDirectly(path: String, mapping: Mapping, settings: MappingSettings) -> D
         return direct
     }
     let header = reader.headerNames
-    let byBytes = Result { () throws(MappingError) in
+    let byBytes = Result { () throws(ConfigError) in
         try CompiledMapping(mapping, header: header, settings: settings, bytes: true)
     }
-    let byStrings = Result { () throws(MappingError) in
+    let byStrings = Result { () throws(ConfigError) in
         try CompiledMapping(mapping, header: header, settings: settings, bytes: false)
     }
     switch (byBytes, byStrings) {

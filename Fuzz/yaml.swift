@@ -50,10 +50,10 @@ func exercise(_ mapping: Mapping) {
     }
     var seen = Set<String>()
     let header = mapping.columns.filter { seen.insert($0).inserted }
-    let byBytes = Result { () throws(MappingError) in
+    let byBytes = Result { () throws(ConfigError) in
         try CompiledMapping(mapping, header: header, settings: settings, bytes: true)
     }
-    let byStrings = Result { () throws(MappingError) in
+    let byStrings = Result { () throws(ConfigError) in
         try CompiledMapping(mapping, header: header, settings: settings, bytes: false)
     }
     switch (byBytes, byStrings) {

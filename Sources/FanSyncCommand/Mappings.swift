@@ -44,7 +44,7 @@ extension FanSync {
             var paths: [String] = []
 
             func run() throws {
-                var problems: [MappingError] = []
+                var problems: [ConfigError] = []
                 var checked = 0
                 if paths.isEmpty {
                     let library = mappingOptions.library()

@@ -99,13 +99,13 @@ import Testing
             #expect {
                 try Mapping.parse(yaml: yaml, file: "leaky.yml")
             } throws: { error in
-                (error as? MappingErrors)?.errors.contains { $0.message.contains("holds secrets and may not be read") }
+                (error as? ConfigErrors)?.errors.contains { $0.message.contains("holds secrets and may not be read") }
                     == true
             }
         }
         let keyed =
             "name: k\nrecord: user\ndetect: [id]\nkey: totp_secret\nfields:\n  email: { from: e, transform: [email] }\n"
-        #expect(throws: MappingErrors.self) { try Mapping.parse(yaml: keyed, file: "k.yml") }
+        #expect(throws: ConfigErrors.self) { try Mapping.parse(yaml: keyed, file: "k.yml") }
     }
 
     @Test func requiredSchemaFieldsTypesAndMoneyCurrenciesAreChecked() throws {
@@ -140,7 +140,7 @@ import Testing
         #expect {
             try Mapping.parse(yaml: "name: x\nrecord: [contact\n", file: "bad.yml")
         } throws: { error in
-            guard let first = (error as? MappingErrors)?.errors.first else { return false }
+            guard let first = (error as? ConfigErrors)?.errors.first else { return false }
             return first.file == "bad.yml" && first.line > 0 && first.message.hasPrefix("not valid YAML")
         }
     }

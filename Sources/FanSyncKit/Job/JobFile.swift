@@ -76,25 +76,25 @@ public enum JobFile {
     public static func load(
         path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
         sending: Bool = true
-    ) throws(MappingErrors) -> Job {
+    ) throws(ConfigErrors) -> Job {
         do {
             return try parse(path: path, environment: environment, sending: sending)
         } catch {
-            throw MappingErrors(errors: error.errors, document: "the job file")
+            throw ConfigErrors(errors: error.errors, document: "the job file")
         }
     }
 
-    private static func parse(path: String, environment: [String: String], sending: Bool) throws(MappingErrors) -> Job {
-        var errors: [MappingError] = []
+    private static func parse(path: String, environment: [String: String], sending: Bool) throws(ConfigErrors) -> Job {
+        var errors: [ConfigError] = []
         func fail(_ message: String, _ node: Node?) {
             errors.append(
-                MappingError(file: path, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message)
+                ConfigError(file: path, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message)
             )
         }
         let root = try YAMLFile.load(path: path, what: "job file")
         guard let top = root.mapping else {
-            throw MappingErrors(errors: [
-                MappingError(
+            throw ConfigErrors(errors: [
+                ConfigError(
                     file: path, line: 1, column: 1,
                     message: "a job file is a mapping with store, db, sources, endpoints, options")
             ])
@@ -177,7 +177,7 @@ public enum JobFile {
         }
         if let node = top["options"] {
             guard let map = node.mapping else {
-                fail("'options' is a mapping", node); throw MappingErrors(errors: errors)
+                fail("'options' is a mapping", node); throw ConfigErrors(errors: errors)
             }
             for (key, _) in map where !optionKeys.contains(key.string ?? "") {
                 let name = key.string ?? "?"
@@ -250,7 +250,7 @@ public enum JobFile {
             }
         }
         if !errors.isEmpty {
-            throw MappingErrors(errors: errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+            throw ConfigErrors(errors: errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
         }
         return job
     }

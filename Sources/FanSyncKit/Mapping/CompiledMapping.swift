@@ -112,20 +112,20 @@ public struct CompiledMapping {
     public private(set) var notices: [String] = []
 
     /// Binds `mapping` to a CSV header.
-    /// - Throws: ``MappingError`` when a required field or the key has none of its columns in the header.
-    public init(_ mapping: Mapping, header: [String], settings: MappingSettings) throws(MappingError) {
+    /// - Throws: ``ConfigError`` when a required field or the key has none of its columns in the header.
+    public init(_ mapping: Mapping, header: [String], settings: MappingSettings) throws(ConfigError) {
         try self.init(mapping, header: header, settings: settings, bytes: true)
     }
 
     /// Binds `mapping` to a CSV header; `bytes: false` runs every field the String way
     /// (the tests hold both ways to the same facts and rejections).
-    init(_ mapping: Mapping, header: [String], settings: MappingSettings, bytes: Bool) throws(MappingError) {
+    init(_ mapping: Mapping, header: [String], settings: MappingSettings, bytes: Bool) throws(ConfigError) {
         let index = HeaderIndex(header)
         func bind(_ names: [String]) -> [Int] { names.compactMap(index.find) }
         var keyReader: Reader?
         if case .column(let column) = mapping.key {
             guard let position = index.find(column) else {
-                throw MappingError(
+                throw ConfigError(
                     file: mapping.file, line: 0, column: 0,
                     message: "the key column '\(column)' is not in the file's header")
             }
@@ -133,11 +133,11 @@ public struct CompiledMapping {
         }
         var notices: [String] = []
         try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: bytes) {
-            field throws(MappingError) in
+            field throws(ConfigError) in
             let positions = bind(field.from)
             if positions.isEmpty {
                 if field.required {
-                    throw MappingError(
+                    throw ConfigError(
                         file: mapping.file, line: field.line, column: field.column,
                         message: "required field '\(field.name)' reads "
                             + field.from.map { "'\($0)'" }.joined(separator: " or ")
@@ -153,13 +153,13 @@ public struct CompiledMapping {
     }
 
     /// Binds `mapping` to JSON elements (paths parsed once).
-    public init(jsonMapping mapping: Mapping, settings: MappingSettings) throws(MappingError) {
+    public init(jsonMapping mapping: Mapping, settings: MappingSettings) throws(ConfigError) {
         var keyReader: Reader?
         if case .column(let path) = mapping.key {
             keyReader = .paths([try JSONPath(path, file: mapping.file)], names: [path])
         }
         try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: false) {
-            field throws(MappingError) in
+            field throws(ConfigError) in
             var paths: [JSONPath] = []
             for path in field.from { paths.append(try JSONPath(path, file: mapping.file)) }
             return .paths(paths, names: field.from)
@@ -168,8 +168,8 @@ public struct CompiledMapping {
 
     private init(
         mapping: Mapping, keyReader: Reader?, settings: MappingSettings, bytes: Bool,
-        reader: (Mapping.Field) throws(MappingError) -> Reader
-    ) throws(MappingError) {
+        reader: (Mapping.Field) throws(ConfigError) -> Reader
+    ) throws(ConfigError) {
         self.mapping = mapping
         ledgerSource = mapping.ledgerSource
         self.keyReader = keyReader

@@ -20,10 +20,10 @@ public struct JSONPath: Sendable, Equatable {
     let steps: [Step]
     public let text: String
 
-    public init(_ text: String, file: String) throws(MappingError) {
+    public init(_ text: String, file: String) throws(ConfigError) {
         self.text = text
-        func fail(_ why: String) -> MappingError {
-            MappingError(file: file, line: 0, column: 0, message: "path '\(text)': \(why)")
+        func fail(_ why: String) -> ConfigError {
+            ConfigError(file: file, line: 0, column: 0, message: "path '\(text)': \(why)")
         }
         var steps: [Step] = []
         var rest = Substring(text)

@@ -134,22 +134,22 @@ public enum SensitiveColumns {
 
 extension Mapping {
     /// Loads and checks the mapping in `path`.
-    /// - Throws: ``MappingErrors`` listing every problem found, each with `file:line:column`.
-    public static func load(path: String) throws(MappingErrors) -> Mapping {
+    /// - Throws: ``ConfigErrors`` listing every problem found, each with `file:line:column`.
+    public static func load(path: String) throws(ConfigErrors) -> Mapping {
         var parser = MappingParser(file: path)
         let mapping = parser.parse(root: try YAMLFile.load(path: path, what: "mapping file"))
         guard parser.errors.isEmpty, let mapping else {
-            throw MappingErrors(errors: parser.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+            throw ConfigErrors(errors: parser.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
         }
         return mapping
     }
 
     /// Parses and checks a mapping from YAML text.
-    public static func parse(yaml: String, file: String) throws(MappingErrors) -> Mapping {
+    public static func parse(yaml: String, file: String) throws(ConfigErrors) -> Mapping {
         var parser = MappingParser(file: file)
         let mapping = parser.parse(root: try YAMLFile.parse(yaml, file: file, what: "mapping file"))
         guard parser.errors.isEmpty, let mapping else {
-            throw MappingErrors(errors: parser.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+            throw ConfigErrors(errors: parser.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
         }
         return mapping
     }
@@ -158,13 +158,13 @@ extension Mapping {
 /// Reads a mapping file, collecting every problem instead of stopping at the first.
 struct MappingParser {
     let file: String
-    var errors: [MappingError] = []
+    var errors: [ConfigError] = []
 
     init(file: String) { self.file = file }
 
     mutating func fail(_ message: String, at node: Node?) {
         errors.append(
-            MappingError(
+            ConfigError(
                 file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0,
                 message: message))
     }
@@ -386,7 +386,7 @@ struct MappingParser {
                 let signature = step.signature
                 if type != signature.input {
                     errors.append(
-                        MappingError(
+                        ConfigError(
                             file: file, line: field.line, column: field.column,
                             message:
                                 "field '\(field.name)': a transform that takes \(signature.input.rawValue) follows one that gives \(type.rawValue); put text steps first"
@@ -397,7 +397,7 @@ struct MappingParser {
                 type = signature.output
                 if case .money(let currencyField?, _, _) = step, !names.contains(currencyField) {
                     errors.append(
-                        MappingError(
+                        ConfigError(
                             file: file, line: field.line, column: field.column,
                             message:
                                 "field '\(field.name)': money reads its currency from '\(currencyField)', which this mapping does not fill"
@@ -418,7 +418,7 @@ struct MappingParser {
                 case .text: needed = "text (no typed transform)"
                 }
                 errors.append(
-                    MappingError(
+                    ConfigError(
                         file: file, line: field.line, column: field.column,
                         message:
                             "field '\(field.name)' is \(schema.type.rawValue) in a \(record.rawValue) but the transforms give \(type.rawValue); it needs \(needed)"
@@ -450,16 +450,5 @@ struct MappingParser {
             if let value = item.scalar?.string { values.append(value) } else { fail(what, at: item) }
         }
         return values
-    }
-
-    static func locate(_ error: YamlError, file: String) -> MappingError {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
-            return MappingError(
-                file: file, line: mark.line, column: mark.column,
-                message: "not valid YAML: " + [context?.text, problem].compactMap { $0 }.joined(separator: " "))
-        default:
-            return MappingError(file: file, line: 0, column: 0, message: "not valid YAML: \(error)")
-        }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 public struct MappingLibrary: Sendable {
     public private(set) var mappings: [Mapping] = []
     /// Files that failed to load, with every problem in them.
-    public private(set) var problems: [MappingError] = []
+    public private(set) var problems: [ConfigError] = []
     /// The folders read, in order (later folders override earlier names).
     public private(set) var directories: [String] = []
 
@@ -106,7 +106,7 @@ public struct DetectionError: Error, Sendable, CustomStringConvertible {
         case unknown([Near], considered: [String])
         case ambiguous([String])
         case unknownMapping(String, known: [String])
-        case invalidMapping(MappingErrors)
+        case invalidMapping(ConfigErrors)
     }
 
     public var kind: Kind

@@ -61,11 +61,11 @@ public enum Transform: Sendable, Equatable {
     }
 
     /// Reads one step: a bare name (`trim`) or a one-key mapping (`{ split: "," }`).
-    init(node: Node, file: String) throws(MappingError) {
-        func fail(_ message: String, at node: Node) -> MappingError {
-            MappingError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, message: message)
+    init(node: Node, file: String) throws(ConfigError) {
+        func fail(_ message: String, at node: Node) -> ConfigError {
+            ConfigError(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, message: message)
         }
-        func unknown(_ name: String, at node: Node) -> MappingError {
+        func unknown(_ name: String, at node: Node) -> ConfigError {
             let hint = closest(to: name, in: Transform.names)
             return fail(
                 "unknown transform '\(name)'" + (hint.isEmpty ? "" : " (did you mean '\(hint[0])'?)")
@@ -96,11 +96,11 @@ public enum Transform: Sendable, Equatable {
         else {
             throw fail("a transform is a name (trim) or a one-key mapping ({ split: \",\" })", at: node)
         }
-        func text(_ node: Node, _ what: String) throws(MappingError) -> String {
+        func text(_ node: Node, _ what: String) throws(ConfigError) -> String {
             guard let value = node.scalar?.string else { throw fail("'\(key)' takes \(what)", at: node) }
             return value
         }
-        func options(_ allowed: [String]) throws(MappingError) -> [String: Node] {
+        func options(_ allowed: [String]) throws(ConfigError) -> [String: Node] {
             guard let map = argument.mapping else { return [:] }
             var result: [String: Node] = [:]
             for (name, value) in map {

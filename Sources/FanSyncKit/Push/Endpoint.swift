@@ -79,11 +79,11 @@ public enum EndpointFile {
 
     public static func load(
         path: String, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(MappingErrors) -> [Endpoint] {
+    ) throws(ConfigErrors) -> [Endpoint] {
         let node = try YAMLFile.load(path: path, what: "endpoints file")
         guard let list = node.mapping?["endpoints"] ?? (node.sequence != nil ? node : nil) else {
-            throw MappingErrors(errors: [
-                MappingError(
+            throw ConfigErrors(errors: [
+                ConfigError(
                     file: path, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0,
                     message: "expected 'endpoints:' with a list of endpoints")
             ])
@@ -91,7 +91,7 @@ public enum EndpointFile {
         do {
             return try parse(list: list, file: path, environment: environment)
         } catch {
-            throw MappingErrors(errors: error.errors, document: "the endpoints file")
+            throw ConfigErrors(errors: error.errors, document: "the endpoints file")
         }
     }
 
@@ -100,17 +100,17 @@ public enum EndpointFile {
     public static func parse(
         list: Node, file: String, environment: [String: String],
         sending: Bool = true
-    ) throws(MappingErrors) -> [Endpoint] {
-        var errors: [MappingError] = []
+    ) throws(ConfigErrors) -> [Endpoint] {
+        var errors: [ConfigError] = []
         func fail(_ message: String, _ node: Node?) {
             errors.append(
-                MappingError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message)
+                ConfigError(file: file, line: node?.mark?.line ?? 0, column: node?.mark?.column ?? 0, message: message)
             )
         }
         var endpoints: [Endpoint] = []
         guard let items = list.sequence else {
             fail("'endpoints' is a list", list)
-            throw MappingErrors(errors: errors)
+            throw ConfigErrors(errors: errors)
         }
         for item in items {
             guard let map = item.mapping else {
@@ -238,7 +238,7 @@ public enum EndpointFile {
             if endpoints.contains(where: { $0.name == name }) { fail("two endpoints are named '\(name)'", map["name"]) }
             endpoints.append(endpoint)
         }
-        if !errors.isEmpty { throw MappingErrors(errors: errors) }
+        if !errors.isEmpty { throw ConfigErrors(errors: errors) }
         return endpoints
     }
 

@@ -40,7 +40,7 @@ public enum FileMapError: Error, Sendable, CustomStringConvertible {
     case csv(CSVError)
     case json(JSONReaderError)
     case detection(DetectionError)
-    case binding(MappingError)
+    case binding(ConfigError)
     case formatMismatch(file: String, mapping: String, format: Mapping.Format)
     case rejects(String)
 

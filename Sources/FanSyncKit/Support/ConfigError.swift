@@ -1,9 +1,10 @@
-/// A problem in a mapping file, located to the YAML node.
+/// A problem in a configuration file (a mapping, an endpoints file, a job file), located to the
+/// YAML node. Always ``ErrorDisposition/fatal``: the file must be fixed first.
 ///
 /// ```
 /// mappings/stripe.payments.yml:14:19: unknown transform 'lower' (did you mean 'lowercase'?)
 /// ```
-public struct MappingError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String
     /// 1-based, from Yams' `Mark`; 0 when the problem is the whole file.
     public var line: Int
@@ -22,16 +23,18 @@ public struct MappingError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 }
 
-/// Every problem found in one or more mapping files.
-public struct MappingErrors: Error, Sendable, CustomStringConvertible {
-    public var errors: [MappingError]
+/// Every problem found in one or more configuration files (all of them, not the first only).
+public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [ConfigError]
     /// What kind of file the problems are in ("mapping files", "the job file"…), for the count line.
     public var document = "mapping files"
 
-    public init(errors: [MappingError], document: String = "mapping files") {
+    public init(errors: [ConfigError], document: String = "mapping files") {
         self.errors = errors
         self.document = document
     }
+
+    public var disposition: ErrorDisposition { .fatal }
 
     public var description: String {
         errors.map(\.description).joined(separator: "\n")
