@@ -1,7 +1,10 @@
+import FanSyncCSV
 import Foundation
 import Testing
 
+@testable import FanSyncIO
 @testable import FanSyncKit
+@testable import FanSyncSQLite
 
 @Suite(.serialized) struct JobRunnerTests {
     func job(_ yaml: String, in folder: String) throws -> Job {
@@ -69,5 +72,23 @@ import Testing
         #expect(
             missing.description == "endpoint 'crm': the environment variable CRM_TOKEN is not set. "
                 + "Export the token as CRM_TOKEN and run again.")
+    }
+
+    @Test("every error a run can meet says what can be done about it")
+    func errorsCarryTheirDisposition() {
+        struct Unknown: Error {}
+        #expect(ErrorDisposition.of(Unknown()) == .fatal)
+        #expect(
+            ErrorDisposition.of(DatabaseError(code: 5, message: "database is locked", sql: nil, path: "s.db"))
+                == .retriable)
+        #expect(ErrorDisposition.of(DatabaseError(code: 19, message: "constraint", sql: nil, path: "s.db")) == .fatal)
+        #expect(ErrorDisposition.of(CSVError(.emptyFile, path: "a.csv")) == .fatal)
+        #expect(ErrorDisposition.of(FileMapError.csv(CSVError(.unterminatedQuote, path: "a.csv", line: 3))) == .fatal)
+        var element = JSONReaderError(kind: .malformedElement("a number ends early"), path: "u.json")
+        #expect(ErrorDisposition.of(element) == .skippable)
+        element.kind = .malformedStructure("a stray ]")
+        #expect(ErrorDisposition.of(element) == .fatal)
+        #expect(ErrorDisposition.of(StoreError.newerSchema(found: 12, known: 9, path: "s.db")) == .fatal)
+        #expect(ErrorDisposition.of(ConfigErrors(errors: [])) == .fatal)
     }
 }

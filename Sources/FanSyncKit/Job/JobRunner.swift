@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why a run could not start.
-public struct JobError: Error, Sendable, CustomStringConvertible {
+public struct JobError: DisposedError, Sendable {
     public enum Kind: Sendable, Equatable {
         /// The lock file beside the store could not be created.
         case lockFile(reason: String)
@@ -113,7 +113,12 @@ public final class JobRunner {
                             ? "already imported" : "\(result.file.accepted) accepted, \(result.file.rejected) rejected")
                 )
             } catch {
-                report.failures.append(JobFailure(stage: .file(file), message: "\(error)", disposition: .skippable))
+                // The run goes on with the other files: skippable, unless a later try of the same file would do.
+                let disposition = ErrorDisposition.of(error)
+                report.failures.append(
+                    JobFailure(
+                        stage: .file(file), message: "\(error)",
+                        disposition: disposition == .retriable ? .retriable : .skippable))
             }
         }
 

@@ -95,7 +95,7 @@ public struct MappingLibrary: Sendable {
 }
 
 /// Why no mapping could be chosen for a file.
-public struct DetectionError: Error, Sendable, CustomStringConvertible {
+public struct DetectionError: DisposedError, Sendable {
     public struct Near: Sendable {
         public var mapping: String
         public var missing: [String]
@@ -116,6 +116,9 @@ public struct DetectionError: Error, Sendable, CustomStringConvertible {
         self.kind = kind
         self.file = file
     }
+
+    /// No mapping fits the file: name one, or write one.
+    public var disposition: ErrorDisposition { .fatal }
 
     public var description: String {
         switch kind {

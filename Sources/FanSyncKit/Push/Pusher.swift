@@ -2,7 +2,7 @@ import FanSyncHTTP
 import Foundation
 
 /// Errors that stop a push before it starts.
-public struct PushError: Error, Sendable, CustomStringConvertible {
+public struct PushError: DisposedError, Sendable {
     public enum Kind: Sendable, Equatable {
         /// The endpoint names a token variable (`token_env`) the environment does not set.
         case missingToken(variable: String)

@@ -36,13 +36,23 @@ public struct MapOptions: Sendable {
 }
 
 /// Errors that stop a file before its rows are read.
-public enum FileMapError: Error, Sendable, CustomStringConvertible {
+public enum FileMapError: DisposedError, Sendable {
     case csv(CSVError)
     case json(JSONReaderError)
     case detection(DetectionError)
     case binding(ConfigError)
     case formatMismatch(file: String, mapping: String, format: Mapping.Format)
     case rejects(String)
+
+    /// What went wrong with the file decides: a file that cannot be read, or a mapping that does
+    /// not fit it, is fixed first.
+    public var disposition: ErrorDisposition {
+        switch self {
+        case .csv(let error): return error.disposition
+        case .json(let error): return error.disposition
+        case .detection, .binding, .formatMismatch, .rejects: return .fatal
+        }
+    }
 
     public var description: String {
         switch self {

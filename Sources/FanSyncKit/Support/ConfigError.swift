@@ -24,7 +24,7 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Every problem found in one or more configuration files (all of them, not the first only).
-public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
+public struct ConfigErrors: DisposedError, Sendable {
     public var errors: [ConfigError]
     /// What kind of file the problems are in ("mapping files", "the job file"…), for the count line.
     public var document = "mapping files"

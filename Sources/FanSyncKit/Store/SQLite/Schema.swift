@@ -149,8 +149,11 @@ enum Schema {
 }
 
 /// Store errors beyond SQLite's own.
-public enum StoreError: Error, Sendable, CustomStringConvertible {
+public enum StoreError: DisposedError, Sendable {
     case newerSchema(found: Int, known: Int, path: String)
+
+    /// A store written by a newer fansync needs that fansync.
+    public var disposition: ErrorDisposition { .fatal }
 
     public var description: String {
         switch self {
