@@ -111,7 +111,7 @@ extension FanSync {
                 + "\"plans\":[" + plans.joined(separator: ",")
                 + "],\"customers\":\(report.customers),\"fans\":\(report.fans),"
                 + "\"failures\":[" + report.failures.map { JSONText.quoted($0.description) }.joined(separator: ",")
-                + "],"
+                + "],\"failure_details\":[" + report.failures.map(\.jsonObject).joined(separator: ",") + "],"
                 + "\"unmatched_sources\":[" + report.unmatchedSources.map(JSONText.quoted).joined(separator: ",") + "],"
                 + "\"drift\":" + (report.drift.map(JSONText.quoted) ?? "null")
                 + ",\"report\":" + (report.reportPath.map(JSONText.quoted) ?? "null")
@@ -144,5 +144,21 @@ extension FanSync {
             ]
             output.print(Listing(columns: columns, rows: rows, total: rows.count), noun: "runs", offset: 0)
         }
+    }
+}
+
+extension JobFailure {
+    /// `{"stage": "file", "subject": "exports/x.csv", "disposition": "skippable", "message": …}`.
+    var jsonObject: String {
+        let (stage, subject): (String, String?) =
+            switch self.stage {
+            case .sources: ("sources", nil)
+            case .file(let path): ("file", path)
+            case .finish: ("stats", nil)
+            case .endpoint(let name): ("endpoint", name)
+            }
+        return "{\"stage\":" + JSONText.quoted(stage) + ",\"subject\":" + (subject.map(JSONText.quoted) ?? "null")
+            + ",\"disposition\":" + JSONText.quoted(disposition.rawValue) + ",\"message\":"
+            + JSONText.quoted(message) + "}"
     }
 }

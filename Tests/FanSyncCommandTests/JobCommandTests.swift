@@ -230,6 +230,15 @@ func peopleDump(_ db: String) throws -> String {
         let none = try fansync(["run", only])
         #expect(none.status == 1)
         #expect(none.stderr.contains("no source matches a file (\(folder)/exports/*.csv)"))
+        // For a script: what failed, where, and whether trying again could help.
+        let failed = try fansync(["run", only, "--json"])
+        let details =
+            (try JSONSerialization.jsonObject(with: Data(failed.stdout.utf8)) as? [String: Any])?[
+                "failure_details"] as? [[String: Any]]
+        #expect(details?.count == 1)
+        #expect(details?.first?["stage"] as? String == "sources")
+        #expect(details?.first?["disposition"] as? String == "fatal")
+        #expect((details?.first?["message"] as? String)?.contains("no source matches a file") == true)
     }
 }
 
