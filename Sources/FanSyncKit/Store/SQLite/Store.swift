@@ -83,43 +83,32 @@ public final class Store {
         // A row without an address loses only by rank; what it was evidence for is kept under
         // the empty address until attribution hands it to the customer's addresses.
         let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
-        if bulkThresholds[fact.kind] == nil { _ = try bulkThreshold(fact.kind) }
-        do {
-            // The same content, or an older version (a re-import of last month's file) that
-            // loses, costs this lookup and nothing more.
-            let known: Statement
-            if let cached = storedVersion[fact.kind] {
-                known = cached
-            } else {
-                known = try db.prepare(
-                    """
-                    SELECT content_hash, version, email, rank FROM \(fact.kind.table) WHERE store = ? AND source = ? AND source_id = ?
-                    """)
-                storedVersion[fact.kind] = known
+        // The same content (compared in place, no String made: most rows of a nightly re-import),
+        // or an older version (a re-import of last month's file) that loses, costs this lookup
+        // and nothing more.
+        let known = try storedVersion(of: fact.kind)
+        try known.bind(1, .text(storeName))
+        try known.bind(2, .text(fact.source))
+        try known.bind(3, .text(fact.sourceID))
+        if try known.step() {
+            if known.textEquals(0, hash) {
+                known.rewind()
+                noteUnaddressed(fact, store: storeName)
+                return
             }
-            try known.bind(1, .text(storeName))
-            try known.bind(2, .text(fact.source))
-            try known.bind(3, .text(fact.sourceID))
-            if try known.step() {
-                let storedHash = known.text(0) ?? "", stored = known.int(1) ?? 0
-                if storedHash == hash {
-                    known.rewind()
-                    noteUnaddressed(fact, store: storeName)
-                    return
+            // The upsert's rule: a higher version wins, then the greater content hash.
+            let storedHash = known.text(0) ?? "", stored = known.int(1) ?? 0
+            if version < stored || (version == stored && hash.utf8.lexicographicallyPrecedes(storedHash.utf8)) {
+                let lost = Self.loses(email, rank: rank, against: known, email: 2, rank: 3)
+                known.rewind()
+                if lost, let email {
+                    try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID)
                 }
-                // The upsert's rule: a higher version wins, then the greater content hash.
-                if version < stored || (version == stored && hash.utf8.lexicographicallyPrecedes(storedHash.utf8)) {
-                    let lost = Self.loses(email, rank: rank, against: known, email: 2, rank: 3)
-                    known.rewind()
-                    if lost, let email {
-                        try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID)
-                    }
-                    noteUnaddressed(fact, store: storeName)
-                    return
-                }
+                noteUnaddressed(fact, store: storeName)
+                return
             }
-            known.rewind()
         }
+        known.rewind()
         var index: Int32 = 1
         func bind(_ value: SQLValue) throws {
             try statement.bind(index, value)
@@ -170,6 +159,16 @@ public final class Store {
             try setAside(Schema.ledgerImportIndex(fact.kind))
             if let customer = Schema.ledgerCustomerIndex(fact.kind) { try setAside(customer) }
         }
+    }
+
+    /// The lookup of a stored row's content hash, version, address and rank by its key.
+    private func storedVersion(of kind: RecordKind) throws -> Statement {
+        if let cached = storedVersion[kind] { return cached }
+        let statement = try db.prepare(
+            "SELECT content_hash, version, email, rank FROM \(kind.table) WHERE store = ? AND source = ? AND source_id = ?"
+        )
+        storedVersion[kind] = statement
+        return statement
     }
 
     /// Whether a version that lost to the stored row (`row`'s columns `email` and `rank`)
