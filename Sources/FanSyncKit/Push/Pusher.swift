@@ -280,14 +280,9 @@ public final class Pusher {
                         // those go to the dead letter, the rest are acknowledged, in one transaction.
                         let refused = profile.refusals(in: result.body, of: batch.records)
                         let accepted = batch.records.filter { refused[$0.key] == nil }
-                        if refused.isEmpty {
-                            try store.acknowledge(
-                                batch.records, batch: batch.key, endpoint: name, store: storeName, at: now())
-                        } else {
-                            try store.settle(
-                                batch.records, refused: refused, status: result.status, body: { body(for: [$0]) },
-                                batch: batch.key, endpoint: name, store: storeName, at: now())
-                        }
+                        try store.settle(
+                            batch.records, refused: refused, status: result.status, body: { body(for: [$0]) },
+                            batch: batch.key, endpoint: name, store: storeName, at: now())
                         for record in batch.records {
                             guard let why = refused[record.key] else { continue }
                             summary.deadLettered += 1

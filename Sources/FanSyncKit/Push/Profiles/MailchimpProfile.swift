@@ -51,7 +51,8 @@ struct MailchimpProfile: EndpointProfile {
         var refused: [String: String] = [:]
         for error in errors {
             guard let address = error["email_address"] as? String else { continue }
-            let key = address.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            // Keys are addresses as the store normalizes them: the answer's spelling may differ.
+            let key = (try? Email.normalize(address).get())?.normalized ?? address
             guard keys.contains(key) else { continue }
             refused[key] = [error["error_code"], error["error"]].compactMap { $0 as? String }.joined(separator: ": ")
         }

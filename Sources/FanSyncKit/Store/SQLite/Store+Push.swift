@@ -108,22 +108,10 @@ extension Store {
         try db.cached("UPDATE push_outbox SET attempts = attempts + 1 WHERE idempotency_key = ?").run([.text(key)])
     }
 
-    /// Records that the endpoint acknowledged `records` (the content hash of each) and takes their
-    /// batch `key` out of the outbox, in one transaction.
-    public func acknowledge(
-        _ records: [PushRecord], batch key: String, endpoint: String, store: String,
-        at time: Int64
-    ) throws {
-        try db.transaction {
-            try recordAcknowledged(records, endpoint: endpoint, store: store, at: time)
-            try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
-        }
-    }
-
-    /// Settles a batch the endpoint accepted as a whole but refused members of, one by one
-    /// (Mailchimp): the `refused` (by key, with the endpoint's reason) go to the dead letter with the
-    /// body that would carry each alone, the rest are acknowledged, and the batch leaves the outbox,
-    /// in one transaction.
+    /// Settles a batch the endpoint accepted: records it still refused one by one (`refused`, by
+    /// key, with its reason: Mailchimp answers so) go to the dead letter with the body that would
+    /// carry each alone, the rest are acknowledged (the content hash of each), and the batch leaves
+    /// the outbox, in one transaction.
     public func settle(
         _ records: [PushRecord], refused: [String: String], status: Int, body: (PushRecord) -> String,
         batch key: String, endpoint: String, store: String, at time: Int64
