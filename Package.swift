@@ -52,8 +52,10 @@ let package = Package(
         .testTarget(name: "FanSyncIOTests", dependencies: ["FanSyncIO"]),
         .testTarget(name: "FanSyncCSVTests", dependencies: ["FanSyncCSV"]),
         .testTarget(name: "FanSyncSQLiteTests", dependencies: ["FanSyncSQLite"]),
-        .testTarget(name: "FanSyncHTTPTests", dependencies: ["FanSyncHTTP"]),
+        // The loopback endpoint the HTTP and command tests share.
+        .target(name: "FanSyncTestSupport", path: "Tests/FanSyncTestSupport"),
+        .testTarget(name: "FanSyncHTTPTests", dependencies: ["FanSyncHTTP", "FanSyncTestSupport"]),
         .testTarget(name: "FanSyncKitTests", dependencies: ["FanSyncKit", "FanSyncCSV"], exclude: ["Golden"]),
-        .testTarget(name: "FanSyncCommandTests", dependencies: ["FanSyncKit"]),
+        .testTarget(name: "FanSyncCommandTests", dependencies: ["FanSyncKit", "FanSyncTestSupport"]),
     ]
 )

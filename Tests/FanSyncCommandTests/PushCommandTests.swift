@@ -1,46 +1,9 @@
+import FanSyncTestSupport
 import Foundation
 import Testing
 
 /// The loopback endpoint the push tests talk to (Tests/Support/fake_endpoint.py).
-final class FakeEndpoint {
-    let process = Process()
-    let folder: String
-    let port: Int
-
-    init(faults: [Any?] = [], reject: [String] = [], token: String? = "s3cr3t-token") throws {
-        folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
-        let faultFile = folder + "/faults.json"
-        try JSONSerialization.data(withJSONObject: faults.map { $0 ?? NSNull() }).write(
-            to: URL(fileURLWithPath: faultFile))
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            [
-                "python3", repositoryRoot.appendingPathComponent("Tests/Support/fake_endpoint.py").path,
-                "--port-file", folder + "/port", "--state", folder + "/state.json", "--faults", faultFile,
-                "--lifetime", "90",
-            ] + (token.map { ["--token", $0] } ?? []) + (reject.isEmpty ? [] : ["--reject"] + reject)
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        var found: Int?
-        while Date() < deadline, found == nil {
-            found = (try? String(contentsOfFile: folder + "/port", encoding: .utf8)).flatMap { Int($0) }
-            if found == nil { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        port = found ?? 0
-    }
-
-    deinit {
-        if process.isRunning { process.terminate() }
-    }
-
-    var state: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/state.json"))))
-            as? [String: Any] ?? [:]
-    }
-    var records: [String: [String: Any]] { state["records"] as? [String: [String: Any]] ?? [:] }
-    var applied: [String: Int] { state["applied"] as? [String: Int] ?? [:] }
-    var requests: [[String: Any]] { state["requests"] as? [[String: Any]] ?? [] }
-}
+typealias FakeEndpoint = LoopbackEndpoint
 
 func endpointsFile(port: Int, profile: String = "json-batch", extra: String = "") throws -> String {
     let yaml = """

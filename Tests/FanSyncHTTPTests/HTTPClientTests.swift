@@ -1,47 +1,14 @@
+import FanSyncTestSupport
 import Foundation
 import Testing
 
 @testable import FanSyncHTTP
 
-/// The loopback endpoint of the push tests (Tests/Support/fake_endpoint.py), started for one test.
-final class LoopbackServer {
-    let process = Process()
-    let folder: String
-    let port: Int
-
-    init(faults: [Any?] = []) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-http-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let faultFile = folder + "/faults.json"
-        try JSONSerialization.data(withJSONObject: faults.map { $0 ?? NSNull() }).write(
-            to: URL(fileURLWithPath: faultFile))
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Support/fake_endpoint.py").path
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", script, "--port-file", folder + "/port", "--state", folder + "/state.json", "--faults",
-            faultFile,
-            "--lifetime", "60",
-        ]
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        var found: Int?
-        while Date() < deadline, found == nil {
-            found = (try? String(contentsOfFile: folder + "/port", encoding: .utf8)).flatMap { Int($0) }
-            if found == nil { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        port = try #require(found, "the loopback endpoint did not start")
-    }
-
-    deinit {
-        if process.isRunning { process.terminate() }
-    }
-
-    /// What the endpoint received, in order.
-    var requests: [[String: Any]] {
-        let state =
-            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/state.json"))))
-        return (state as? [String: Any])?["requests"] as? [[String: Any]] ?? []
+/// `count` POSTs of `{}` to `url`, ids 1…count.
+func posts(_ count: Int, to url: String, timeout: Double) -> [HTTPRequest] {
+    (1...count).map {
+        HTTPRequest(
+            id: $0, method: "POST", url: url, headers: [], body: Data("{}".utf8), connectTimeout: 2, timeout: timeout)
     }
 }
 
@@ -60,7 +27,7 @@ func send(_ requests: [HTTPRequest], concurrency: Int = 2) -> [Int: HTTPResult] 
 @Suite(.serialized) struct HTTPClientTests {
     @Test("a request arrives with its method, path, headers, body and user agent; the answer comes back whole")
     func aRequestArrivesWholeAndTheAnswerComesBack() throws {
-        let server = try LoopbackServer()
+        let server = try LoopbackEndpoint(token: nil)
         let body = Data(#"{"records":[{"email":"ana@example.com"},{"email":"bo@example.com"}]}"#.utf8)
         let results = send([
             HTTPRequest(
@@ -82,13 +49,9 @@ func send(_ requests: [HTTPRequest], concurrency: Int = 2) -> [Int: HTTPResult] 
 
     @Test("an error status comes back as a status, with Retry-After read; it is not a transport failure")
     func errorStatusesAndRetryAfterComeBack() throws {
-        let server = try LoopbackServer(faults: [["status": 429, "retry_after": "3"], ["status": 503]])
+        let server = try LoopbackEndpoint(faults: [["status": 429, "retry_after": "3"], ["status": 503]], token: nil)
         let url = "http://127.0.0.1:\(server.port)/ingest"
-        let results = send(
-            (1...2).map {
-                HTTPRequest(
-                    id: $0, method: "POST", url: url, headers: [], body: Data("{}".utf8), connectTimeout: 2, timeout: 5)
-            }, concurrency: 1)
+        let results = send(posts(2, to: url, timeout: 5), concurrency: 1)
         #expect(results[1]?.status == 429)
         #expect(results[1]?.failure == nil)
         #expect(results[1]?.retryAfter == 3)
@@ -99,13 +62,9 @@ func send(_ requests: [HTTPRequest], concurrency: Int = 2) -> [Int: HTTPResult] 
 
     @Test("an answer later than the timeout is a timeout; a dropped connection is a connection failure")
     func lateAnswersTimeOutAndDroppedConnectionsFail() throws {
-        let server = try LoopbackServer(faults: [["hang_after_apply": 4], ["drop": true]])
+        let server = try LoopbackEndpoint(faults: [["hang_after_apply": 4], ["drop": true]], token: nil)
         let url = "http://127.0.0.1:\(server.port)/ingest"
-        let results = send(
-            (1...2).map {
-                HTTPRequest(
-                    id: $0, method: "POST", url: url, headers: [], body: Data("{}".utf8), connectTimeout: 2, timeout: 1)
-            }, concurrency: 1)
+        let results = send(posts(2, to: url, timeout: 1), concurrency: 1)
         #expect(results[1]?.failure == .timeout, "\(String(describing: results[1]))")
         guard case .connection? = results[2]?.failure else {
             Issue.record("expected a connection failure, got \(String(describing: results[2]))")
@@ -115,7 +74,7 @@ func send(_ requests: [HTTPRequest], concurrency: Int = 2) -> [Int: HTTPResult] 
 
     @Test("every request sent is completed exactly once, whatever the concurrency")
     func everyRequestCompletesOnce() throws {
-        let server = try LoopbackServer()
+        let server = try LoopbackEndpoint(token: nil)
         let url = "http://127.0.0.1:\(server.port)/ingest"
         let client = HTTPClient(userAgent: "fansync-test/1")
         var sent = 0
