@@ -8,18 +8,12 @@
 # The rows are staged with sqlite3's .import first (not timed). Prints the seconds.
 # Usage: bench/daily_floor.sh STORE DAILY_CSV   (STORE is changed: pass a copy)
 set -euo pipefail
+source "$(dirname "$0")/payments_sql.sh"
 db=$1 daily=$2
 sqlite3 "$db" ".mode csv" ".import $daily temp_daily" 2>/dev/null
 start=$EPOCHREALTIME
 sqlite3 "$db" "PRAGMA synchronous = NORMAL" "PRAGMA cache_size = -32768" "BEGIN IMMEDIATE" "
-INSERT INTO payments (store, source, source_id, email, email_display, customer_id, name, amount, amount_refunded, currency,
-  converted_amount, converted_amount_refunded, converted_currency, status, description, created_at, rank, seen_at, version,
-  content_hash, file, line, import_id)
-SELECT 'default', 'stripe.payments', id, lower(trim(\"Customer Email\")), trim(\"Customer Email\"), \"Customer ID\",
-  \"Customer Description\", CAST(Amount * 100 AS INTEGER), CAST(\"Amount Refunded\" * 100 AS INTEGER), upper(Currency),
-  CAST(\"Converted Amount\" * 100 AS INTEGER), CAST(\"Converted Amount Refunded\" * 100 AS INTEGER),
-  upper(\"Converted Currency\"), lower(Status), Description, 1700000000, 2, 1700000000, 2, printf('%032x', rowid),
-  'daily.csv', rowid + 1, 999999 FROM temp_daily WHERE true
+$(payments_insert temp_daily daily.csv 999999)
 ON CONFLICT (store, source, source_id) DO UPDATE SET amount = excluded.amount
   WHERE excluded.content_hash <> payments.content_hash;" "
 UPDATE people SET purchases = purchases + 1, settlement_net = coalesce(settlement_net, 0) + 1,

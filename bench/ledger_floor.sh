@@ -8,6 +8,7 @@
 # indexes dropped first and built after, in one sort each.
 # Prints the seconds. Usage: bench/ledger_floor.sh DATA BIN
 set -euo pipefail
+source "$(dirname "$0")/payments_sql.sh"
 DATA=$1 BIN=$2
 db="$DATA/ledger-floor.db"
 rm -f "$db" "$db-wal" "$db-shm"
@@ -23,14 +24,7 @@ INSERT INTO contacts (store, source, source_id, email, email_display, first_name
 SELECT 'default', 'activecampaign.contacts', \"Contact ID\", lower(trim(Email)), trim(Email), \"First Name\", \"Last Name\",
   Phone, 'unchecked', Tags, 1700000000, 1700000000, DAW, Genre, Level, Goals, 1, 1700000000, 1700000000,
   printf('%032x', rowid), 'contacts.csv', rowid + 1, 1 FROM raw_contacts;" "
-INSERT INTO payments (store, source, source_id, email, email_display, customer_id, name, amount, amount_refunded, currency,
-  converted_amount, converted_amount_refunded, converted_currency, status, description, created_at, rank, seen_at, version,
-  content_hash, file, line, import_id)
-SELECT 'default', 'stripe.payments', id, lower(trim(\"Customer Email\")), trim(\"Customer Email\"), \"Customer ID\",
-  \"Customer Description\", CAST(Amount * 100 AS INTEGER), CAST(\"Amount Refunded\" * 100 AS INTEGER), upper(Currency),
-  CAST(\"Converted Amount\" * 100 AS INTEGER), CAST(\"Converted Amount Refunded\" * 100 AS INTEGER),
-  upper(\"Converted Currency\"), Status, Description, 1700000000, 2, 1700000000, 2, printf('%032x', rowid), 'payments.csv',
-  rowid + 1, 2 FROM raw_payments WHERE true
+$(payments_insert raw_payments payments.csv 2)
 ON CONFLICT (store, source, source_id) DO NOTHING;" \
   "CREATE INDEX contacts_email ON contacts (store, email)" "CREATE INDEX contacts_import ON contacts (import_id)" \
   "CREATE INDEX payments_email ON payments (store, email)" "CREATE INDEX payments_import ON payments (import_id)" "COMMIT"
