@@ -5,7 +5,7 @@ import Testing
 @testable import FanSyncCSV
 
 @Suite struct RFC4180 {
-    @Test(arguments: chunkSizes)
+    @Test("quoted fields keep their commas, doubled quotes and newlines", arguments: chunkSizes)
     func quotedCommasDoubledQuotesAndNewlines(chunkSize: Int) throws {
         let path = try write(
             "name,note\r\n\"Smith, Ann\",\"said \"\"hi\"\"\"\r\nBo,\"line one\r\nline two\nline three\"\r\n")
@@ -14,7 +14,9 @@ import Testing
         #expect(rows.map(\.line) == [2, 3])
     }
 
-    @Test(arguments: chunkSizes)
+    @Test(
+        "line numbers hold across quoted newlines, blank lines and mixed line endings, which are counted",
+        arguments: chunkSizes)
     func lineNumbersAfterQuotedNewlinesBlankLinesAndCRLF(chunkSize: Int) throws {
         let path = try write(
             "email,name\r\n\r\na@x.com,\"Ann\nB\"\nb@x.com,Bo\r\n\r\n\r\nc@x.com,\"C\r\n\r\nD\"\rd@x.com,D")
@@ -25,7 +27,7 @@ import Testing
         #expect(reader.lineEndings == LineEndings(crlf: 5, lf: 1, cr: 1))
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("CRLF, LF and CR files read the same, and the line ending is reported", arguments: chunkSizes)
     func lineEndingsAllReadTheSame(chunkSize: Int) throws {
         for ending in ["\r\n", "\n", "\r"] {
             let path = try write(["a,b", "1,2", "3,4"].joined(separator: ending) + ending)
@@ -37,28 +39,28 @@ import Testing
         }
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("a last line without a newline is still read", arguments: chunkSizes)
     func lastLineWithoutNewline(chunkSize: Int) throws {
         let path = try write("a,b\n1,2\n3,\"4\"")
         let (_, rows) = try readAll(path, chunkSize: chunkSize)
         #expect(rows.map(\.fields) == [["1", "2"], ["3", "4"]])
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("spaces and empty fields are kept as written", arguments: chunkSizes)
     func spacesAndEmptyFieldsAreKept(chunkSize: Int) throws {
         let path = try write("a,b,c\n  padded , ,\n\"\",x,\n")
         let (_, rows) = try readAll(path, chunkSize: chunkSize)
         #expect(rows.map(\.fields) == [["  padded ", " ", ""], ["", "x", ""]])
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("a quote inside an unquoted field is a literal character", arguments: chunkSizes)
     func strayQuoteInUnquotedFieldIsLiteral(chunkSize: Int) throws {
         let path = try write("title,size\n12\" vinyl,big\n")
         let (_, rows) = try readAll(path, chunkSize: chunkSize)
         #expect(rows.map(\.fields) == [["12\" vinyl", "big"]])
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("an unterminated quote is an error at the line its record starts on", arguments: chunkSizes)
     func unterminatedQuoteIsAnErrorAtTheRecordsLine(chunkSize: Int) throws {
         let path = try write("a,b\n1,2\n3,\"never closed\n4,5\n")
         let reader = try CSVReader(path: path, options: CSVReaderOptions(chunkSize: chunkSize))
@@ -66,7 +68,8 @@ import Testing
         #expect(throws: CSVError(.unterminatedQuote, path: path, line: 3)) { try reader.next() }
     }
 
-    @Test func oversizedRecordIsAnError() throws {
+    @Test("a record over the size limit is an error at its line")
+    func oversizedRecordIsAnError() throws {
         let path = try write("a\n\"" + String(repeating: "x", count: 5000) + "\n")
         var options = CSVReaderOptions(chunkSize: 256)
         options.maxRecordBytes = 1024
@@ -74,7 +77,8 @@ import Testing
         #expect(throws: CSVError(.recordTooLarge(limit: 1024), path: path, line: 2)) { try reader.next() }
     }
 
-    @Test func recordPositionsCountTheHeaderAsRecordZero() throws {
+    @Test("record positions count the header as record 0")
+    func recordPositionsCountTheHeaderAsRecordZero() throws {
         let path = try write("a\n1\n2\n")
         let reader = try CSVReader(path: path)
         #expect(reader.header?.position == CSVPosition(line: 1, record: 0))
@@ -83,7 +87,7 @@ import Testing
         #expect(try reader.next() == nil)
     }
 
-    @Test(arguments: [3, 7, 64, 4096])
+    @Test("random records written the RFC 4180 way read back field for field", arguments: [3, 7, 64, 4096])
     func randomRecordsRoundTrip(chunkSize: Int) throws {
         var generator = SeededGenerator(seed: UInt64(chunkSize) * 7919)
         let alphabet: [String] = [
@@ -115,7 +119,7 @@ import Testing
 }
 
 @Suite struct Encodings {
-    @Test(arguments: chunkSizes)
+    @Test("a UTF-8 byte-order mark is noted and kept out of the first header name", arguments: chunkSizes)
     func utf8ByteOrderMarkIsRemoved(chunkSize: Int) throws {
         let path = try write([0xEF, 0xBB, 0xBF] + Array("Email,Name\nA@x.com,Zoë\n".utf8))
         let (reader, rows) = try readAll(path, chunkSize: chunkSize)
@@ -125,7 +129,7 @@ import Testing
         #expect(rows.map(\.fields) == [["A@x.com", "Zoë"]])
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("Windows-1252 is detected and decoded, with a notice naming the line", arguments: chunkSizes)
     func windows1252IsDetectedAndDecoded(chunkSize: Int) throws {
         // "José","Müller","it’s €5 – “ok”" in Windows-1252.
         var bytes = Array("first,last,note\r\n".utf8)
@@ -141,13 +145,14 @@ import Testing
         #expect(!rows[0].fields.joined().contains("Ã"))
     }
 
-    @Test func mixedFilesKeepValidUTF8Fields() throws {
+    @Test("a field that is valid UTF-8 stays UTF-8 in a file that falls back to Windows-1252")
+    func mixedFilesKeepValidUTF8Fields() throws {
         let path = try write(Array("a,b\n".utf8) + [0x4A, 0x6F, 0x73, 0xE9] + Array(",“q”\n".utf8))
         let (_, rows) = try readAll(path, chunkSize: 5)
         #expect(rows.map(\.fields) == [["José", "“q”"]])
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("forced Windows-1252 decodes every high byte, even ones that would be valid UTF-8", arguments: chunkSizes)
     func forcedWindows1252DecodesEveryHighByte(chunkSize: Int) throws {
         // C3 A9 is "é" in UTF-8 but "Ã©" in Windows-1252: forcing decides.
         let path = try write(Array("a\n".utf8) + [0xC3, 0xA9, 0x0A])
@@ -156,7 +161,9 @@ import Testing
         #expect(reader.encoding == .windows1252)
     }
 
-    @Test(arguments: chunkSizes)
+    @Test(
+        "forced UTF-8 fails at the line of the first invalid byte, even inside a multi-line record",
+        arguments: chunkSizes)
     func strictUTF8FailsAtTheLineOfTheFirstBadByte(chunkSize: Int) throws {
         let path = try write(Array("a,b\n1,ok\n2,\"multi\nline ".utf8) + [0xE9] + Array("\"\n3,x\n".utf8))
         let reader = try CSVReader(path: path, options: CSVReaderOptions(encoding: .utf8, chunkSize: chunkSize))
@@ -164,7 +171,9 @@ import Testing
         #expect(throws: CSVError(.invalidUTF8, path: path, line: 4, column: 2)) { try reader.next() }
     }
 
-    @Test(arguments: chunkSizes)
+    @Test(
+        "UTF-16 with a byte-order mark, in either byte order, is transcoded and its delimiter sniffed",
+        arguments: chunkSizes)
     func utf16WithByteOrderMarkIsTranscoded(chunkSize: Int) throws {
         let text = "email;name\r\nzoë@x.com;Zoë 🎧\r\nbo@x.com;\"B;o\"\r\n"
         for bigEndian in [false, true] {
@@ -221,7 +230,8 @@ import Testing
         #expect(reader.notices.contains { $0.contains("NUL") })
     }
 
-    @Test func forcedUTF16WithoutMarkGuessesTheByteOrder() throws {
+    @Test("--encoding utf-16 without a byte-order mark guesses the byte order")
+    func forcedUTF16WithoutMarkGuessesTheByteOrder() throws {
         let text = "a,b\n1,2\n"
         let path = try write(text.utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
         let (reader, rows) = try readAll(path, chunkSize: 64, encoding: .utf16)
@@ -231,9 +241,11 @@ import Testing
 }
 
 @Suite struct Delimiters {
-    @Test(arguments: [
-        (",", UInt8(ascii: ",")), (";", UInt8(ascii: ";")), ("\t", UInt8(0x09)), ("|", UInt8(ascii: "|")),
-    ])
+    @Test(
+        "the delimiter is sniffed from the header: comma, semicolon, tab or pipe",
+        arguments: [
+            (",", UInt8(ascii: ",")), (";", UInt8(ascii: ";")), ("\t", UInt8(0x09)), ("|", UInt8(ascii: "|")),
+        ])
     func sniffedFromTheHeader(separator: String, expected: UInt8) throws {
         let header = ["Email", "First Name", "Note, with comma"].map { quoted($0, delimiter: Character(separator)) }
         let path = try write(header.joined(separator: separator) + "\na@x.com" + separator + "Ann" + separator + "x\n")
@@ -243,14 +255,16 @@ import Testing
         #expect(rows.map(\.fields) == [["a@x.com", "Ann", "x"]])
     }
 
-    @Test func forcedDelimiterWins() throws {
+    @Test("a forced delimiter is used as given, not sniffed")
+    func forcedDelimiterWins() throws {
         let path = try write("a;b,c\n1;2,3\n")
         let (reader, rows) = try readAll(path, chunkSize: 64, delimiter: UInt8(ascii: ";"))
         #expect(!reader.delimiterWasSniffed)
         #expect(rows.map(\.fields) == [["1", "2,3"]])
     }
 
-    @Test func singleColumnDefaultsToComma() throws {
+    @Test("a single-column file defaults to a comma")
+    func singleColumnDefaultsToComma() throws {
         let path = try write("email\na@x.com\n")
         let (reader, rows) = try readAll(path, chunkSize: 64)
         #expect(reader.delimiter == UInt8(ascii: ","))
@@ -259,7 +273,8 @@ import Testing
 }
 
 @Suite struct HeadersAndShapes {
-    @Test func emptyFileIsAClearError() throws {
+    @Test("an empty file, or one of blank lines only, is an empty-file error")
+    func emptyFileIsAClearError() throws {
         for content in ["", "\n\n\r\n"] {
             let path = try write(content)
             #expect(throws: CSVError.self) { try CSVReader(path: path) }
@@ -267,12 +282,14 @@ import Testing
         }
     }
 
-    @Test func blankHeaderNameIsAnError() throws {
+    @Test("a blank header name is an error at its column")
+    func blankHeaderNameIsAnError() throws {
         let path = try write("email,,name\n")
         #expect(throws: CSVError(.blankHeader(column: 2), path: path, line: 1, column: 2)) { try CSVReader(path: path) }
     }
 
-    @Test func duplicateHeaderNameIsAnError() throws {
+    @Test("a duplicate header name is an error naming both its columns")
+    func duplicateHeaderNameIsAnError() throws {
         let path = try write("email,name,Email,name\n")
         #expect(
             throws: CSVError(
@@ -281,7 +298,7 @@ import Testing
         ) { try CSVReader(path: path) }
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("records with too few or too many fields are returned and counted", arguments: chunkSizes)
     func raggedRecordsAreReturnedAndCounted(chunkSize: Int) throws {
         let path = try write("a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12\n")
         let (reader, rows) = try readAll(path, chunkSize: chunkSize)
@@ -291,7 +308,8 @@ import Testing
         #expect(reader.recordsRead == 4)
     }
 
-    @Test func missingFileSaysWhy() throws {
+    @Test("a missing file is an error naming the path and the reason")
+    func missingFileSaysWhy() throws {
         #expect {
             try CSVReader(path: "/nonexistent/x.csv")
         } throws: { error in
@@ -299,7 +317,7 @@ import Testing
         }
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("a gzip file is read as its contents", arguments: chunkSizes)
     func gzipIsReadTransparently(chunkSize: Int) throws {
         let plain = try write("email,name\na@x.com,\"Ann, B\"\n")
         let process = Process()
@@ -312,7 +330,8 @@ import Testing
         #expect(rows.map(\.fields) == [["a@x.com", "Ann, B"]])
     }
 
-    @Test func truncatedGzipIsAnError() throws {
+    @Test("a truncated gzip file is a read error")
+    func truncatedGzipIsAnError() throws {
         let plain = try write("email,name\n" + String(repeating: "someone@example.com,Some Name\n", count: 2000))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")

@@ -25,7 +25,9 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
 }
 
 @Suite(.serialized) struct ImportCommand {
-    @Test func importsTheSamplesAndSaysWhatHappened() throws {
+    @Test(
+        "import reports every file, the total and each rejected or unattributed row; the same content again is skipped")
+    func importsTheSamplesAndSaysWhatHappened() throws {
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
         let db = folder + "/store.db"
         let run = try fansync([
@@ -50,7 +52,8 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
         #expect(try sqlite(db, "SELECT disposition, count(*) FROM rejects GROUP BY 1") == "rejected|3\nunattributed|1")
     }
 
-    @Test func jsonSummaryAndEnvironmentDatabase() throws {
+    @Test("import --json prints its summary as JSON, and FANSYNC_DB names the store when --db is not given")
+    func jsonSummaryAndEnvironmentDatabase() throws {
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
         let process = Process()
         process.executableURL = binary
@@ -68,7 +71,8 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
         #expect(FileManager.default.fileExists(atPath: folder + "/env.db"))
     }
 
-    @Test func aKilledImportLeavesNothingHalfDoneAndARerunCompletes() throws {
+    @Test("an import killed mid-file leaves the store as it was before that file, and a rerun completes it")
+    func aKilledImportLeavesNothingHalfDoneAndARerunCompletes() throws {
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
         let db = folder + "/store.db"
         let file = try bigContactsFile(rows: 150_000)
@@ -104,7 +108,8 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
         #expect(try sqlite(db, "SELECT count(*) FROM fans") == "150007")
     }
 
-    @Test func aLockedStoreWaitsThenFailsClearly() throws {
+    @Test("import waits --busy-timeout for a store another writer holds, then fails saying it is locked")
+    func aLockedStoreWaitsThenFailsClearly() throws {
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
         let db = folder + "/store.db"
         #expect(try fansync(["import", "--db", db, "samples/stripe/customers.csv"]).status == 0)

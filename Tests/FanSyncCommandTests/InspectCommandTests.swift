@@ -55,7 +55,8 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
 }
 
 @Suite(.serialized) struct InspectCommand {
-    @Test func recordsOfTheActiveCampaignSample() throws {
+    @Test("inspect --records gives every record, header included, with the line it starts on and its fields as written")
+    func recordsOfTheActiveCampaignSample() throws {
         let run = try fansync(["inspect", "--records", "samples/activecampaign/contacts.csv"])
         #expect(run.status == 0)
         let lines = try ndjson(run.stdout)
@@ -67,7 +68,8 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
         #expect((lines[2]["fields"] as? [String])?[1] == "  Bo.Chen@Example.com ")
     }
 
-    @Test func summaryOfTheWindows1252Sample() throws {
+    @Test("inspect summarizes a Windows-1252 file: encoding, sniffed delimiter, line endings and decoded text")
+    func summaryOfTheWindows1252Sample() throws {
         let run = try fansync(["inspect", "samples/legacy/members_1252.csv"])
         #expect(run.status == 0)
         #expect(run.stdout.contains("encoding      windows-1252"))
@@ -79,20 +81,23 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
         #expect(!run.stdout.contains("\u{FFFD}"))
     }
 
-    @Test func strictUTF8NamesTheLine() throws {
+    @Test("inspect --encoding utf-8 on a Windows-1252 file fails naming the line and column")
+    func strictUTF8NamesTheLine() throws {
         let run = try fansync(["inspect", "--encoding", "utf-8", "samples/legacy/members_1252.csv"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("samples/legacy/members_1252.csv:2:2: not valid UTF-8"))
     }
 
-    @Test func standardInputAndForcedDelimiter() throws {
+    @Test("inspect reads standard input with a forced delimiter")
+    func standardInputAndForcedDelimiter() throws {
         let run = try fansync(["inspect", "--records", "--delimiter", "|", "-"], stdin: Data("a|b\n1|\"x|y\"\n".utf8))
         #expect(run.status == 0)
         let lines = try ndjson(run.stdout)
         #expect(lines.map { $0["fields"] as? [String] ?? [] } == [["a", "b"], ["1", "x|y"]])
     }
 
-    @Test func raggedRowsAreListedAndExitTwo() throws {
+    @Test("inspect lists the rows with the wrong number of fields by line and exits 2")
+    func raggedRowsAreListedAndExitTwo() throws {
         let path = try temporaryFile(Array("a,b,c\n1,2,3\n4,5\n6,7,8\n9,10,11,12\n".utf8), name: "ragged.csv")
         let run = try fansync(["inspect", path])
         #expect(run.status == 2)
@@ -102,7 +107,8 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
         #expect(run.stdout.contains("records       4"))
     }
 
-    @Test func gzipFile() throws {
+    @Test("inspect reads a gzip file as its contents and says it was compressed")
+    func gzipFile() throws {
         let csv = try temporaryFile(Array("email,name\nz@x.com,Zoë\n".utf8), name: "z.csv")
         let gzip = Process()
         gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
@@ -115,7 +121,8 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
         #expect(zipped.stdout.contains("\"z@x.com\", \"Zoë\""))
     }
 
-    @Test func jsonDumpRecords() throws {
+    @Test("inspect --records gives each element of a JSON dump with its index")
+    func jsonDumpRecords() throws {
         let run = try fansync(["inspect", "--records", "samples/clerk/users.json"])
         #expect(run.status == 0)
         let lines = try ndjson(run.stdout)
@@ -123,7 +130,8 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
         #expect((lines[0]["value"] as? [String: Any])?["id"] as? String == "user_2ZoeA1b2C3")
     }
 
-    @Test func jsonSummaryFromStandardInput() throws {
+    @Test("inspect summarizes NDJSON from standard input, counting a malformed element and exiting 2")
+    func jsonSummaryFromStandardInput() throws {
         let run = try fansync(
             ["inspect", "--format", "json", "-"], stdin: Data("{\"id\":1}\n{\"id\":\n{\"id\":3}\n".utf8))
         #expect(run.status == 2)
@@ -131,7 +139,8 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
         #expect(run.stdout.contains("malformed     1"))
     }
 
-    @Test func usageErrorsExit64AndMissingFilesExit1() throws {
+    @Test("usage errors exit 64; a missing file exits 1 with the reason")
+    func usageErrorsExit64AndMissingFilesExit1() throws {
         let usage = try fansync(["inspect"])
         #expect(usage.status == 64)
         #expect(usage.stderr.contains("Missing expected argument"))
@@ -142,7 +151,8 @@ func ndjson(_ text: String) throws -> [[String: Any]] {
         #expect(missing.stderr.contains("no/such/file.csv: cannot open: No such file or directory"))
     }
 
-    @Test func emptyAndDuplicateHeadersAreClearErrors() throws {
+    @Test("inspect refuses an empty file saying so, and a repeated header name naming both its columns")
+    func emptyAndDuplicateHeadersAreClearErrors() throws {
         let empty = try temporaryFile([], name: "empty.csv")
         let run = try fansync(["inspect", empty])
         #expect(run.status == 1)

@@ -50,7 +50,8 @@ func peopleDump(_ db: String) throws -> String {
 }
 
 @Suite(.serialized) struct JobCommand {
-    @Test func aJobImportsPushesAndARerunChangesNothing() throws {
+    @Test("a job imports its sources and pushes the paying customers; a second run skips every file and sends nothing")
+    func aJobImportsPushesAndARerunChangesNothing() throws {
         let folder = try newFolder()
         let server = try FakeEndpoint()
         let job = try jobFile(folder: folder, port: server.port)
@@ -75,7 +76,8 @@ func peopleDump(_ db: String) throws -> String {
         #expect(listed.map { $0["outcome"] as? String ?? "" } == ["ok", "rejects"])
     }
 
-    @Test func dryRunLeavesTheStoreAndTheEndpointAlone() throws {
+    @Test("a dry run says what it would send, sends nothing and never writes the store")
+    func dryRunLeavesTheStoreAndTheEndpointAlone() throws {
         let folder = try newFolder()
         let server = try FakeEndpoint()
         let job = try jobFile(folder: folder, port: server.port)
@@ -86,7 +88,8 @@ func peopleDump(_ db: String) throws -> String {
         #expect(!FileManager.default.fileExists(atPath: folder + "/store.db"))  // the real store was never written
     }
 
-    @Test func jobFilesAreValidatedWithPositions() throws {
+    @Test("every mistake in a job file is reported at its line and column, with a suggestion where one fits")
+    func jobFilesAreValidatedWithPositions() throws {
         let folder = try newFolder()
         let yaml = """
             store: default
@@ -109,7 +112,8 @@ func peopleDump(_ db: String) throws -> String {
         #expect(run.stderr.contains("missing 'sources'"))
     }
 
-    @Test func overlappingRunsNeverInterleave() throws {
+    @Test("overlapping runs never interleave: the second waits up to --wait, then fails or runs after the first")
+    func overlappingRunsNeverInterleave() throws {
         let folder = try newFolder()
         let server = try FakeEndpoint(faults: Array(repeating: ["sleep": 1.0], count: 3))
         let job = try jobFile(folder: folder, port: server.port, concurrency: 1, timeout: 5)
@@ -134,7 +138,8 @@ func peopleDump(_ db: String) throws -> String {
         #expect(third.status == 0)
     }
 
-    @Test func killedRunsRecoverToTheSameStateAsOneCleanRun() throws {
+    @Test("a run killed mid-import, before the push or mid-push, then run again, ends where one clean run does")
+    func killedRunsRecoverToTheSameStateAsOneCleanRun() throws {
         // The reference: one clean run.
         let big = try bigContactsFile(rows: 60_000)
         let cleanFolder = try newFolder()
@@ -188,7 +193,8 @@ func peopleDump(_ db: String) throws -> String {
 }
 
 @Suite(.serialized) struct JobDrift {
-    @Test func aMuchShorterExportIsFlaggedAndRecorded() throws {
+    @Test("an export much shorter than the previous import is flagged as drift and recorded with the run")
+    func aMuchShorterExportIsFlaggedAndRecorded() throws {
         let folder = try newFolder()
         var lines = [
             "\"Contact ID\",\"Email\",\"First Name\",\"Last Name\",\"Phone\",\"Tags\",\"Date Created\",\"Date Updated\""

@@ -82,7 +82,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
 }
 
 @Suite(.serialized) struct PushCommand {
-    @Test func faultsAreRetriedTheBadRecordIsDeadLetteredAndNothingAppliesTwice() throws {
+    @Test("faults are retried, the bad record is dead-lettered, nothing is applied twice and the token is never stored")
+    func faultsAreRetriedTheBadRecordIsDeadLetteredAndNothingAppliesTwice() throws {
         let db = try freshSampleStore()
         let server = try FakeEndpoint(
             faults: [
@@ -161,7 +162,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(!text.stderr.contains("\u{1B}["))  // no colors on a pipe
     }
 
-    @Test func retryDeadSendsTheRecordAgainAfterAFix() throws {
+    @Test("push status lists a dead letter, and retry-dead sends it again once the endpoint is fixed")
+    func retryDeadSendsTheRecordAgainAfterAFix() throws {
         let db = try freshSampleStore()
         let strict = try FakeEndpoint(reject: ["dara@example.net"])
         _ = try fansyncWithEnvironment(
@@ -189,7 +191,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(settled.stdout.contains(", 0 dead"))
     }
 
-    @Test func onlyChangesAreSentAndPostgrestGetsItsUpsert() throws {
+    @Test("only changed people are sent, and PostgREST gets its upsert on store_id and email")
+    func onlyChangesAreSentAndPostgrestGetsItsUpsert() throws {
         let db = try freshSampleStore()
         let server = try FakeEndpoint()
         let endpoints = try endpointsFile(port: server.port, profile: "postgrest")
@@ -218,7 +221,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(server.records["farid@example.com"]?["purchases"] as? Int == 3)
     }
 
-    @Test func aKilledPushResumesWithoutLossOrDoubles() throws {
+    @Test("a push killed halfway resumes with no record lost or applied twice")
+    func aKilledPushResumesWithoutLossOrDoubles() throws {
         let db = try freshSampleStore()
         // Slow answers keep the push busy long enough to kill it halfway.
         let server = try FakeEndpoint(faults: [["sleep": 0.8], ["sleep": 0.8], ["sleep": 0.8], ["sleep": 0.8]])
@@ -297,7 +301,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(try sqlite(db, "SELECT count(*) FROM push_outbox") == "0")
     }
 
-    @Test func endpointFilesAreValidatedWithPositions() throws {
+    @Test("an endpoints file's unset variables, unknown keys and inline secrets are reported at their line and column")
+    func endpointFilesAreValidatedWithPositions() throws {
         let yaml = """
             endpoints:
               - name: crm
@@ -317,7 +322,10 @@ func customerEmails(_ db: String) throws -> Set<String> {
 
     /// A token never crosses a network in clear text unless the file says that network is the
     /// user's own; to this machine it may.
-    @Test func aTokenOverPlainHTTPToAnotherHostIsRefused() throws {
+    @Test(
+        "a token over plain HTTP to another host is refused unless allow_insecure_http says so; to this machine it may go"
+    )
+    func aTokenOverPlainHTTPToAnotherHostIsRefused() throws {
         func plan(_ url: String, _ extra: String = "") throws -> Run {
             let yaml = """
                 endpoints:
@@ -344,7 +352,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         #expect(try plan("https://crm.example.com/ingest").status == 0)
     }
 
-    @Test func aMissingTokenIsAClearError() throws {
+    @Test("an unset token variable is an error naming it")
+    func aMissingTokenIsAClearError() throws {
         let server = try FakeEndpoint()
         var environment = ProcessInfo.processInfo.environment
         environment["FAKE_TOKEN"] = nil
@@ -359,7 +368,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
 }
 
 @Suite(.serialized) struct ActiveCampaignPush {
-    @Test func contactsSyncOneByOneWithFieldsAndTags() throws {
+    @Test("ActiveCampaign contacts sync one per request, with their fields and tags")
+    func contactsSyncOneByOneWithFieldsAndTags() throws {
         let db = try freshSampleStore()
         let server = try FakeEndpoint(faults: [["status": 503]])  // ActiveCampaign throttles with 503
         let yaml = """

@@ -41,7 +41,8 @@ var sampleStore: String {
 func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
 
 @Suite(.serialized) struct QueryCommands {
-    @Test func customersByTotalSpent() throws {
+    @Test("customers are ordered by settlement total, each shown in the currency it paid")
+    func customersByTotalSpent() throws {
         let run = try fansync(["customers", "--db", sampleStore, "--format", "csv", "--limit", "3"])
         #expect(run.status == 0)
         #expect(
@@ -54,7 +55,8 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
             ])
     }
 
-    @Test func tableShowsMoneyWithSymbolsAndTheTotal() throws {
+    @Test("a table shows money with its symbol and the count; JSON gives native and settlement totals, times in --tz")
+    func tableShowsMoneyWithSymbolsAndTheTotal() throws {
         let run = try fansync(["customers", "--db", sampleStore, "--format", "table", "--type", "subscription"])
         #expect(run.stdout.contains("£135.00"))
         #expect(run.stderr.contains("1–3 of 3 customers"))
@@ -76,7 +78,8 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(rows?.first?["first_purchase_at"] as? String == "2024-07-07T16:07:07+09:00")
     }
 
-    @Test func pagesAddUpToTheTotal() throws {
+    @Test("pages of --limit and --offset add up to the whole listing and its total")
+    func pagesAddUpToTheTotal() throws {
         let all = try fansync(["fans", "--db", sampleStore, "--format", "ndjson", "--sort", "name"])
         let everyone = lines(all.stdout)
         var paged: [String] = []
@@ -94,7 +97,8 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
             (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["total"] as? Int == 15)
     }
 
-    @Test func fanFiltersAndSegments() throws {
+    @Test("fans filter by tag, DAW and type, whatever the case, and by each segment")
+    func fanFiltersAndSegments() throws {
         func emails(_ arguments: [String]) throws -> [String] {
             let run = try fansync(["fans", "--db", sampleStore, "--format", "ndjson", "--sort", "name"] + arguments)
             #expect(run.status == 0)
@@ -117,7 +121,8 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(try emails(["--type", "user"]) == ["milo@example.com"])
     }
 
-    @Test func statsOnTheSamples() throws {
+    @Test("stats counts people by type and revenue per currency, within --since and --until")
+    func statsOnTheSamples() throws {
         let run = try fansync(["stats", "--db", sampleStore, "--json", "--as-of", "2025-02-15"])
         #expect(run.status == 0)
         let stats = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -142,7 +147,10 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(window.map { "\($0["currency"] ?? "") \($0["net"] ?? "")" } == ["GBP 100.00", "JPY 4700", "USD 99.00"])
     }
 
-    @Test func explainAndHistory() throws {
+    @Test(
+        "explain gives a person's type, evidence, money and spellings, whatever the email's case; history lists their events"
+    )
+    func explainAndHistory() throws {
         let run = try fansync(["explain", "--db", sampleStore, "  Ana.Silva@EXAMPLE.com "])
         #expect(run.status == 0)
         #expect(
@@ -163,7 +171,8 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(events.map { $0["amount"] as? String ?? "" } == ["199.00", "-199.00"])
     }
 
-    @Test func unknownPeopleAreAClearMessage() throws {
+    @Test("explain and history on an unknown email say no one has it and exit 1")
+    func unknownPeopleAreAClearMessage() throws {
         for command in ["explain", "history"] {
             let run = try fansync([command, "--db", sampleStore, "nobody@example.com"])
             #expect(run.status == 1)
@@ -171,7 +180,8 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         }
     }
 
-    @Test func exportIsStableAndSafe() throws {
+    @Test("export gives fans under a fixed header, one row each, and customers as JSON")
+    func exportIsStableAndSafe() throws {
         let run = try fansync(["export", "fans", "--db", sampleStore])
         let rows = run.stdout.components(separatedBy: "\r\n")
         #expect(
@@ -189,7 +199,8 @@ func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.
         #expect(array?.first?.keys.sorted().first == "currency")
     }
 
-    @Test func formulaInjectionIsNeutralized() throws {
+    @Test("exported cells starting with =, +, - or @ are defused with a quote; plain numbers stay as they are")
+    func formulaInjectionIsNeutralized() throws {
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")
         let csv = """
             "Contact ID","Email","First Name","Last Name","Phone","Tags","Date Created","Date Updated"

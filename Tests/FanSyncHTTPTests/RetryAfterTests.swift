@@ -8,7 +8,8 @@ import Testing
         HTTPResult(status: 429, headers: value.map { ["retry-after": $0] } ?? [:], body: Data(), failure: nil)
     }
 
-    @Test func secondsAndHTTPDates() {
+    @Test("Retry-After reads as seconds or an HTTP date, a past date as 0 and anything else as absent")
+    func secondsAndHTTPDates() {
         #expect(result("7").retryAfter == 7)
         #expect(result(" 0 ").retryAfter == 0)
         #expect(result(nil).retryAfter == nil)
@@ -23,7 +24,8 @@ import Testing
         #expect(result(formatter.string(from: Date().addingTimeInterval(-60))).retryAfter == 0)  // a date in the past
     }
 
-    @Test func aRefusedConnectionIsAConnectionFailure() {
+    @Test("a refused connection is a connection failure")
+    func aRefusedConnectionIsAConnectionFailure() {
         // Port 9 (discard) is not listening on loopback here: the transfer fails to connect.
         let client = HTTPClient(userAgent: "fansync-test")
         var outcome: HTTPResult?

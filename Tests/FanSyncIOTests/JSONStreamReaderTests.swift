@@ -41,7 +41,7 @@ let clerkUser = """
     """
 
 @Suite struct JSONDumps {
-    @Test(arguments: chunkSizes)
+    @Test("an array of Clerk users reads element by element, with index, line and typed values", arguments: chunkSizes)
     func arrayOfUsers(chunkSize: Int) throws {
         let path = try write(
             "[\n" + clerkUser + ",\n" + clerkUser.replacingOccurrences(of: "user_2abc", with: "user_3def") + "\n]\n")
@@ -54,7 +54,9 @@ let clerkUser = """
         #expect(elements[0].value["public_metadata"]?["note"]?.text == "likes ] and } and \"quotes\" in strings")
     }
 
-    @Test(arguments: chunkSizes)
+    @Test(
+        "NDJSON and back-to-back array pages in one file read as one stream, laid out as mixed",
+        arguments: chunkSizes)
     func ndjsonAndBackToBackPages(chunkSize: Int) throws {
         let path = try write("{\"id\":\"u1\"}\n{\"id\":\"u2\"}\n\n[{\"id\":\"u3\"}][{\"id\":\"u4\"},{\"id\":\"u5\"}]")
         let reader = try JSONStreamReader(path: path, chunkSize: chunkSize)
@@ -64,14 +66,16 @@ let clerkUser = """
         #expect(reader.layout == "mixed")
     }
 
-    @Test(arguments: chunkSizes)
+    @Test("an empty array reads nothing; scalars read as their JSON types", arguments: chunkSizes)
     func scalarsAndEmptyArray(chunkSize: Int) throws {
         #expect(try readAll(try write("[]"), chunkSize: chunkSize).isEmpty)
         let values = try readAll(try write("[1, -2.5, true, null, \"x,]\"]"), chunkSize: chunkSize).map(\.value)
         #expect(values == [.integer(1), .number(-2.5), .bool(true), .null, .string("x,]")])
     }
 
-    @Test(arguments: chunkSizes)
+    @Test(
+        "a malformed element is a skippable error at its line and index, and the next one reads",
+        arguments: chunkSizes)
     func malformedElementIsSkippable(chunkSize: Int) throws {
         let path = try write("{\"id\":\"u1\"}\n{\"id\": nope}\n{\"id\":\"u3\"}\n")
         let reader = try JSONStreamReader(path: path, chunkSize: chunkSize)
@@ -88,7 +92,8 @@ let clerkUser = """
         #expect(try reader.next() == nil)
     }
 
-    @Test func unclosedArrayIsAnError() throws {
+    @Test("an array never closed is an error after its last element")
+    func unclosedArrayIsAnError() throws {
         let path = try write("[{\"id\":1},\n{\"id\":2}\n")
         let reader = try JSONStreamReader(path: path)
         _ = try reader.next()
@@ -96,7 +101,8 @@ let clerkUser = """
         #expect(throws: JSONReaderError.self) { try reader.next() }
     }
 
-    @Test func unclosedStringIsAnErrorAtItsLine() throws {
+    @Test("a string never closed is an error at its line that cannot be skipped")
+    func unclosedStringIsAnErrorAtItsLine() throws {
         let path = try write("[\n{\"id\": \"oops}\n]\n")
         let reader = try JSONStreamReader(path: path)
         do {
@@ -111,6 +117,7 @@ let clerkUser = """
 
 @Suite struct Bytes {
     @Test(
+        "UTF-8 validation finds the first invalid byte: Windows-1252, overlong, surrogate, too large or truncated",
         arguments: [
             ([0x61, 0x62], nil),
             ([0xC3, 0xA9], nil),  // é
@@ -126,19 +133,22 @@ let clerkUser = """
         #expect(bytes.withUnsafeBytes { UTF8Check.firstInvalidByte(in: $0) } == firstBad)
     }
 
-    @Test func truncatedEndCanBeAllowed() {
+    @Test("a sequence cut off at the end is allowed when asked")
+    func truncatedEndCanBeAllowed() {
         let bytes: [UInt8] = [0x61, 0xE2, 0x82]
         #expect(bytes.withUnsafeBytes { UTF8Check.firstInvalidByte(in: $0, allowTruncatedEnd: true) } == nil)
     }
 
-    @Test func windows1252Table() {
+    @Test("Windows-1252 bytes decode to their characters, the undefined ones to C1 controls")
+    func windows1252Table() {
         let bytes: [UInt8] = [0xE9, 0xFC, 0x92, 0x80, 0x96, 0x93, 0x94, 0x81, 0x41]
         var output: [UInt8] = []
         bytes.withUnsafeBytes { UTF8Check.appendWindows1252($0, to: &output) }
         #expect(String(decoding: output, as: UTF8.self) == "éü’€–“”\u{81}A")
     }
 
-    @Test func asciiCheckSeesEveryByte() {
+    @Test("the ASCII check sees a non-ASCII last byte at every length")
+    func asciiCheckSeesEveryByte() {
         for length in 0..<20 {
             var bytes = [UInt8](repeating: 0x41, count: length)
             #expect(bytes.withUnsafeBytes(UTF8Check.isASCII))
@@ -149,7 +159,8 @@ let clerkUser = """
         }
     }
 
-    @Test func utf16UnpairedSurrogateIsAnError() throws {
+    @Test("an unpaired UTF-16 surrogate is an error at its byte offset")
+    func utf16UnpairedSurrogateIsAnError() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fansync-io-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = directory.appendingPathComponent("bad16.csv")
@@ -159,7 +170,8 @@ let clerkUser = """
         #expect(throws: InputError(.invalidUTF16(offset: 4), path: url.path)) { try input.read(into: &buffer) }
     }
 
-    @Test func directoryIsRefused() throws {
+    @Test("a directory is refused as input")
+    func directoryIsRefused() throws {
         #expect(throws: InputError(.cannotOpen("it is a directory"), path: "/tmp")) { try ByteSource(path: "/tmp") }
     }
 }

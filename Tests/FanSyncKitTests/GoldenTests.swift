@@ -39,7 +39,7 @@ import Testing
         return (lines + [summary]).joined(separator: "\n") + "\n"
     }
 
-    @Test(arguments: samples)
+    @Test("each sample maps to exactly the facts in its golden file", arguments: samples)
     func sampleMatchesItsGoldenFile(sample: String) throws {
         let actual = try Self.render(sample)
         let path = Self.golden(sample)
@@ -54,7 +54,8 @@ import Testing
         }
     }
 
-    @Test func countsAddUpForEverySample() throws {
+    @Test("for every sample, read is accepted plus rejected and each accepted row is one fact")
+    func countsAddUpForEverySample() throws {
         for sample in Self.samples {
             let (lines, report) = try mapSample("samples/" + sample)
             #expect(report.read == report.accepted + report.rejected, "\(sample)")
@@ -63,7 +64,8 @@ import Testing
     }
 
     /// The fake secrets in the Clerk samples must not appear in anything fansync produces.
-    @Test func secretsNeverReachAnyOutput() throws {
+    @Test("the Clerk samples' fake secrets appear in nothing fansync produces")
+    func secretsNeverReachAnyOutput() throws {
         let secrets = ["FAKE-TOTP-SECRET", "FAKEDIGEST", "$2a$10$", "bcrypt", "FAKE-PRIVATE-NOTE"]
         let folder = try temporaryDirectory()
         var outputs = ""
@@ -84,7 +86,8 @@ import Testing
         }
     }
 
-    @Test func rejectsAreWrittenWithLineColumnValueAndReason() throws {
+    @Test("a rejects file holds each rejected row's line, column, value and reason, then the row under its own header")
+    func rejectsAreWrittenWithLineColumnValueAndReason() throws {
         let folder = try temporaryDirectory()
         let (_, report) = try mapSample("samples/activecampaign/contacts.csv", rejects: folder)
         #expect(report.rejected == 2)
@@ -108,7 +111,8 @@ import Testing
                 "\"7\",\"2\",\"Email\",\"\",\"no value for required field 'email'\",\"105\",\"\",\"No\",\"Email\""))
     }
 
-    @Test func raggedRowsAreRejectedNotDropped() throws {
+    @Test("a row with too few fields is rejected at its line, not dropped")
+    func raggedRowsAreRejectedNotDropped() throws {
         let path = try writeFile(
             "Email Address,First Name,Last Name,Opt-in Time\na@example.com,A,B,1/2/2023 8:00\nb@example.com,B\n",
             name: "ragged.csv")

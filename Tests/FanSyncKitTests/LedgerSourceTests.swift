@@ -12,7 +12,8 @@ import Testing
 
     /// Clerk's CSV export and its JSON dump of the same users land each user once, under
     /// `clerk.users`, whichever comes first.
-    @Test func clerkCSVAndJSONOfTheSameUserLandOnce() throws {
+    @Test("Clerk's CSV and JSON exports of the same user land once, under clerk.users, in either order")
+    func clerkCSVAndJSONOfTheSameUserLandOnce() throws {
         let csv = repositoryRoot + "/samples/clerk/users.csv", json = repositoryRoot + "/samples/clerk/users.json"
         let one = try freshStore()
         try importAll([csv, json], into: one)
@@ -27,7 +28,8 @@ import Testing
 
     /// A user's own copy of a mapping under another name (`system:` says whose export it reads)
     /// lands the same facts: nothing new in the ledger, nobody changed.
-    @Test func aRenamedMappingLandsTheSameFacts() throws {
+    @Test("a user's copy of a mapping under another name lands the same facts: nothing new, nobody changed")
+    func aRenamedMappingLandsTheSameFacts() throws {
         let folder = try temporaryDirectory()
         let builtIn = try String(
             contentsOfFile: repositoryRoot + "/mappings/activecampaign.contacts.yml", encoding: .utf8)
@@ -49,7 +51,8 @@ import Testing
         #expect(try dump(store) == before)
     }
 
-    @Test func theSystemDefaultsToTheNameAndIsChecked() throws {
+    @Test("a mapping's system defaults to its name's first part, lower-cased, and a malformed one is refused")
+    func theSystemDefaultsToTheNameAndIsChecked() throws {
         #expect(Mapping.system(ofName: "Legacy.List") == "legacy")
         #expect(Mapping.system(ofName: "members") == "members")
         #expect(try builtInLibrary.resolve("clerk.users.json").ledgerSource == "clerk.users")
@@ -65,7 +68,10 @@ import Testing
     /// A store from before (version 6: sources named by mapping) is renamed in place: where the
     /// CSV and JSON rows of one user meet, the newer version stays and the other's address
     /// goes to the history, so the person's type cannot drop.
-    @Test func version6StoresAreRenamed() throws {
+    @Test(
+        "a version-6 store is renamed in place: where a user's CSV and JSON rows meet the newer stays, and no type drops"
+    )
+    func version6StoresAreRenamed() throws {
         let path = try temporaryDirectory() + "/v6.db"
         let db = try Database(path: path)
         for (index, sql) in Schema.migrations.prefix(6).enumerated() {

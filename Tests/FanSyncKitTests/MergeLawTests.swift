@@ -82,7 +82,7 @@ func types(_ store: Store) throws -> [String: Int64] {
 }
 
 @Suite(.serialized) struct MergeLaws {
-    @Test(arguments: 1...16)
+    @Test("merging random facts is commutative, idempotent and monotone", arguments: 1...16)
     func commutativeIdempotentAndMonotone(seed: UInt64) throws {
         var generator = FactGenerator(random: SeededRandom(seed: seed))
         let facts = (0..<60).map { _ in generator.fact() }
@@ -113,7 +113,8 @@ func types(_ store: Store) throws -> [String: Int64] {
         #expect(try people(reference) == expected)
     }
 
-    @Test func aSubscriptionThatEndsKeepsTheTypeAndShowsTheStatus() throws {
+    @Test("a subscription that ends keeps the person a subscriber, with the status canceled, in either order")
+    func aSubscriptionThatEndsKeepsTheTypeAndShowsTheStatus() throws {
         func subscription(_ status: String, periodEnd: Int64) -> Fact {
             var values = [FieldValue?](repeating: nil, count: RecordKind.subscription.schema.count)
             values[RecordKind.subscription.slot(of: "email")!] = .email(
@@ -135,7 +136,8 @@ func types(_ store: Store) throws -> [String: Int64] {
         }
     }
 
-    @Test func emptyValuesNeverOverwriteAndNewestWins() throws {
+    @Test("the newest value wins, and an empty value never overwrites one")
+    func emptyValuesNeverOverwriteAndNewestWins() throws {
         func contact(_ first: String?, daw: String?, updated: Int64, id: String) -> Fact {
             var values = [FieldValue?](repeating: nil, count: RecordKind.contact.schema.count)
             values[RecordKind.contact.slot(of: "email")!] = .email(

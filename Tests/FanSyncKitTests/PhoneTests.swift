@@ -4,20 +4,23 @@ import Testing
 @testable import FanSyncKit
 
 @Suite struct Phones {
-    @Test(arguments: [
-        ("+1 415 555 0132", "US", PhoneNormalizer.Outcome.valid("+14155550132")),
-        ("(415) 555-0199", "US", .valid("+14155550199")),
-        ("+44 20 7946 0958", "US", .valid("+442079460958")),
-        ("020 7946 0958", "GB", .valid("+442079460958")),
-        ("+81 3-1234-5678", "US", .valid("+81312345678")),
-        ("12", "US", .invalid("12")),
-        ("call me", "US", .invalid("call me")),
-    ])
+    @Test(
+        "numbers normalize to E.164 for their region; too short or no number at all is invalid, kept as written",
+        arguments: [
+            ("+1 415 555 0132", "US", PhoneNormalizer.Outcome.valid("+14155550132")),
+            ("(415) 555-0199", "US", .valid("+14155550199")),
+            ("+44 20 7946 0958", "US", .valid("+442079460958")),
+            ("020 7946 0958", "GB", .valid("+442079460958")),
+            ("+81 3-1234-5678", "US", .valid("+81312345678")),
+            ("12", "US", .invalid("12")),
+            ("call me", "US", .invalid("call me")),
+        ])
     func e164(raw: String, region: String, expected: PhoneNormalizer.Outcome) {
         #expect(PhoneNormalizer.normalize(raw, region: region) == expected)
     }
 
-    @Test func regions() {
+    @Test("supported regions are known and an unknown code is not")
+    func regions() {
         #expect(PhoneNormalizer.isSupported(region: "US"))
         #expect(PhoneNormalizer.isSupported(region: "JP"))
         #expect(!PhoneNormalizer.isSupported(region: "XX"))
@@ -32,7 +35,8 @@ import Testing
 
     /// The book answers what libphonenumber answers, asks it once per number and region,
     /// and a book opened on what it learned answers the same without learning anything.
-    @Test func answersAsLibphonenumberAndLearnsEachNumberOnce() throws {
+    @Test("the phone book answers as libphonenumber, learns each number and region once, and reopens knowing them")
+    func answersAsLibphonenumberAndLearnsEachNumberOnce() throws {
         let book = try PhoneBook()
         for _ in 0..<3 {
             for (raw, region) in Self.numbers {
@@ -52,7 +56,8 @@ import Testing
     }
 
     /// Stores keep the keys: they must never change between versions.
-    @Test func keysAreStable() {
+    @Test("phone book keys depend on number and region and never change between versions")
+    func keysAreStable() {
         #expect(PhoneBook.key("+1 415 555 0132", region: "US") == PhoneBook.key("+1 415 555 0132", region: "US"))
         #expect(PhoneBook.key("+1 415 555 0132", region: "US") != PhoneBook.key("+1 415 555 0132", region: "GB"))
         #expect(PhoneBook.key("+1 415 555 0132", region: "US") == 3_119_739_835_987_342_708)
@@ -60,7 +65,8 @@ import Testing
 
     /// Importing keeps every number read in the store; importing the same numbers again (here,
     /// into a second store given the first one's book) learns nothing and gives the same people.
-    @Test func aStoreRemembersItsNumbers() throws {
+    @Test("a store keeps every number it read; importing them again learns nothing and gives the same people")
+    func aStoreRemembersItsNumbers() throws {
         let store = try freshStore()
         try importAll(allSamples, into: store)
         let known = try store.phoneBook().count

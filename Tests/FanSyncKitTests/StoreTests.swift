@@ -59,7 +59,8 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
 }
 
 @Suite(.serialized) struct MergeOnSamples {
-    @Test func theSamplesMergeIntoTheExpectedPeople() throws {
+    @Test("the samples merge into the expected people, with their types, totals, tags and activity")
+    func theSamplesMergeIntoTheExpectedPeople() throws {
         let store = try freshStore()
         try importAll(allSamples, into: store)
 
@@ -121,7 +122,8 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         #expect(try fan(store, "zoe@example.org")["email_display"] == .text("Zoe@Example.org"))
     }
 
-    @Test func anyFileOrderGivesTheSameStore() throws {
+    @Test("importing the samples in any order gives the same store")
+    func anyFileOrderGivesTheSameStore() throws {
         let reference = try freshStore()
         try importAll(allSamples, into: reference)
         let expected = try dump(reference)
@@ -133,7 +135,8 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         }
     }
 
-    @Test func importingAnyFileAgainChangesNothing() throws {
+    @Test("importing any file again, as it is or with a trailing blank line, changes no one")
+    func importingAnyFileAgainChangesNothing() throws {
         let store = try freshStore()
         try importAll(allSamples, into: store)
         let before = try dump(store)
@@ -163,7 +166,8 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         #expect(people(after) == people(before))
     }
 
-    @Test func storesAreSeparate() throws {
+    @Test("stores in one database keep their people apart")
+    func storesAreSeparate() throws {
         let store = try freshStore()
         try importAll([allSamples[0]], into: store, storeName: "shop-a")
         try importAll([allSamples[3]], into: store, storeName: "shop-b")
@@ -193,7 +197,8 @@ struct SeededRandom: RandomNumberGenerator {
             .compactMap { $0.first?.string }
     }
 
-    @Test func theBulkPathGivesTheSameStoreAndKeepsEveryIndex() throws {
+    @Test("the bulk path gives the same store as row by row and keeps every index")
+    func theBulkPathGivesTheSameStoreAndKeepsEveryIndex() throws {
         // The edge samples too: rows attributed through their customer id while its index was set aside.
         let samples =
             allSamples
@@ -216,7 +221,8 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(try dump(bulk) == dump(rowByRow))
     }
 
-    @Test func aFailedBulkImportLeavesTheIndexes() throws {
+    @Test("a bulk import that fails part-way leaves every index in place")
+    func aFailedBulkImportLeavesTheIndexes() throws {
         let store = try freshStore()
         store.bulkMinimum = 1
         let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
@@ -239,7 +245,8 @@ struct SeededRandom: RandomNumberGenerator {
 @Suite struct Migrations {
     /// The first version's SQL, as it shipped, upgraded by every later migration: the store
     /// it becomes imports the samples into exactly what a new store holds.
-    @Test func aStoreWrittenByVersion1UpgradesAndImports() throws {
+    @Test("a version-1 store upgrades to the current schema and imports exactly what a new store does")
+    func aStoreWrittenByVersion1UpgradesAndImports() throws {
         let path = try temporaryDirectory() + "/v1.db"
         let db = try Database(path: path)
         try db.execute(FanSyncKit.Migrations.v1)
@@ -261,7 +268,8 @@ struct SeededRandom: RandomNumberGenerator {
 
     /// A store written by the previous schema (version 3: a peaks row for every
     /// ledger row) keeps its data, and its history keeps only what the ledger no longer shows.
-    @Test func version3StoresMoveToSparsePeaks() throws {
+    @Test("a version-3 store keeps its data, and its history keeps only what the ledger no longer shows")
+    func version3StoresMoveToSparsePeaks() throws {
         let path = try temporaryDirectory() + "/v3.db"
         let db = try Database(path: path)
         for (index, sql) in Schema.migrations.prefix(3).enumerated() {

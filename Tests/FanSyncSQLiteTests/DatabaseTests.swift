@@ -10,7 +10,8 @@ func temporaryDatabase() throws -> String {
 }
 
 @Suite struct DatabaseBasics {
-    @Test func bindStepAndRead() throws {
+    @Test("bound values are written in a transaction and read back with their types")
+    func bindStepAndRead() throws {
         let db = try Database(path: try temporaryDatabase())
         try db.execute("CREATE TABLE t (a INTEGER, b TEXT, c REAL)")
         let insert = try db.prepare("INSERT INTO t VALUES (?, ?, ?)")
@@ -22,7 +23,8 @@ func temporaryDatabase() throws -> String {
         #expect(rows == [[.integer(1), .text("Zoë"), .real(1.5)], [.integer(2), .null, .real(2)]])
     }
 
-    @Test func errorsCarryTheExtendedCodeAndTheSQL() throws {
+    @Test("an error carries SQLite's extended code and the SQL that failed")
+    func errorsCarryTheExtendedCodeAndTheSQL() throws {
         let db = try Database(path: try temporaryDatabase())
         try db.execute("CREATE TABLE t (a INTEGER PRIMARY KEY)")
         try db.prepare("INSERT INTO t VALUES (1)").run()
@@ -36,7 +38,8 @@ func temporaryDatabase() throws -> String {
         #expect(throws: DatabaseError.self) { try db.prepare("SELEC nonsense") }
     }
 
-    @Test func rollbackOnThrow() throws {
+    @Test("a transaction whose body throws rolls back")
+    func rollbackOnThrow() throws {
         let db = try Database(path: try temporaryDatabase())
         try db.execute("CREATE TABLE t (a INTEGER)")
         struct Boom: Error {}
@@ -49,7 +52,8 @@ func temporaryDatabase() throws -> String {
         #expect(try db.prepare("SELECT count(*) FROM t").rows() == [[.integer(0)]])
     }
 
-    @Test func aLockedDatabaseWaitsThenSaysSo() throws {
+    @Test("a locked database is waited for up to the busy timeout, then said to be locked")
+    func aLockedDatabaseWaitsThenSaysSo() throws {
         let path = try temporaryDatabase()
         let first = try Database(path: path)
         try first.execute("CREATE TABLE t (a INTEGER)")
@@ -67,7 +71,8 @@ func temporaryDatabase() throws -> String {
         try first.execute("COMMIT")
     }
 
-    @Test func cachedStatementsAreReused() throws {
+    @Test("a cached statement is reused for the same SQL")
+    func cachedStatementsAreReused() throws {
         let db = try Database(path: try temporaryDatabase())
         let one = try db.cached("SELECT 1")
         let two = try db.cached("SELECT 1")
