@@ -68,6 +68,12 @@ public struct JSONElement: Sendable {
     /// The line the element starts on, from 1.
     public var line: Int
     public var value: JSONValue
+
+    public init(index: Int, line: Int, value: JSONValue) {
+        self.index = index
+        self.line = line
+        self.value = value
+    }
 }
 
 /// An error in a JSON dump. Errors of kind ``Kind/malformedElement(_:)`` are

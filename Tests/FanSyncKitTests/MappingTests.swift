@@ -263,62 +263,6 @@ import Testing
     }
 }
 
-/// The byte path and the String path give the same facts and the same rejections, on every CSV
-/// sample and on variants of their rows with the trouble exports carry (white space of every
-/// kind, upper case, accents, emptied cells).
-@Suite struct BytePath {
-    static let samples = [
-        ("samples/activecampaign/contacts.csv", nil), ("samples/app/enrollments.csv", nil),
-        ("samples/clerk/users.csv", nil), ("samples/stripe/customers.csv", nil),
-        ("samples/stripe/payments_2023.csv", nil), ("samples/stripe/subscriptions.csv", nil),
-        ("samples/stripe/unified_payments.csv", nil), ("samples/legacy/members_1252.csv", "mappings/template.yml"),
-    ]
-
-    @Test(arguments: samples)
-    func bothPathsAgree(sample: String, mappingPath: String?) throws {
-        let path = repositoryRoot + "/" + sample
-        let reader = try CSVReader(path: path)
-        let header = reader.headerNames
-        let mapping =
-            try mappingPath.map { try builtInLibrary.resolve(repositoryRoot + "/" + $0) }
-            ?? builtInLibrary.detect(header: header, format: .csv, file: sample)
-        var settings = MappingSettings(normalizePhones: false)
-        settings.defaultCurrency = "usd"
-        let bytes = try CompiledMapping(mapping, header: header, settings: settings, bytes: true)
-        let strings = try CompiledMapping(mapping, header: header, settings: settings, bytes: false)
-        #expect(bytes.plans.contains { $0.ops != nil }, "the byte path is not exercised")
-        var random = SeededRandom(seed: 11)
-        let trouble = [" ", "\u{A0}", "\u{2003}", "\t", "\u{E9}", "\u{3000}", "-", "N/A"]
-        var record = CSVRecord()
-        var rows = 0, rejected = 0
-        while try reader.read(into: &record) {
-            var variants = [record]
-            for _ in 0..<6 {
-                let fields = record.fields.map { field -> String in
-                    switch Int.random(in: 0..<6, using: &random) {
-                    case 0:
-                        return (trouble.randomElement(using: &random) ?? " ") + field
-                            + (trouble.randomElement(using: &random) ?? " ")
-                    case 1: return field.uppercased()
-                    case 2: return ""
-                    case 3: return field + (trouble.randomElement(using: &random) ?? "")
-                    default: return field
-                    }
-                }
-                variants.append(CSVRecord(fields, position: record.position))
-            }
-            for variant in variants {
-                let byByte = bytes.apply(variant, file: sample, expectedFields: header.count)
-                let byString = strings.apply(variant, file: sample, expectedFields: header.count)
-                #expect(byByte == byString, "\(sample):\(variant.position.line) \(variant.fields)")
-                rows += 1
-                if case .failure = byByte { rejected += 1 }
-            }
-        }
-        #expect(rows > 0 && rejected < rows)
-    }
-}
-
 @Suite struct CompiledInMappings {
     @Test(
         "the mappings compiled into the binary are the files in mappings/ (run scripts/embed-mappings after editing one)"

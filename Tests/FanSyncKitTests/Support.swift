@@ -25,60 +25,33 @@ func run(
     _ transform: Transform, _ input: String, settings: MappingSettings = MappingSettings(),
     row: [String: FieldValue] = [:]
 ) -> StepResult {
-    let names = Array(row.keys)
-    var slots: [String: Int] = [:]
-    for (index, name) in names.enumerated() { slots[name] = index }
-    let context = RowContext(values: names.map { row[$0] })
-    return transform.compile(settings: settings, slots: slots)(.text(input), context)
+    runChain([transform], input, settings: settings, row: row)
 }
 
-/// Runs the byte form of a chain on one value (nil: it asks for the String form).
-func runBytes(
-    _ transforms: [Transform], _ input: String, settings: MappingSettings = MappingSettings(),
-    row: [String: FieldValue] = [:], allowed: Set<String>? = nil
-) -> StepResult?? {
-    let names = Array(row.keys)
-    var slots: [String: Int] = [:]
-    for (index, name) in names.enumerated() { slots[name] = index }
-    var context = RowContext(values: names.map { row[$0] })
-    var builder = ByteTables.Builder(settings: settings)
-    guard let ops = builder.compile(transforms, slots: slots, slot: names.count, allowed: allowed) else { return .none }
-    let tables = ByteTables(builder)
-    var input = input
-    return input.withUTF8 { bytes -> StepResult?? in
-        withUnsafeTemporaryAllocation(of: Int8.self, capacity: names.count + 1) { exponents -> StepResult?? in
-            exponents.initialize(repeating: -1)
-            return ops.withUnsafeBufferPointer { ops -> StepResult?? in
-                switch tables.run(ops, bytes, exponents: exponents, row: &context) {
-                case .done(let result): return .some(result)
-                case .interned(let text): return .some(.value(.text(tables.texts[text])))
-                case .useStrings: return .some(nil)
-                }
-            }
-        }
-    }
-}
-
-/// Runs the byte form of one transform (nil: it asks for the String form, or has none).
-func runBytes(
-    _ transform: Transform, _ input: String, settings: MappingSettings = MappingSettings(),
-    row: [String: FieldValue] = [:]
-) -> StepResult? {
-    runBytes([transform], input, settings: settings, row: row) ?? nil
-}
-
-/// Runs a chain the String way, as CompiledMapping does.
+/// Runs a chain on one value, as CompiledMapping does.
 func runChain(
     _ transforms: [Transform], _ input: String, settings: MappingSettings = MappingSettings(),
     row: [String: FieldValue] = [:]
 ) -> StepResult {
-    var value = FieldValue.text(input)
-    for transform in transforms {
-        let result = run(transform, value.text, settings: settings, row: row)
-        guard case .value(let next) = result else { return result }
-        value = next
+    let names = Array(row.keys)
+    var slots: [String: Int] = [:]
+    for (index, name) in names.enumerated() { slots[name] = index }
+    var context = RowContext(values: names.map { row[$0] })
+    var builder = TransformProgram.Builder(settings: settings)
+    let steps = builder.compile(transforms, slots: slots, slot: names.count, allowed: nil)
+    let program = TransformProgram(builder)
+    var input = input
+    return input.withUTF8 { bytes in
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: names.count + 1) { exponents in
+            exponents.initialize(repeating: -1)
+            return steps.withUnsafeBufferPointer { steps in
+                switch program.run(steps, bytes, exponents: exponents, row: &context) {
+                case .done(let result): return result
+                case .interned(let text): return .value(.text(program.texts[text]))
+                }
+            }
+        }
     }
-    return .value(value)
 }
 
 extension StepResult {

@@ -93,7 +93,6 @@ import Testing
             run(.datetime(zone: nil, order: .monthFirst, epoch: true), input).value
                 == .timestamp(UTCTime.parse(iso)!))
         #expect(run(.datetime(zone: nil, order: .monthFirst), input).failure != nil)
-        #expect(runBytes(.datetime(zone: nil, order: .monthFirst), input)?.failure != nil)
     }
 
     @Test(
@@ -101,7 +100,6 @@ import Testing
         arguments: ["2024", "202401", "20241331", "0", "1706659200"])
     func allDigitsAreNotGuessedAsEpoch(input: String) {
         #expect(run(.datetime(zone: nil, order: .monthFirst), input).failure != nil)
-        #expect(runBytes(.datetime(zone: nil, order: .monthFirst), input)?.failure != nil)
     }
 
     @Test func datetimeZonesAndOrders() {
@@ -154,87 +152,48 @@ import Testing
         #expect(run(.split(","), ",").isEmpty)
     }
 
-    /// Money and dates read CSV bytes directly; on ASCII input they must say exactly
-    /// what the String form says, and hand anything else back to it.
-    @Test func byteFormsAgreeWithStringForms() {
-        let money = Transform.money(currencyField: "currency", currency: nil, minor: false)
-        let row: [String: FieldValue] = ["currency": .text("JPY")]
-        for input in ["12.50", " 12.50 ", "-3", "1,000.00", "12.345", "abc", "", "  ", "+7.1", "1e3", "0.00"] {
-            for currency in ["USD", "JPY", "KWD", "usd", "XXX"] {
-                let row: [String: FieldValue] = ["currency": .text(currency)]
-                #expect(
-                    runBytes(money, input, row: row)?.shown == run(money, input, row: row).shown, "\(input) \(currency)"
-                )
-            }
-        }
+    /// Steps work on bytes; where only the Unicode rules are sure (case mapping and comparing
+    /// text that is not ASCII), the step itself applies them, and gives what Swift's Strings give.
+    @Test("each step decides by Unicode rules what its byte rules cannot")
+    func unicodeCasesInsideEachStep() {
+        // Unicode lower case makes ASCII of the Kelvin sign: it is the map's "k", and a duplicate tag.
+        #expect(run(.map(["k": "kelvin"], otherwise: nil), "\u{212A}").value == .text("kelvin"))
+        #expect(run(.split(","), "k, \u{212A} ,K").value == .list(["k"]))
         #expect(
-            runBytes(.money(currencyField: nil, currency: "EUR", minor: true), "1250", row: row)?.shown
-                == run(.money(currencyField: nil, currency: "EUR", minor: true), "1250", row: row).shown)
-        for order in [UTCTime.SlashOrder.monthFirst, .dayFirst] {
-            let datetime = Transform.datetime(zone: "Europe/Berlin", order: order)
-            for input in [
-                "2025-03-01 10:00:00", " 2025-03-01 10:00 ", "3/1/2025 9:05", "2025-03-01T10:00:00+02:00",
-                "1700000000", "1700000000000", "", " \t ", "yesterday", "2025-13-01 10:00:00",
-            ] {
-                #expect(runBytes(datetime, input)?.shown == run(datetime, input).shown, "\(input)")
-            }
-            // Outside ASCII (a no-break space): the String form decides.
-            #expect(runBytes(datetime, "\u{A0}") == nil)
-            #expect(run(datetime, "\u{A0}").isEmpty)
-        }
-        #expect(runBytes(.percent, "x") == nil)
+            run(.map(["\u{E9}t\u{E9}": "summer"], otherwise: "_reject"), " \u{C9}T\u{C9} ").value == .text("summer"))
+        #expect(run(.map(["\u{E9}t\u{E9}": "summer"], otherwise: "_reject"), "hiver").failure != nil)
+        // Canonically equivalent spellings are the same value.
+        #expect(run(.nullIf(["Jos\u{E9}"]), " Jose\u{301}\u{A0}").isEmpty)
+        #expect(run(.nullIf(["N/A"]), "\u{3000}N/A ").isEmpty)
+        #expect(run(.nullIf(["N/A"]), "n/a").value == .text("n/a"))
+        // Unicode upper case makes ASCII of a long s: a currency code after all.
+        #expect(run(.currency, "u\u{17F}d").value == .text("USD"))
+        #expect(run(.currency, "\u{E9}ur").failure == "not an ISO 4217 currency code")
+        #expect(run(.lowercase, "CAF\u{C9}").value == .text("caf\u{E9}"))
+        #expect(run(.boolean, "\u{A0}Yes\u{2003}").value == .bool(true))
+        #expect(run(.integer, "\u{661}\u{662}").failure == "not a whole number")
+        #expect(run(.datetime(zone: nil, order: .monthFirst), "\u{A0}").isEmpty)
+        #expect(run(.datetime(zone: nil, order: .monthFirst), "2025-03-01\u{A0}").failure != nil)
+        #expect(run(.percent, "\u{A0}99.5 %").value == .percent(99.5))
     }
 
-    /// Every chain the byte form compiles gives what the String chain gives, on inputs with the
-    /// trouble real exports carry; it may hand non-ASCII values back, but never ASCII ones.
-    @Test func byteChainsAgreeWithStringChains() {
-        let chains: [[Transform]] = [
-            [.trim], [.lowercase], [.trim, .lowercase], [.email], [.currency], [.phone(region: nil)],
-            [.datetime(zone: nil, order: .monthFirst)], [.datetime(zone: "Europe/Berlin", order: .dayFirst)],
-            [.split(",")], [.split(" | ")], [.split("")], [.trim, .split(";")],
-            [.map(["paid": "succeeded", "failed": "failed", "void": "", "k": "kelvin"], otherwise: nil)],
-            [.trim, .map(["paid": "succeeded", "pending": "pending"], otherwise: "_reject")],
-            [.map(["paid": "succeeded"], otherwise: "other"), .lowercase],
-            [.map(["paid": "Succeeded"], otherwise: nil), .trim, .map(["succeeded": "ok"], otherwise: nil)],
-            [.defaultValue("USD"), .currency], [.trim, .defaultValue("none")], [.nullIf(["N/A", "-", "K"]), .trim],
-            [.nullIf(["N/A"]), .integer], [.boolean], [.integer], [.trim, .boolean],
-            [.money(currencyField: nil, currency: "JPY", minor: false)],
-            [.money(currencyField: nil, currency: "USD", minor: true)],
-        ]
-        let inputs = [
-            "x", "  Paid ", "PAID", "paid", "void", "Other", "Succeeded", " ", "\t\n", "N/A", " n/a ", "-", "K",
-            "\u{212A}", "\u{A0}Paid\u{A0}", "\u{2003}x\u{3000}", "\u{85}", "Jos\u{E9}", "Jose\u{301} ",
-            "\u{1680}", "\u{200B}x", "usd", " eur ", "USDX", "jpy", "  Ana@Example.COM ", "ana@example.com",
-            "zo\u{EB}@ex\u{E4}mple.org", "bad@", "a,b, A ,,c", "ableton, Ableton ,ABLETON", "beats | Beats|x",
-            "caf\u{E9}, CAF\u{C9}", "Yes", " off ", "maybe", "TRUE", "1", "+42", "-0", " 17 ", "4.2",
-            "9223372036854775807", "9223372036854775808", "-9223372036854775808", "+", "12.50", "1,250",
-            "2025-03-01 10:00:00", "3/1/2025 9:05", "1700000000", "2025-03-31T02:30:00", "+1 (555) 010-0000",
-            "\u{FEFF}x", "x\u{0}",
-        ]
-        let settings = MappingSettings(normalizePhones: false)
-        var compared = 0
-        for chain in chains {
-            for input in inputs {
-                guard let bytes = runBytes(chain, input, settings: settings) else {
-                    Issue.record("\(chain) has no byte form")
-                    continue
-                }
-                let strings = runChain(chain, input, settings: settings)
-                if let bytes {
-                    #expect(bytes.shown == strings.shown, "\(chain) on \(input.debugDescription)")
-                    compared += 1
-                } else {
-                    #expect(
-                        !input.utf8.allSatisfy { $0 < 0x80 }, "\(chain) handed ASCII \(input.debugDescription) back")
-                }
-            }
-        }
-        // Non-ASCII values the byte form does decide (trimming, emails' white space, money) count too.
-        #expect(compared > chains.count * inputs.count * 3 / 4)
-        // Steps without a byte form leave the whole chain to the String path.
-        for chain: [Transform] in [[.join(" ")], [.trim, .percent], [.email, .trim]] {
-            if case .none = runBytes(chain, "x") {} else { Issue.record("\(chain) should have no byte form") }
-        }
+    /// A step that makes new text (lower or upper case) hands it to the rest of the chain, and a
+    /// table's text passes on without being copied.
+    @Test("text made or picked by a step flows through the rest of the chain")
+    func chainsPassTextOn() {
+        #expect(
+            runChain([.lowercase, .map(["caf\u{E9}": "coffee"], otherwise: nil)], "CAF\u{C9}").value == .text("coffee"))
+        #expect(runChain([.currency, .trim], " usd ").value == .text("USD"))
+        #expect(
+            runChain(
+                [.map(["paid": "Succeeded"], otherwise: nil), .trim, .map(["succeeded": "ok"], otherwise: nil)], "PAID"
+            )
+            .value == .text("ok"))
+        #expect(runChain([.map(["paid": "succeeded"], otherwise: "other"), .lowercase], "x").value == .text("other"))
+        #expect(runChain([.map(["void": ""], otherwise: nil), .trim], "void").isEmpty)
+        #expect(runChain([.nullIf(["-"]), .integer], " - ").isEmpty)
+        #expect(runChain([.nullIf(["-"]), .integer], " 12 ").value == .integer(12))
+        #expect(runChain([.join(" "), .trim], " a b ").value == .text("a b"))
     }
 
     /// The one-pass ASCII shape check agrees with the general one on lower-cased ASCII.

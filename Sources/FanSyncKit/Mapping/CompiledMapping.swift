@@ -19,7 +19,6 @@ final class CompiledField {
     /// The CSV column indexes (empty for JSON).
     let positions: [Int]
     let joinSeparator: String?
-    let steps: [(FieldValue, RowContext) -> StepResult]
     let required: Bool
     let onInvalid: Mapping.OnInvalid
     /// A date field whose mapping leaves the slash order to the default: dates that read
@@ -31,8 +30,7 @@ final class CompiledField {
     let runsLate: Bool
 
     init(
-        name: String, slot: Int, reader: Reader, joinSeparator: String?,
-        steps: [(FieldValue, RowContext) -> StepResult], required: Bool,
+        name: String, slot: Int, reader: Reader, joinSeparator: String?, required: Bool,
         onInvalid: Mapping.OnInvalid, flagsAmbiguousDates: Bool, allowed: Set<String>?, runsLate: Bool
     ) {
         self.name = name
@@ -40,7 +38,6 @@ final class CompiledField {
         self.reader = reader
         if case .columns(let positions, _) = reader { self.positions = positions } else { self.positions = [] }
         self.joinSeparator = joinSeparator
-        self.steps = steps
         self.required = required
         self.onInvalid = onInvalid
         self.flagsAmbiguousDates = flagsAmbiguousDates
@@ -60,16 +57,18 @@ final class CompiledField {
     }
 }
 
-/// How the CSV loop runs one field, in plain numbers: the loop walks these without
+/// How a row's loop runs one field, in plain numbers: the loop walks these without
 /// touching a class or a closure (each would be retained and released per row).
 struct FieldPlan {
-    /// The field's index in ``CompiledMapping/fields`` (for the String path and issues).
+    /// The field's index in ``CompiledMapping/fields`` (for issues and JSON paths).
     var field: Int
     var slot: Int
-    /// The field's columns, as a range of ``CompiledMapping/planPositions``.
+    /// The field's CSV columns, as a range of ``CompiledMapping/planPositions``.
     var positions: Range<Int>
-    /// The byte chain, as a range of ``CompiledMapping/planOps``; nil when the field takes the String path.
-    var ops: Range<Int>?
+    /// The field's chain, as a range of ``CompiledMapping/planSteps``.
+    var steps: Range<Int>
+    /// The field joins all its columns (`join`) instead of taking the first with a value.
+    var joins: Bool
     var required: Bool
     /// The field has a fixed set of values to check.
     var checked: Bool
@@ -103,23 +102,17 @@ public struct CompiledMapping {
     /// The slots hashed into the key when the source has no id (all when empty).
     let keySlots: [Int]
     let slotCount: Int
-    /// The CSV loop's view of `fields` (same order), their columns and their byte chains.
+    /// The loop's view of `fields` (same order), their columns and their chains.
     let plans: [FieldPlan]
     let planPositions: [Int]
-    let planOps: [ByteOp]
-    let tables: ByteTables
+    let planSteps: [Step]
+    let program: TransformProgram
     /// Notices from binding, such as optional columns the file lacks.
     public private(set) var notices: [String] = []
 
     /// Binds `mapping` to a CSV header.
     /// - Throws: ``ConfigError`` when a required field or the key has none of its columns in the header.
     public init(_ mapping: Mapping, header: [String], settings: MappingSettings) throws(ConfigError) {
-        try self.init(mapping, header: header, settings: settings, bytes: true)
-    }
-
-    /// Binds `mapping` to a CSV header; `bytes: false` runs every field the String way
-    /// (the tests hold both ways to the same facts and rejections).
-    init(_ mapping: Mapping, header: [String], settings: MappingSettings, bytes: Bool) throws(ConfigError) {
         let index = HeaderIndex(header)
         func bind(_ names: [String]) -> [Int] { names.compactMap(index.find) }
         var keyReader: Reader?
@@ -132,8 +125,7 @@ public struct CompiledMapping {
             keyReader = .columns([position], names: [column])
         }
         var notices: [String] = []
-        try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: bytes) {
-            field throws(ConfigError) in
+        try self.init(mapping: mapping, keyReader: keyReader, settings: settings) { field throws(ConfigError) in
             let positions = bind(field.from)
             if positions.isEmpty {
                 if field.required {
@@ -158,8 +150,7 @@ public struct CompiledMapping {
         if case .column(let path) = mapping.key {
             keyReader = .paths([try JSONPath(path, file: mapping.file)], names: [path])
         }
-        try self.init(mapping: mapping, keyReader: keyReader, settings: settings, bytes: false) {
-            field throws(ConfigError) in
+        try self.init(mapping: mapping, keyReader: keyReader, settings: settings) { field throws(ConfigError) in
             var paths: [JSONPath] = []
             for path in field.from { paths.append(try JSONPath(path, file: mapping.file)) }
             return .paths(paths, names: field.from)
@@ -167,7 +158,7 @@ public struct CompiledMapping {
     }
 
     private init(
-        mapping: Mapping, keyReader: Reader?, settings: MappingSettings, bytes: Bool,
+        mapping: Mapping, keyReader: Reader?, settings: MappingSettings,
         reader: (Mapping.Field) throws(ConfigError) -> Reader
     ) throws(ConfigError) {
         self.mapping = mapping
@@ -179,8 +170,8 @@ public struct CompiledMapping {
         for (slot, name) in names.enumerated() { slots[name] = slot }
         slotCount = names.count
         if case .hash(let fields) = mapping.key { keySlots = fields.compactMap { slots[$0] } } else { keySlots = [] }
-        var compiled: [(field: CompiledField, ops: [ByteOp]?)] = []
-        var tables = ByteTables.Builder(settings: settings)
+        var compiled: [(field: CompiledField, steps: [Step])] = []
+        var program = TransformProgram.Builder(settings: settings)
         for field in mapping.fields {
             guard let slot = slots[field.name] else { continue }
             var join: String?
@@ -191,37 +182,51 @@ public struct CompiledMapping {
                 (
                     CompiledField(
                         name: field.name, slot: slot, reader: try reader(field), joinSeparator: join,
-                        steps: field.transforms.map { $0.compile(settings: settings, slots: slots) },
-                        required: field.required,
-                        onInvalid: field.onInvalid,
+                        required: field.required, onInvalid: field.onInvalid,
                         flagsAmbiguousDates: field.transforms.contains {
                             if case .datetime(_, _, _, false) = $0 { return true } else { return false }
                         },
                         allowed: allowed, runsLate: runsLate),
-                    tables.compile(field.transforms, slots: slots, slot: slot, allowed: allowed)
+                    program.compile(field.transforms, slots: slots, slot: slot, allowed: allowed)
                 ))
         }
         compiled = compiled.filter { !$0.field.runsLate } + compiled.filter(\.field.runsLate)
         fields = compiled.map(\.field)
-        var plans: [FieldPlan] = [], positions: [Int] = [], ops: [ByteOp] = []
+        var plans: [FieldPlan] = [], positions: [Int] = [], steps: [Step] = []
         for (index, (field, chain)) in compiled.enumerated() {
             let columns = positions.count..<(positions.count + field.positions.count)
             positions += field.positions
-            var range: Range<Int>?
-            if bytes, let chain, field.joinSeparator == nil {
-                range = ops.count..<(ops.count + chain.count)
-                ops += chain
-            }
             plans.append(
                 FieldPlan(
-                    field: index, slot: field.slot, positions: columns, ops: range,
-                    required: field.required, checked: field.allowed != nil,
+                    field: index, slot: field.slot, positions: columns,
+                    steps: steps.count..<(steps.count + chain.count),
+                    joins: field.joinSeparator != nil, required: field.required, checked: field.allowed != nil,
                     flagsAmbiguousDates: field.flagsAmbiguousDates))
+            steps += chain
         }
         self.plans = plans
         planPositions = positions
-        planOps = ops
-        self.tables = ByteTables(tables)
+        planSteps = steps
+        self.program = TransformProgram(program)
+    }
+
+    /// Runs `body` with the row's scratch: per slot, the exponent a currency step found in this
+    /// row (-1 where none did; money fields read it), and the plans' columns and steps.
+    @inline(__always)
+    private func withScratch<Result>(
+        _ body: (
+            UnsafeMutableBufferPointer<Int8>, UnsafeBufferPointer<FieldPlan>, UnsafeBufferPointer<Int>,
+            UnsafeBufferPointer<Step>
+        ) -> Result
+    ) -> Result {
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(slotCount, 1)) { exponents in
+            exponents.initialize(repeating: -1)
+            return plans.withUnsafeBufferPointer { plans in
+                planPositions.withUnsafeBufferPointer { positions in
+                    planSteps.withUnsafeBufferPointer { steps in body(exponents, plans, positions, steps) }
+                }
+            }
+        }
     }
 
     /// Maps one CSV record; `file` is the name used in provenance and issues.
@@ -236,23 +241,28 @@ public struct CompiledMapping {
         let issue = record.withBytes { bytes, ends -> RowIssue? in
             let row = RowBytes(bytes: bytes, ends: ends)
             if let keyPosition { key = String(decoding: ByteText.trimmed(row[keyPosition]), as: UTF8.self) }
-            // Per slot, the exponent a currency step found in this row (money fields read it).
+            // (Spelled out rather than through `withScratch`: its closure copied the whole mapping, nine
+            // retains a row, measured with callgrind.)
             return withUnsafeTemporaryAllocation(of: Int8.self, capacity: max(slotCount, 1)) { exponents -> RowIssue? in
                 exponents.initialize(repeating: -1)
                 return plans.withUnsafeBufferPointer { plans in
-                    planOps.withUnsafeBufferPointer { ops in
-                        planPositions.withUnsafeBufferPointer { positions in
+                    planPositions.withUnsafeBufferPointer { positions in
+                        planSteps.withUnsafeBufferPointer { steps in
                             for plan in plans {
                                 let columns = UnsafeBufferPointer(rebasing: positions[plan.positions])
-                                let issue =
-                                    plan.ops.map {
-                                        fill(
-                                            plan, chain: UnsafeBufferPointer(rebasing: ops[$0]), columns: columns,
-                                            row: row,
-                                            exponents: exponents, context: &context, file: file, line: line)
-                                    }
-                                    ?? fillFromRecord(
-                                        fields[plan.field], record, context: &context, file: file, line: line)
+                                let chain = UnsafeBufferPointer(rebasing: steps[plan.steps])
+                                let issue: RowIssue?
+                                if plan.joins {
+                                    issue = fillJoined(
+                                        plan, chain, columns: columns, row: row, exponents: exponents,
+                                        context: &context, file: file, line: line)
+                                } else if let chosen = columns.first(where: { !row.isEmpty($0) }) {
+                                    issue = fill(
+                                        plan, chain, raw: row[chosen], column: chosen + 1, exponents: exponents,
+                                        context: &context, file: file, line: line)
+                                } else {
+                                    issue = missing(plan, column: columns.first.map { $0 + 1 }, file: file, line: line)
+                                }
                                 if let issue { return issue }
                             }
                             return nil
@@ -265,137 +275,125 @@ public struct CompiledMapping {
         return finish(context, key: key, file: file, line: line)
     }
 
-    /// A field on the byte path: its first column with a value through its byte chain.
+    /// Maps one JSON element.
+    public func apply(_ element: JSONElement, file: String) -> Result<Fact, RowIssue> {
+        var context = RowContext(values: Self.emptyValues(slotCount))
+        let line = element.line
+        let issue = withScratch { exponents, plans, _, steps -> RowIssue? in
+            for plan in plans {
+                guard case .paths(let paths, _) = fields[plan.field].reader else { continue }
+                let chain = UnsafeBufferPointer(rebasing: steps[plan.steps])
+                let issue: RowIssue?
+                if plan.joins {
+                    let parts = paths.compactMap { $0.text(in: element.value)?.trimmed }.filter { !$0.isEmpty }
+                    issue = fill(
+                        plan, chain, joining: parts, column: nil, exponents: exponents, context: &context,
+                        file: file, line: line)
+                } else if var chosen = paths.lazy.compactMap({ $0.text(in: element.value) }).first(where: {
+                    !$0.isEmpty
+                }) {
+                    issue = chosen.withUTF8 { raw in
+                        fill(
+                            plan, chain, raw: raw, column: nil, exponents: exponents, context: &context, file: file,
+                            line: line)
+                    }
+                } else {
+                    issue = missing(plan, column: nil, file: file, line: line)
+                }
+                if let issue { return issue }
+            }
+            return nil
+        }
+        if let issue { return .failure(issue) }
+        var key: String?
+        if let keyReader, case .paths(let paths, _) = keyReader { key = paths.first?.text(in: element.value)?.trimmed }
+        return finish(context, key: key, file: file, line: line)
+    }
+
+    /// A field whose columns are all empty: the row's issue when the field is required.
+    private func missing(_ plan: FieldPlan, column: Int?, file: String, line: Int) -> RowIssue? {
+        guard plan.required else { return nil }
+        let field = fields[plan.field]
+        return RowIssue(
+            file: file, line: line, column: column, columnName: field.columnName(column), value: nil,
+            reason: .missingRequired(field: field.name))
+    }
+
+    /// A CSV `join` field: its columns' non-empty values, trimmed, joined, then through its chain.
+    private func fillJoined(
+        _ plan: FieldPlan, _ chain: UnsafeBufferPointer<Step>, columns: UnsafeBufferPointer<Int>, row: RowBytes,
+        exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext, file: String, line: Int
+    ) -> RowIssue? {
+        var parts: [String] = []
+        var first: Int?
+        for position in columns {
+            let part = ByteText.trimmed(row[position])
+            if !part.isEmpty {
+                parts.append(String(decoding: part, as: UTF8.self))
+                first = first ?? position
+            }
+        }
+        return fill(
+            plan, chain, joining: parts, column: (first ?? columns.first).map { $0 + 1 }, exponents: exponents,
+            context: &context, file: file, line: line)
+    }
+
+    /// A `join` field: its non-empty parts joined, then through its chain.
+    private func fill(
+        _ plan: FieldPlan, _ chain: UnsafeBufferPointer<Step>, joining parts: [String], column: Int?,
+        exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext, file: String, line: Int
+    ) -> RowIssue? {
+        guard !parts.isEmpty, let separator = fields[plan.field].joinSeparator else {
+            return missing(plan, column: column, file: file, line: line)
+        }
+        var joined = parts.joined(separator: separator)
+        return joined.withUTF8 { raw in
+            fill(plan, chain, raw: raw, column: column, exponents: exponents, context: &context, file: file, line: line)
+        }
+    }
+
+    /// A field's value (`raw`, not empty) through its chain, stored; returns the row's issue, if any.
     @inline(__always)
     private func fill(
-        _ plan: FieldPlan, chain: UnsafeBufferPointer<ByteOp>, columns: UnsafeBufferPointer<Int>,
-        row: RowBytes, exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext,
-        file: String, line: Int
+        _ plan: FieldPlan, _ chain: UnsafeBufferPointer<Step>, raw: UnsafeBufferPointer<UInt8>, column: Int?,
+        exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext, file: String, line: Int
     ) -> RowIssue? {
-        guard let chosen = columns.first(where: { !row.isEmpty($0) }) else {
-            guard plan.required else { return nil }
-            return fill(
-                fields[plan.field], raw: nil, column: columns.first.map { $0 + 1 }, context: &context, file: file,
-                line: line)
-        }
-        let raw = row[chosen]
         let result: StepResult
-        switch tables.run(chain, raw, exponents: exponents, row: &context) {
+        switch program.run(chain, raw, exponents: exponents, row: &context) {
         case .interned(let text):
             // A table's text: stored as is when the field allows it (known when compiling).
-            if !plan.checked || tables.textAllowed[text] {
-                context.values[plan.slot] = .text(tables.texts[text])
+            if !plan.checked || program.textAllowed[text] {
+                context.values[plan.slot] = .text(program.texts[text])
                 return nil
             }
-            result = .value(.text(tables.texts[text]))
+            result = .value(.text(program.texts[text]))
         case .done(.value(let value)) where !plan.checked:
             context.values[plan.slot] = value
-            // Date fields without an `order`: a slash date that read both ways is noted, as `settle`
-            // notes it on the String path: only for a value that parsed (the fuzzer found a date
-            // that was no date noted as ambiguous here and not there).
-            if plan.flagsAmbiguousDates, raw.contains(UInt8(ascii: "/")) {
-                noteAmbiguousDate(
-                    fields[plan.field], raw, column: chosen + 1, context: &context, file: file, line: line)
+            // Date fields without an `order`: a slash date that read both ways is noted.
+            if plan.flagsAmbiguousDates {
+                noteAmbiguousDate(fields[plan.field], raw, column: column, context: &context, file: file, line: line)
             }
             return nil
         case .done(let done):
             result = done
-        case .useStrings:
-            return fill(
-                fields[plan.field], raw: String(decoding: raw, as: UTF8.self), column: chosen + 1,
-                context: &context, file: file, line: line)
         }
         return settle(
-            fields[plan.field], result, raw: { String(decoding: raw, as: UTF8.self) }, column: chosen + 1,
-            context: &context, file: file, line: line)
+            fields[plan.field], result, raw: raw, column: column, context: &context, file: file, line: line)
     }
 
-    /// A field on the String path: joined columns, or a chain with a step that has no byte form.
-    private func fillFromRecord(
-        _ field: CompiledField, _ record: CSVRecord, context: inout RowContext,
-        file: String, line: Int
-    ) -> RowIssue? {
-        var chosen: String?
-        var column: Int?
-        if let separator = field.joinSeparator {
-            var parts: [String] = []
-            for position in field.positions {
-                let part = (record[position] ?? "").trimmed
-                if !part.isEmpty { parts.append(part); column = column ?? position + 1 }
-            }
-            chosen = parts.isEmpty ? nil : parts.joined(separator: separator)
-        } else {
-            for position in field.positions where record.withField(position, { !$0.isEmpty }) == true {
-                chosen = record[position]
-                column = position + 1
-                break
-            }
-        }
-        return fill(
-            field, raw: chosen, column: column ?? field.positions.first.map { $0 + 1 },
-            context: &context, file: file, line: line)
-    }
-
-    /// Maps one JSON element.
-    public func apply(_ element: JSONElement, file: String) -> Result<Fact, RowIssue> {
-        var context = RowContext(values: Self.emptyValues(slotCount))
-        for field in fields {
-            guard case .paths(let paths, _) = field.reader else { continue }
-            var chosen: String?
-            if let separator = field.joinSeparator {
-                let parts = paths.compactMap { $0.text(in: element.value)?.trimmed }.filter { !$0.isEmpty }
-                chosen = parts.isEmpty ? nil : parts.joined(separator: separator)
-            } else {
-                chosen = paths.lazy.compactMap { $0.text(in: element.value) }.first { !$0.isEmpty }
-            }
-            if let issue = fill(field, raw: chosen, column: nil, context: &context, file: file, line: element.line) {
-                return .failure(issue)
-            }
-        }
-        var key: String?
-        if let keyReader, case .paths(let paths, _) = keyReader { key = paths.first?.text(in: element.value)?.trimmed }
-        return finish(context, key: key, file: file, line: element.line)
-    }
-
-    /// Runs a field's steps on its raw value and stores the result; returns the row's issue, if any.
-    private func fill(
-        _ field: CompiledField, raw: String?, column: Int?, context: inout RowContext,
-        file: String, line: Int
-    ) -> RowIssue? {
-        guard let raw else {
-            if field.required {
-                return RowIssue(
-                    file: file, line: line, column: column, columnName: field.columnName(column), value: nil,
-                    reason: .missingRequired(field: field.name))
-            }
-            return nil
-        }
-        var value = FieldValue.text(raw)
-        for step in field.steps {
-            let result = step(value, context)
-            guard case .value(let next) = result else {
-                return settle(field, result, raw: { raw }, column: column, context: &context, file: file, line: line)
-            }
-            value = next
-        }
-        return settle(field, .value(value), raw: { raw }, column: column, context: &context, file: file, line: line)
-    }
-
-    /// Stores a field's outcome, or says why the row is rejected; `raw` is the column's
-    /// text, made only when a rejection shows it.
+    /// Stores a field's outcome, or says why the row is rejected; `raw` is the value's bytes,
+    /// made a String only when a rejection shows it.
     private func settle(
-        _ field: CompiledField, _ result: StepResult, raw: () -> String, column: Int?,
+        _ field: CompiledField, _ result: StepResult, raw bytes: UnsafeBufferPointer<UInt8>, column: Int?,
         context: inout RowContext, file: String, line: Int
     ) -> RowIssue? {
+        func raw() -> String { String(decoding: bytes, as: UTF8.self) }
         let value: FieldValue
         switch result {
         case .value(let final):
             value = final
             if field.flagsAmbiguousDates {
-                var text = raw()
-                text.withUTF8 {
-                    noteAmbiguousDate(field, $0, column: column, context: &context, file: file, line: line)
-                }
+                noteAmbiguousDate(field, bytes, column: column, context: &context, file: file, line: line)
             }
         case .empty:
             if field.required {

@@ -21,7 +21,7 @@ public enum Email {
         return .success((normalized, original))
     }
 
-    /// The common case, on bytes in one pass (the mapping's byte chains call it on a column's
+    /// The common case, on bytes in one pass (the transform interpreter calls it on a value's
     /// bytes): ASCII is already NFC, so lower-casing is byte arithmetic and the shape is checked
     /// on the lower-cased bytes. Nil when the trimmed address is not all ASCII.
     static func normalize(
