@@ -5,7 +5,8 @@ import Testing
 @testable import FanSyncKit
 
 @Suite struct MappingFiles {
-    @Test func everyBuiltInMappingLoads() {
+    @Test("every built-in mapping loads without problems")
+    func everyBuiltInMappingLoads() {
         #expect(builtInLibrary.problems.isEmpty)
         #expect(
             Set(builtInLibrary.mappings.map(\.name)) == [
@@ -14,18 +15,20 @@ import Testing
             ])
     }
 
-    @Test(arguments: [
-        ("samples/activecampaign/contacts.csv", "activecampaign.contacts"),
-        ("samples/stripe/unified_payments.csv", "stripe.payments"),
-        ("samples/stripe/payments_2023.csv", "stripe.payments"),
-        ("samples/stripe/customers.csv", "stripe.customers"),
-        ("samples/stripe/subscriptions.csv", "stripe.subscriptions"),
-        ("samples/clerk/users.csv", "clerk.users"),
-        ("samples/clerk/users.json", "clerk.users.json"),
-        ("samples/clerk/users.ndjson", "clerk.users.json"),
-        ("samples/app/enrollments.csv", "app.enrollments"),
-        ("samples/legacy/members_1252.csv", "legacy.list"),
-    ])
+    @Test(
+        "each sample file is detected as its mapping, and every row read is accepted or rejected",
+        arguments: [
+            ("samples/activecampaign/contacts.csv", "activecampaign.contacts"),
+            ("samples/stripe/unified_payments.csv", "stripe.payments"),
+            ("samples/stripe/payments_2023.csv", "stripe.payments"),
+            ("samples/stripe/customers.csv", "stripe.customers"),
+            ("samples/stripe/subscriptions.csv", "stripe.subscriptions"),
+            ("samples/clerk/users.csv", "clerk.users"),
+            ("samples/clerk/users.json", "clerk.users.json"),
+            ("samples/clerk/users.ndjson", "clerk.users.json"),
+            ("samples/app/enrollments.csv", "app.enrollments"),
+            ("samples/legacy/members_1252.csv", "legacy.list"),
+        ])
     func everySampleIsDetected(sample: String, mapping: String) throws {
         let (_, report) = try mapSample(sample)
         #expect(report.mapping == mapping)
@@ -33,7 +36,8 @@ import Testing
         #expect(report.read == report.accepted + report.rejected)
     }
 
-    @Test func errorsCarryFileLineAndColumnAndAllAreReported() throws {
+    @Test("mapping errors carry file, line and column, and all of them are reported at once")
+    func errorsCarryFileLineAndColumnAndAllAreReported() throws {
         let yaml = """
             name: broken
             record: contact
@@ -82,7 +86,8 @@ import Testing
         }
     }
 
-    @Test func sensitiveColumnsAreRefusedWhereverTheyAppear() throws {
+    @Test("columns that hold secrets are refused wherever a mapping reads them, the key included")
+    func sensitiveColumnsAreRefusedWhereverTheyAppear() throws {
         for column in [
             "password_digest", "password_hasher", "totp_secret", "TOTP Secret", "backup_codes", "Card Number",
             "card_number", "private_metadata.note",
@@ -108,7 +113,8 @@ import Testing
         #expect(throws: ConfigErrors.self) { try Mapping.parse(yaml: keyed, file: "k.yml") }
     }
 
-    @Test func requiredSchemaFieldsTypesAndMoneyCurrenciesAreChecked() throws {
+    @Test("a mapping must fill the required fields, chain transforms whose types match and give money a currency")
+    func requiredSchemaFieldsTypesAndMoneyCurrenciesAreChecked() throws {
         let yaml = """
             name: pay
             record: payment
@@ -136,7 +142,8 @@ import Testing
         }
     }
 
-    @Test func invalidYAMLIsLocated() {
+    @Test("invalid YAML is reported with its file and line")
+    func invalidYAMLIsLocated() {
         #expect {
             try Mapping.parse(yaml: "name: x\nrecord: [contact\n", file: "bad.yml")
         } throws: { error in
@@ -145,7 +152,8 @@ import Testing
         }
     }
 
-    @Test func theTemplateIsAWorkingMapping() throws {
+    @Test("the mapping template is itself a working mapping")
+    func theTemplateIsAWorkingMapping() throws {
         let template = try Mapping.load(path: repositoryRoot + "/mappings/template.yml")
         #expect(template.name == "legacy.list")
         #expect(template.key == .none)
@@ -153,7 +161,8 @@ import Testing
 }
 
 @Suite struct Detection {
-    @Test func unknownHeaderListsTheClosestMappingsAndTheirMissingColumns() throws {
+    @Test("an unrecognized header lists the closest mappings and the columns they miss")
+    func unknownHeaderListsTheClosestMappingsAndTheirMissingColumns() throws {
         #expect {
             try builtInLibrary.detect(header: ["id", "Amount", "Currency", "Status"], format: .csv, file: "x.csv")
         } throws: { error in
@@ -163,7 +172,8 @@ import Testing
         }
     }
 
-    @Test func ambiguousHeadersAreAnError() throws {
+    @Test("a header that fits several mappings equally is an error that names them")
+    func ambiguousHeadersAreAnError() throws {
         let folder = try temporaryDirectory()
         for name in ["one", "two"] {
             _ = try writeFile(
@@ -178,7 +188,8 @@ import Testing
         }
     }
 
-    @Test func theMostSpecificMappingWins() throws {
+    @Test("when several mappings fit a header, the most specific one wins")
+    func theMostSpecificMappingWins() throws {
         let folder = try temporaryDirectory()
         _ = try writeFile(
             "name: loose\nrecord: contact\ndetect: [Email]\nkey: none\nfields:\n  email: { from: Email, transform: [email] }\n",
@@ -189,13 +200,15 @@ import Testing
         #expect(try library.detect(header: ["Email", "Name"], format: .csv, file: "c.csv").name == "loose")
     }
 
-    @Test func mappingByNameOrPath() throws {
+    @Test("a mapping can be chosen by name or by path, and an unknown name is an error")
+    func mappingByNameOrPath() throws {
         #expect(try builtInLibrary.resolve("stripe.customers").record == .stripeCustomer)
         #expect(try builtInLibrary.resolve(repositoryRoot + "/mappings/template.yml").name == "legacy.list")
         #expect(throws: DetectionError.self) { try builtInLibrary.resolve("stripe.nope") }
     }
 
-    @Test func requiredColumnsMissingFromTheHeaderStopTheFile() throws {
+    @Test("a required column missing from the header stops the file")
+    func requiredColumnsMissingFromTheHeaderStopTheFile() throws {
         let path = try writeFile("Email Address,First Name\nx@example.com,X\n", name: "list.csv")
         #expect {
             try FileMapper.map(
@@ -209,7 +222,8 @@ import Testing
 
     /// A file of several batches: facts come in file order, every row is counted once, and
     /// rejections land where they belong, whichever mapping thread took which batch.
-    @Test func manyBatchesKeepFileOrderAndCounts() throws {
+    @Test("a file of many batches keeps file order, counts every row once and puts each rejection on its line")
+    func manyBatchesKeepFileOrderAndCounts() throws {
         var text = "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer Email\n"
         var bad = 0
         for row in 0..<5_000 {
@@ -240,7 +254,8 @@ import Testing
 
     /// A file that stops being readable after several batches: the rows before it are handed on,
     /// in order, and then the error, with its line.
-    @Test func aReadErrorAfterSeveralBatchesComesAfterTheRowsBeforeIt() throws {
+    @Test("a read error after several batches comes, with its line, after the rows before it in order")
+    func aReadErrorAfterSeveralBatchesComesAfterTheRowsBeforeIt() throws {
         var bytes = Array("id,Amount,Amount Refunded,Currency,Status,Customer Email,Created date (UTC)\n".utf8)
         for row in 0..<4_000 {
             bytes += Array("ch_\(row),1.00,0.00,usd,Paid,u\(row)@example.com,2025-01-02 03:04:05\n".utf8)

@@ -4,50 +4,63 @@ import Testing
 @testable import FanSyncKit
 
 @Suite struct Transforms {
-    @Test(arguments: [
-        ("  Ana.Silva@Example.COM ", "ana.silva@example.com", "Ana.Silva@Example.COM"),
-        ("zoë@exämple.org", "zoë@exämple.org", "zoë@exämple.org"),
-        ("Zoe\u{0308}@example.org", "zoë@example.org", "Zoe\u{0308}@example.org"),  // NFC
-        ("first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk"),
-    ])
+    @Test(
+        "an email is trimmed, lower-cased and NFC-normalized, and keeps its trimmed original",
+        arguments: [
+            ("  Ana.Silva@Example.COM ", "ana.silva@example.com", "Ana.Silva@Example.COM"),
+            ("zoë@exämple.org", "zoë@exämple.org", "zoë@exämple.org"),
+            ("Zoe\u{0308}@example.org", "zoë@example.org", "Zoe\u{0308}@example.org"),  // NFC
+            (
+                "first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk",
+                "first.last+tag@sub.example.co.uk"
+            ),
+        ])
     func emailNormalizes(input: String, normalized: String, original: String) {
         #expect(run(.email, input).value == .email(normalized: normalized, original: original))
     }
 
-    @Test(arguments: [
-        "not-an-email", "a@b", "@example.com", "a@@example.com", "a b@example.com", "a@example..com",
-        "a@-example.com", "a.@example.com", "a@example.c0m1", "bad-address@",
-    ])
+    @Test(
+        "malformed email addresses are rejected",
+        arguments: [
+            "not-an-email", "a@b", "@example.com", "a@@example.com", "a b@example.com", "a@example..com",
+            "a@-example.com", "a.@example.com", "a@example.c0m1", "bad-address@",
+        ])
     func emailRejectsInvalid(input: String) {
         #expect(run(.email, input).failure == "not a valid email address")
     }
 
-    @Test func emailTellsEmptyFromInvalid() {
+    @Test("a blank email is empty rather than invalid")
+    func emailTellsEmptyFromInvalid() {
         #expect(run(.email, "   ").isEmpty)
         #expect(run(.email, "x").failure != nil)
     }
 
-    @Test(arguments: [
-        ("49.00", "USD", Int64(4900)), ("49", "USD", 4900), ("49.5", "USD", 4950), ("-12.34", "EUR", -1234),
-        ("4700", "JPY", 4700), ("4700.00", "JPY", 4700), ("12.500", "KWD", 12500), ("0.001", "KWD", 1),
-        ("1,250.00", "USD", 125_000), ("49.000", "USD", 4900), (".5", "USD", 50), ("+3", "GBP", 300),
-    ])
+    @Test(
+        "amounts are read exactly into the currency's minor units",
+        arguments: [
+            ("49.00", "USD", Int64(4900)), ("49", "USD", 4900), ("49.5", "USD", 4950), ("-12.34", "EUR", -1234),
+            ("4700", "JPY", 4700), ("4700.00", "JPY", 4700), ("12.500", "KWD", 12500), ("0.001", "KWD", 1),
+            ("1,250.00", "USD", 125_000), ("49.000", "USD", 4900), (".5", "USD", 50), ("+3", "GBP", 300),
+        ])
     func moneyIsExact(input: String, currency: String, minor: Int64) {
         #expect(run(.money(currencyField: nil, currency: currency, minor: false), input).value == .money(minor))
     }
 
-    @Test(arguments: [
-        ("49.005", "USD", "more than 2 decimal places for this currency; it would need rounding"),
-        ("4700.5", "JPY", "more than 0 decimal places for this currency; it would need rounding"),
-        ("forty-nine", "USD", "not a decimal amount"), ("$49.00", "USD", "not a decimal amount"),
-        ("1,25.00", "USD", "not a decimal amount"), ("49.", "USD", "not a decimal amount"),
-        ("1.2.3", "USD", "not a decimal amount"), ("99999999999999999999", "USD", "amount out of range"),
-    ])
+    @Test(
+        "an amount that would need rounding, is not a plain decimal or is out of range is rejected",
+        arguments: [
+            ("49.005", "USD", "more than 2 decimal places for this currency; it would need rounding"),
+            ("4700.5", "JPY", "more than 0 decimal places for this currency; it would need rounding"),
+            ("forty-nine", "USD", "not a decimal amount"), ("$49.00", "USD", "not a decimal amount"),
+            ("1,25.00", "USD", "not a decimal amount"), ("49.", "USD", "not a decimal amount"),
+            ("1.2.3", "USD", "not a decimal amount"), ("99999999999999999999", "USD", "amount out of range"),
+        ])
     func moneyRejectsWhatItCannotReadExactly(input: String, currency: String, reason: String) {
         #expect(run(.money(currencyField: nil, currency: currency, minor: false), input).failure == reason)
     }
 
-    @Test func moneyReadsItsCurrencyFromAnotherField() {
+    @Test("money reads its currency from another field, or takes amounts already in minor units")
+    func moneyReadsItsCurrencyFromAnotherField() {
         let transform = Transform.money(currencyField: "currency", currency: nil, minor: false)
         #expect(run(transform, "4700", row: ["currency": .text("JPY")]).value == .money(4700))
         #expect(run(transform, "47.00", row: ["currency": .text("usd")]).value == .money(4700))
@@ -55,25 +68,28 @@ import Testing
         #expect(run(.money(currencyField: nil, currency: "USD", minor: true), "4700").value == .money(4700))
     }
 
-    @Test func currencyIsValidatedAndUpperCased() {
+    @Test("currency codes are trimmed, upper-cased and checked against ISO 4217")
+    func currencyIsValidatedAndUpperCased() {
         #expect(run(.currency, " usd ").value == .text("USD"))
         #expect(run(.currency, "jpy").value == .text("JPY"))
         #expect(run(.currency, "XYZ").failure == "not an ISO 4217 currency code")
         #expect(run(.currency, "").isEmpty)
     }
 
-    @Test(arguments: [
-        ("2024-06-02 10:15:00", "2024-06-02T10:15:00Z"),
-        ("2024-06-02 10:15", "2024-06-02T10:15:00Z"),
-        ("2024-06-02", "2024-06-02T00:00:00Z"),
-        ("2024-06-11T10:00:00+02:00", "2024-06-11T08:00:00Z"),
-        ("2024-06-11T10:00:00.123-0530", "2024-06-11T15:30:00Z"),
-        ("2024-06-02T10:16:00Z", "2024-06-02T10:16:00Z"),
-        ("3/7/2023 9:05", "2023-03-07T09:05:00Z"),
-        ("12/31/1999 23:59:59", "1999-12-31T23:59:59Z"),
-        ("2/29/2024", "2024-02-29T00:00:00Z"),
-        ("20240131", "2024-01-31T00:00:00Z"),
-    ])
+    @Test(
+        "every supported date and time format reads as the right UTC instant",
+        arguments: [
+            ("2024-06-02 10:15:00", "2024-06-02T10:15:00Z"),
+            ("2024-06-02 10:15", "2024-06-02T10:15:00Z"),
+            ("2024-06-02", "2024-06-02T00:00:00Z"),
+            ("2024-06-11T10:00:00+02:00", "2024-06-11T08:00:00Z"),
+            ("2024-06-11T10:00:00.123-0530", "2024-06-11T15:30:00Z"),
+            ("2024-06-02T10:16:00Z", "2024-06-02T10:16:00Z"),
+            ("3/7/2023 9:05", "2023-03-07T09:05:00Z"),
+            ("12/31/1999 23:59:59", "1999-12-31T23:59:59Z"),
+            ("2/29/2024", "2024-02-29T00:00:00Z"),
+            ("20240131", "2024-01-31T00:00:00Z"),
+        ])
     func datetimeFormats(input: String, iso: String) {
         guard case .timestamp(let seconds)? = run(.datetime(zone: nil, order: .monthFirst), input).value else {
             Issue.record("no timestamp for \(input)")
@@ -102,7 +118,8 @@ import Testing
         #expect(run(.datetime(zone: nil, order: .monthFirst), input).failure != nil)
     }
 
-    @Test func datetimeZonesAndOrders() {
+    @Test("wall times read in the configured zone, an explicit offset wins, and day-first order is honoured")
+    func datetimeZonesAndOrders() {
         let berlin = MappingSettings(zone: TimeZone(identifier: "Europe/Berlin"))
         // Winter (CET, +1) and summer (CEST, +2) wall times.
         #expect(
@@ -123,22 +140,26 @@ import Testing
                 == .timestamp(UTCTime.parse("2023-07-03T09:05:00Z")!))
     }
 
-    @Test(arguments: [
-        "2024-02-30 10:00:00", "2023-02-29", "13/1/2024", "2024-06-02 25:00", "yesterday", "2024-06-02T10",
-        "12345678901234", "2024-06-02 10:15:00 +99",
-    ])
+    @Test(
+        "impossible or unsupported dates and times are rejected",
+        arguments: [
+            "2024-02-30 10:00:00", "2023-02-29", "13/1/2024", "2024-06-02 25:00", "yesterday", "2024-06-02T10",
+            "12345678901234", "2024-06-02 10:15:00 +99",
+        ])
     func datetimeRejects(input: String) {
         #expect(
             run(.datetime(zone: nil, order: .monthFirst), input).failure == "not a date and time in a supported format")
     }
 
-    @Test func iso8601RoundTripsAcrossCenturies() {
+    @Test("ISO 8601 timestamps round-trip before 1970 and across century leap years")
+    func iso8601RoundTripsAcrossCenturies() {
         for text in ["1970-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "2000-02-29T12:00:00Z", "2100-03-01T00:00:00Z"] {
             #expect(UTCTime.parse(text).map(UTCTime.iso8601) == text)
         }
     }
 
-    @Test func splitTrimsDropsEmptiesAndDeduplicatesCaseInsensitively() {
+    @Test("split trims items, drops empty ones and removes case-insensitive duplicates, keeping the first")
+    func splitTrimsDropsEmptiesAndDeduplicatesCaseInsensitively() {
         #expect(
             run(.split(","), " ableton, Newsletter ,,ABLETON, newsletter, fl studio ").value
                 == .list(["ableton", "Newsletter", "fl studio"]))
@@ -197,7 +218,8 @@ import Testing
     }
 
     /// The one-pass ASCII shape check agrees with the general one on lower-cased ASCII.
-    @Test func asciiEmailShapeAgreesWithTheGeneralCheck() {
+    @Test("the one-pass ASCII email shape check agrees with the general one on lower-cased ASCII")
+    func asciiEmailShapeAgreesWithTheGeneralCheck() {
         var random = SeededRandom(seed: 7)
         let alphabet = Array("aZ9-._+@@..x-n!#~ \t\"(".utf8)
         var valid = 0
@@ -220,7 +242,8 @@ import Testing
         #expect(!Email.asciiShapeIsValid(Array((String(repeating: "a", count: 65) + "@example.com").utf8)))
     }
 
-    @Test func trimKnowsUnicodeWhiteSpace() {
+    @Test("trim removes exactly the Unicode white space at both ends")
+    func trimKnowsUnicodeWhiteSpace() {
         // Every scalar up to U+3000 (all of White_Space), at both ends, against its Unicode property.
         for scalar in (0...0x3000).compactMap(Unicode.Scalar.init) {
             let expected = scalar.properties.isWhitespace ? "x" : "\(scalar)x\(scalar)"
@@ -233,7 +256,8 @@ import Testing
         #expect("\u{E9}".trimmed == "\u{E9}")
     }
 
-    @Test func mapDefaultNullIfBooleanIntegerPercent() {
+    @Test("map, default, null_if, boolean, integer, percent, trim and lowercase each read values as documented")
+    func mapDefaultNullIfBooleanIntegerPercent() {
         let table = Transform.map(["paid": "succeeded", "failed": "failed", "void": ""], otherwise: nil)
         #expect(run(table, "Paid").value == .text("succeeded"))
         #expect(run(table, "Other").value == .text("Other"))
@@ -260,7 +284,8 @@ import Testing
         #expect(run(.lowercase, "ÀbC").value == .text("àbc"))
     }
 
-    @Test func phoneKeepsInvalidNumbersRawAndFlagged() {
+    @Test("a phone becomes E.164 for its region; an invalid one stays raw and flagged, as does one left unchecked")
+    func phoneKeepsInvalidNumbersRawAndFlagged() {
         #expect(run(.phone(region: nil), "(415) 555-0199").value == .phone("+14155550199", .valid))
         #expect(run(.phone(region: "GB"), "020 7946 0958").value == .phone("+442079460958", .valid))
         #expect(
@@ -275,16 +300,19 @@ import Testing
 }
 
 @Suite struct FormulaCells {
-    @Test(arguments: [
-        ("=1+1", "'=1+1"), ("+SUM(A1)", "'+SUM(A1)"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\tTab", "'\tTab"),
-        ("\rX", "'\rX"), ("-12.50", "-12.50"), ("+14155550132", "+14155550132"), ("plain", "plain"), ("", ""),
-        ("a=b", "a=b"), ("-", "'-"), ("+1 (415) 555", "'+1 (415) 555"),
-    ])
+    @Test(
+        "cells a spreadsheet would run as formulas get a leading quote; plain numbers and text are left alone",
+        arguments: [
+            ("=1+1", "'=1+1"), ("+SUM(A1)", "'+SUM(A1)"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\tTab", "'\tTab"),
+            ("\rX", "'\rX"), ("-12.50", "-12.50"), ("+14155550132", "+14155550132"), ("plain", "plain"), ("", ""),
+            ("a=b", "a=b"), ("-", "'-"), ("+1 (415) 555", "'+1 (415) 555"),
+        ])
     func neutralize(cell: String, expected: String) {
         #expect(CSVSafety.neutralize(cell) == expected)
     }
 
-    @Test func moneyFormatting() {
+    @Test("amounts are shown with each currency's symbol or code and its number of decimals")
+    func moneyFormatting() {
         #expect(ValueFormatter.money(470_000, currency: "JPY") == "¥470,000")
         #expect(ValueFormatter.money(9998, currency: "USD") == "$99.98")
         #expect(ValueFormatter.money(125_000, currency: "EUR") == "€1,250.00")
