@@ -158,6 +158,46 @@ import Testing
         #expect(template.name == "legacy.list")
         #expect(template.key == .none)
     }
+
+    /// A column without a value takes the field's `default`, through the steps after it; a
+    /// required field with a default is never missing; a field without one stays empty.
+    @Test("a field whose column is empty takes its default, in CSV and JSON alike")
+    func emptyColumnsTakeTheDefault() throws {
+        let folder = try temporaryDirectory()
+        let mappingPath = try writeFile(
+            """
+            name: legacy.levels
+            record: contact
+            detect: [Email, Level]
+            key: none
+            fields:
+              email: { from: Email, transform: [email] }
+              first_name: { from: First, transform: [trim, { null_if: [N/A] }, { default: Friend }] }
+              level: { from: Level, transform: [trim, { default: Beginner }, lowercase], required: true }
+              daw: { from: DAW, transform: [trim] }
+            """, name: "levels.yml", in: folder)
+        let mapping = try Mapping.load(path: mappingPath)
+        let csv = try CompiledMapping(mapping, header: ["Email", "First", "Level", "DAW"], settings: MappingSettings())
+        let json = try CompiledMapping(jsonMapping: mapping, settings: MappingSettings())
+        func slot(_ name: String) -> Int { RecordKind.contact.slot(of: name) ?? -1 }
+        for fields in [["a@x.co", "", "", ""], ["a@x.co", "N/A", "  ", " "]] {
+            let record = CSVRecord(fields, position: CSVPosition(line: 2, record: 1))
+            var members: [String: JSONValue] = [:]
+            for (name, value) in zip(["Email", "First", "Level", "DAW"], fields) { members[name] = .string(value) }
+            for result in [
+                csv.apply(record, file: "levels.csv", expectedFields: 4),
+                json.apply(JSONElement(index: 0, line: 2, value: .object(members)), file: "levels.json"),
+            ] {
+                let fact = try result.get()
+                #expect(fact.values[slot("first_name")] == .text("Friend"))
+                #expect(fact.values[slot("level")] == .text("beginner"))
+                #expect(fact.values[slot("daw")] == nil)
+            }
+        }
+        let given = CSVRecord(["a@x.co", "Ana", "Pro", "Live"], position: CSVPosition(line: 3, record: 2))
+        let fact = try csv.apply(given, file: "levels.csv", expectedFields: 4).get()
+        #expect(fact.values[slot("first_name")] == .text("Ana") && fact.values[slot("level")] == .text("pro"))
+    }
 }
 
 @Suite struct Detection {

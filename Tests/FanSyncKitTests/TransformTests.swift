@@ -284,6 +284,21 @@ import Testing
         #expect(run(.lowercase, "ÀbC").value == .text("àbc"))
     }
 
+    /// `default` gives a value to a field without one: at the start of a chain, or after a step
+    /// that emptied the value; the steps after it read the default.
+    @Test("default fills a value an earlier step emptied, and the steps after it read the default")
+    func defaultFillsWhatEarlierStepsEmptied() {
+        #expect(runChain([.trim, .defaultValue("Anon")], " \u{A0} ").value == .text("Anon"))
+        #expect(runChain([.trim, .defaultValue("Anon")], " Bo ").value == .text("Bo"))
+        #expect(runChain([.nullIf(["N/A"]), .defaultValue("none")], " n/a ").value == .text(" n/a "))
+        #expect(runChain([.nullIf(["N/A"]), .defaultValue("none")], " N/A ").value == .text("none"))
+        #expect(runChain([.map(["void": ""], otherwise: nil), .defaultValue("none")], "VOID").value == .text("none"))
+        #expect(runChain([.trim, .defaultValue("usd"), .currency], " ").value == .text("USD"))
+        #expect(runChain([.trim, .defaultValue("eur"), .currency], " gbp ").value == .text("GBP"))
+        #expect(runChain([.trim, .defaultValue(""), .lowercase], " ").isEmpty)
+        #expect(runChain([.trim, .lowercase], " ").isEmpty)
+    }
+
     @Test("a phone becomes E.164 for its region; an invalid one stays raw and flagged, as does one left unchecked")
     func phoneKeepsInvalidNumbersRawAndFlagged() {
         #expect(run(.phone(region: nil), "(415) 555-0199").value == .phone("+14155550199", .valid))

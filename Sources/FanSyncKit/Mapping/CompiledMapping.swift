@@ -261,7 +261,9 @@ public struct CompiledMapping {
                                         plan, chain, raw: row[chosen], column: chosen + 1, exponents: exponents,
                                         context: &context, file: file, line: line)
                                 } else {
-                                    issue = missing(plan, column: columns.first.map { $0 + 1 }, file: file, line: line)
+                                    issue = missing(
+                                        plan, chain, column: columns.first.map { $0 + 1 }, exponents: exponents,
+                                        context: &context, file: file, line: line)
                                 }
                                 if let issue { return issue }
                             }
@@ -298,7 +300,8 @@ public struct CompiledMapping {
                             line: line)
                     }
                 } else {
-                    issue = missing(plan, column: nil, file: file, line: line)
+                    issue = missing(
+                        plan, chain, column: nil, exponents: exponents, context: &context, file: file, line: line)
                 }
                 if let issue { return issue }
             }
@@ -310,8 +313,17 @@ public struct CompiledMapping {
         return finish(context, key: key, file: file, line: line)
     }
 
-    /// A field whose columns are all empty: the row's issue when the field is required.
-    private func missing(_ plan: FieldPlan, column: Int?, file: String, line: Int) -> RowIssue? {
+    /// A field whose columns are all empty: its chain's `default`, if it has one (and what the
+    /// steps after it make of that); else the row's issue when the field is required.
+    private func missing(
+        _ plan: FieldPlan, _ chain: UnsafeBufferPointer<Step>, column: Int?,
+        exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext, file: String, line: Int
+    ) -> RowIssue? {
+        if let start = TransformProgram.firstDefault(in: chain, from: 0) {
+            return fill(
+                plan, UnsafeBufferPointer(rebasing: chain[start...]), raw: UnsafeBufferPointer(start: nil, count: 0),
+                column: column, exponents: exponents, context: &context, file: file, line: line)
+        }
         guard plan.required else { return nil }
         let field = fields[plan.field]
         return RowIssue(
@@ -344,7 +356,8 @@ public struct CompiledMapping {
         exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext, file: String, line: Int
     ) -> RowIssue? {
         guard !parts.isEmpty, let separator = fields[plan.field].joinSeparator else {
-            return missing(plan, column: column, file: file, line: line)
+            return missing(
+                plan, chain, column: column, exponents: exponents, context: &context, file: file, line: line)
         }
         var joined = parts.joined(separator: separator)
         return joined.withUTF8 { raw in

@@ -243,9 +243,12 @@ final class TransformProgram: @unchecked Sendable {
             case .slice(let slice):
                 if slice.count != value.count { interned = -1 }
                 value = slice
-            case .interned(let text):
-                if texts[text].isEmpty { return .done(.empty) }
+            case .interned(let text) where !texts[text].isEmpty:
                 (value, interned) = (UnsafeBufferPointer(textBytes[text]), text)
+            case .interned, .done(.empty):
+                // No value: a later `default` gives one, and the chain goes on from it.
+                guard let next = Self.firstDefault(in: steps, from: index) else { return .done(.empty) }
+                (index, value, interned) = (next, UnsafeBufferPointer(start: nil, count: 0), -1)
             case .made(var text):
                 if index == steps.count { return .done(.value(.text(text))) }
                 // The rest of the chain runs over the new text's bytes.
@@ -258,6 +261,17 @@ final class TransformProgram: @unchecked Sendable {
         }
         if interned >= 0 { return .interned(interned) }
         return .done(.value(.text(String(decoding: value, as: UTF8.self))))
+    }
+
+    /// The index of the first `default` step at or after `start`, if any: where a value that
+    /// is empty (a column without one, or one a step emptied) goes on.
+    static func firstDefault(in steps: UnsafeBufferPointer<Step>, from start: Int) -> Int? {
+        var index = start
+        while index < steps.count {
+            if case .defaultValue = steps[index] { return index }
+            index += 1
+        }
+        return nil
     }
 
     // MARK: - The steps, one function each
