@@ -67,6 +67,8 @@ struct FieldPlan {
     var positions: Range<Int>
     /// The field's chain, as a range of ``CompiledMapping/planSteps``.
     var steps: Range<Int>
+    /// Where in the chain its first `default` is (-1: none): a field without a value goes on there.
+    var defaultAt: Int
     /// The field joins all its columns (`join`) instead of taking the first with a value.
     var joins: Bool
     var required: Bool
@@ -200,6 +202,8 @@ public struct CompiledMapping {
                 FieldPlan(
                     field: index, slot: field.slot, positions: columns,
                     steps: steps.count..<(steps.count + chain.count),
+                    defaultAt: chain.firstIndex { if case .defaultValue = $0 { return true } else { return false } }
+                        ?? -1,
                     joins: field.joinSeparator != nil, required: field.required, checked: field.allowed != nil,
                     flagsAmbiguousDates: field.flagsAmbiguousDates))
             steps += chain
@@ -319,9 +323,10 @@ public struct CompiledMapping {
         _ plan: FieldPlan, _ chain: UnsafeBufferPointer<Step>, column: Int?,
         exponents: UnsafeMutableBufferPointer<Int8>, context: inout RowContext, file: String, line: Int
     ) -> RowIssue? {
-        if let start = TransformProgram.firstDefault(in: chain, from: 0) {
+        if plan.defaultAt >= 0 {
             return fill(
-                plan, UnsafeBufferPointer(rebasing: chain[start...]), raw: UnsafeBufferPointer(start: nil, count: 0),
+                plan, UnsafeBufferPointer(rebasing: chain[plan.defaultAt...]),
+                raw: UnsafeBufferPointer(start: nil, count: 0),
                 column: column, exponents: exponents, context: &context, file: file, line: line)
         }
         guard plan.required else { return nil }
