@@ -19,14 +19,7 @@ extension FanSync {
         @OptionGroup var read: ReadOptions
         @OptionGroup var mappingOptions: MappingOptions
 
-        @Option(help: "The mapping to use for every file, by name or path. Detected per file when omitted.")
-        var mapping: String?
-
-        @Option(help: "The input format: csv or json. Guessed from each file name when omitted.")
-        var format: InputFormat?
-
-        @Option(help: "The folder for the CSVs of rejected rows.")
-        var rejects = "rejects"
+        @OptionGroup var input: InputOptions
 
         @Flag(help: "Print nothing but errors.")
         var quiet = false
@@ -49,9 +42,7 @@ extension FanSync {
                         message: "\(NumberText.grouped(done)) of \(NumberText.grouped(touched)) people merged")
                 }
             }
-            var options = MapOptions(
-                mapping: mapping, read: read.csvOptions, format: format,
-                settings: mappingOptions.settings, rejectsDirectory: rejects)
+            var options = input.mapOptions(read: read, mappingOptions: mappingOptions)
             options.issueSampleLimit = 1000
             var reports: [ImportReport] = []
             var failures: [(file: String, reason: String)] = []
@@ -94,13 +85,9 @@ extension FanSync {
             }
         }
 
-        func printImport(_ report: ImportReport) {
+        /// A file's line in the summary of `import` and `run`: counts, people, warnings, rejects file.
+        static func summary(_ report: ImportReport) -> String {
             let file = report.file
-            if report.alreadyImported {
-                printLine(
-                    "\(file.file): already imported with the same content (mapping \(file.mapping)); nothing changed")
-                return
-            }
             var line =
                 "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
                 + "(" + Plural.count(report.people.new, "new person", "new people")
@@ -109,7 +96,17 @@ extension FanSync {
             if file.warnings > 0 { line += ", " + Plural.count(file.warnings, "warning") }
             if file.unattributed > 0 { line += ", \(file.unattributed) unattributed" }
             if let path = file.rejectsPath { line += " → \(path)" }
-            printLine(line)
+            return line
+        }
+
+        func printImport(_ report: ImportReport) {
+            let file = report.file
+            if report.alreadyImported {
+                printLine(
+                    "\(file.file): already imported with the same content (mapping \(file.mapping)); nothing changed")
+                return
+            }
+            printLine(Self.summary(report))
             for notice in file.notices { printError("  notice: \(notice)") }
             if ProcessInfo.processInfo.environment["FANSYNC_TIMING"] == "1" {
                 printError(

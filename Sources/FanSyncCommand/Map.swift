@@ -18,14 +18,7 @@ extension FanSync {
         @OptionGroup var read: ReadOptions
         @OptionGroup var mappingOptions: MappingOptions
 
-        @Option(help: "The mapping to use, by name or path. Detected from the header when omitted.")
-        var mapping: String?
-
-        @Option(help: "The input format: csv or json. Guessed from the file name when omitted.")
-        var format: InputFormat?
-
-        @Option(help: "The folder for the CSV of rejected rows.")
-        var rejects = "rejects"
+        @OptionGroup var input: InputOptions
 
         @Flag(help: "Print only the counts, not the facts.")
         var quiet = false
@@ -35,9 +28,7 @@ extension FanSync {
 
         func run() throws {
             let library = mappingOptions.library()
-            var options = MapOptions(
-                mapping: mapping, read: read.csvOptions, format: format,
-                settings: mappingOptions.settings, rejectsDirectory: rejects)
+            var options = input.mapOptions(read: read, mappingOptions: mappingOptions)
             options.issueSampleLimit = 20
             let output = OutputBuffer()
             let report = try FileMapper.map(path: file, options: options, library: library) { fact in

@@ -42,6 +42,25 @@ struct MappingOptions: ParsableArguments {
     }
 }
 
+/// Which mapping reads the input, its format, and where rejected rows go (`import` and `map`).
+struct InputOptions: ParsableArguments {
+    @Option(help: "The mapping to use for every file, by name or path. Detected from each file's header when omitted.")
+    var mapping: String?
+
+    @Option(help: "The input format: csv or json. Guessed from each file's name when omitted.")
+    var format: InputFormat?
+
+    @Option(help: "The folder for the CSVs of rejected rows.")
+    var rejects = "rejects"
+
+    /// The options for mapping a file with these choices, the reading options and mapping settings.
+    func mapOptions(read: ReadOptions, mappingOptions: MappingOptions) -> MapOptions {
+        MapOptions(
+            mapping: mapping, read: read.csvOptions, format: format, settings: mappingOptions.settings,
+            rejectsDirectory: rejects)
+    }
+}
+
 enum PhoneMode: String, ExpressibleByArgument, CaseIterable {
     case e164
     case keep

@@ -52,14 +52,7 @@ extension FanSync {
                         printLine("\(file.file): already imported, skipped")
                         continue
                     }
-                    var line =
-                        "\(file.file): \(file.mapping): \(file.read) read, \(file.accepted) accepted "
-                        + "(" + Plural.count(item.people.new, "new person", "new people")
-                        + ", \(item.people.updated) updated, "
-                        + "\(item.people.unchanged) unchanged), \(file.rejected) rejected"
-                    if file.warnings > 0 { line += ", " + Plural.count(file.warnings, "warning") }
-                    if file.unattributed > 0 { line += ", \(file.unattributed) unattributed" }
-                    printLine(line + (file.rejectsPath.map { " → \($0)" } ?? ""))
+                    printLine(FanSync.Import.summary(item))
                     printIssues(file)
                 }
                 for plan in report.plans {
