@@ -139,22 +139,20 @@ public final class Importer {
         try store.transaction { try store.refreshSummary(store: storeName) }
     }
 
-    /// A fingerprint of a file's bytes (128-bit FNV-1a plus the size).
+    /// A fingerprint of a file's bytes (``FileFingerprint``: 128 bits plus the size).
     static func fingerprint(_ path: String) throws -> String {
         guard let file = fopen(path, "rb") else {
             throw InputError(.cannotOpen(String(cString: strerror(errno))), path: path)
         }
         defer { fclose(file) }
-        var hasher = StableHasher()
+        var fingerprint = FileFingerprint()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        var size = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
             if count == 0 { break }
-            size += count
-            for index in 0..<count { hasher.combine(buffer[index]) }
+            buffer.withUnsafeBytes { fingerprint.combine(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         }
-        return hasher.hexDigest + "-" + String(size)
+        return fingerprint.text
     }
 
     /// Copies standard input to a temporary file.

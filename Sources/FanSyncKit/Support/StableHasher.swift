@@ -4,7 +4,12 @@ struct StableHasher {
     var b: UInt64 = 0x8422_2325_cbf2_9ce4
 
     mutating func combine(_ text: String) {
-        for byte in text.utf8 { combine(byte) }
+        // Over the String's contiguous UTF-8 (the same bytes as `text.utf8`, without the view's
+        // per-byte checks: hashing each landed row's values was 4% of a nightly re-import).
+        var text = text
+        text.withUTF8 { bytes in
+            for byte in bytes { combine(byte) }
+        }
         combine(UInt8(0x1F))
     }
 
@@ -30,5 +35,61 @@ struct StableHasher {
             }
             return 32
         }
+    }
+}
+
+/// A file's fingerprint: 128 bits over its bytes, eight at a time (two lanes of multiply and
+/// xor-shift), and its size. The byte-at-a-time FNV-1a it replaced was a chain of multiplies
+/// four cycles a byte, run before a file's import could start: 40 ms for a 100,000-row export.
+/// Not `StableHasher`: content hashes and ids must stay as stores have them; a fingerprint is
+/// only compared with the fingerprints of earlier imports (one of an older version does not
+/// match, and the file is then imported: its unchanged rows are still recognised by their
+/// content hash).
+struct FileFingerprint {
+    private var a: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private var b: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+    /// Bytes after the last whole word, carried to the next call (chunks of any size give the same fingerprint).
+    private var pending: [UInt8] = []
+    private(set) var size = 0
+
+    mutating func combine(_ bytes: UnsafeRawBufferPointer) {
+        size += bytes.count
+        var offset = 0
+        while !pending.isEmpty && offset < bytes.count {
+            pending.append(bytes[offset])
+            offset += 1
+            if pending.count == 8 {
+                mix(pending.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        while offset + 8 <= bytes.count {
+            mix(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian)
+            offset += 8
+        }
+        pending.append(contentsOf: bytes[offset...])
+    }
+
+    private mutating func mix(_ word: UInt64) {
+        a = (a ^ word) &* 0xFF51_AFD7_ED55_8CCD
+        a ^= a >> 29
+        b = (b ^ (word >> 32 | word << 32)) &* 0xC4CE_B9FE_1A85_EC53
+        b ^= b >> 31
+    }
+
+    /// 32 lower-case hex digits, a dash and the size in bytes.
+    var text: String {
+        var fingerprint = self
+        if !pending.isEmpty {
+            // The tail shorter than a word, with its length, so that trailing zero bytes count.
+            var word = UInt64(pending.count) << 56
+            for (index, byte) in pending.enumerated() { word |= UInt64(byte) << UInt64(index * 8) }
+            fingerprint.mix(word)
+        }
+        let (a, b) = (fingerprint.a, fingerprint.b)
+        var digest = StableHasher()
+        digest.a = a
+        digest.b = b
+        return digest.hexDigest + "-" + String(size)
     }
 }
