@@ -58,8 +58,8 @@ import Testing
                 == [[.text("unattributed"), .integer(3)]])
 
         // The customers exports name two of them: attributed, without importing the payments again.
-        try importer.importFile(Self.customers, options: MapOptions(rejectsDirectory: nil))
-        try importer.importFile(Self.newCustomers, options: MapOptions(rejectsDirectory: nil))
+        _ = try importer.importFile(Self.customers, options: MapOptions(rejectsDirectory: nil))
+        _ = try importer.importFile(Self.newCustomers, options: MapOptions(rejectsDirectory: nil))
         try importer.finish()
         stats = try store.stats(store: "default", since: nil, until: nil, by: nil, asOf: 0)
         #expect(stats.unattributed == 1)
