@@ -66,3 +66,17 @@ func checkTwin(
           json:   \(Fuzz.show(json))
         """)
 }
+
+/// Maps `fields` (one value per column of `header`) as CSV row `line`, checks the fact against
+/// its schema, and the outcome against the JSON twin's, when there is one.
+func mapRow(
+    _ fields: [String], header: [String], line: Int, file: String, mapping: Mapping, csv: CompiledMapping,
+    twin: CompiledMapping?
+) {
+    let record = CSVRecord(fields, position: CSVPosition(line: line, record: line - 1))
+    let result = csv.apply(record, file: file, expectedFields: header.count)
+    if case .success(let fact) = result { checkSchema(fact, mapping: mapping) }
+    if let twin {
+        checkTwin(twin, result, fields: fields, header: header, line: line, file: file, mapping: mapping)
+    }
+}

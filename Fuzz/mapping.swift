@@ -216,13 +216,7 @@ func mapLines(_ bytes: UnsafeRawBufferPointer) {
         let json = jsonTwin(of: mapping, settings: settings)
         for start in 0..<min(lines.count, 64) {
             let fields = (0..<header.count).map { String(lines[(start + $0) % lines.count]) }
-            let record = CSVRecord(fields, position: CSVPosition(line: start + 2, record: start + 1))
-            let result = csv.apply(record, file: "lines.csv", expectedFields: header.count)
-            if case .success(let fact) = result { checkSchema(fact, mapping: mapping) }
-            if let json {
-                checkTwin(
-                    json, result, fields: fields, header: header, line: start + 2, file: "lines.csv", mapping: mapping)
-            }
+            mapRow(fields, header: header, line: start + 2, file: "lines.csv", mapping: mapping, csv: csv, twin: json)
         }
     }
 }

@@ -40,13 +40,8 @@ func exercise(_ mapping: Mapping) {
         rows.append(header.indices.map { values[$0 % values.count] })
         rows.append(header.indices.map { values[($0 * 7 + 3) % values.count] })
         for (number, fields) in rows.enumerated() {
-            let record = CSVRecord(fields, position: CSVPosition(line: number + 2, record: number + 1))
-            let result = compiled.apply(record, file: "rows.csv", expectedFields: header.count)
-            if case .success(let fact) = result { checkSchema(fact, mapping: mapping) }
-            if let twin {
-                checkTwin(
-                    twin, result, fields: fields, header: header, line: number + 2, file: "rows.csv", mapping: mapping)
-            }
+            mapRow(
+                fields, header: header, line: number + 2, file: "rows.csv", mapping: mapping, csv: compiled, twin: twin)
         }
     }
     // The same mapping read as JSON: `from` and `key` are JSON paths then. One object per
