@@ -39,13 +39,27 @@ public enum RecordKind: String, Sendable, CaseIterable {
     private static let stripeCustomerSchema = stripeCustomer.definition
     private static let userSchema = user.definition
     private static let enrollmentSchema = enrollment.definition
-    private static let slotTables: [RecordKind: [String: Int]] = Dictionary(
-        uniqueKeysWithValues: allCases.map { kind in
-            (kind, Dictionary(uniqueKeysWithValues: kind.definition.enumerated().map { ($1.name, $0) }))
-        })
+    /// Per kind, in `allCases` order, each field's position by name. (An array by the kind's
+    /// position, not a dictionary by kind: that hashed the kind's raw value, a String, on every
+    /// lookup, and the store and the merge look up several fields of every fact they land.)
+    private static let slotTables: [[String: Int]] = allCases.map { kind in
+        Dictionary(uniqueKeysWithValues: kind.definition.enumerated().map { ($1.name, $0) })
+    }
+
+    /// The kind's position in `allCases`.
+    private var ordinal: Int {
+        switch self {
+        case .contact: return 0
+        case .payment: return 1
+        case .subscription: return 2
+        case .stripeCustomer: return 3
+        case .user: return 4
+        case .enrollment: return 5
+        }
+    }
 
     /// The position of field `name` in the schema.
-    public func slot(of name: String) -> Int? { Self.slotTables[self]?[name] }
+    public func slot(of name: String) -> Int? { Self.slotTables[ordinal][name] }
 
     private var definition: [Field] {
         switch self {
