@@ -113,6 +113,19 @@ func types(_ store: Store) throws -> [String: Int64] {
         #expect(try people(reference) == expected)
     }
 
+    @Test("a full name splits into words at white space, ASCII on bytes as Unicode does")
+    func namesSplitIntoWords() {
+        for name in [
+            "Ana Silva", "  Ana   de  Silva ", "Ana\tSilva\r\nX", "Ana\u{B}Silva\u{C}", "", "   ", "Prince",
+            "Jos\u{E9}  Silva", "Ana\u{A0}Silva", "Ana\u{3000}Silva Costa", "\u{1F600} Smile",
+        ] {
+            #expect(
+                PersonMerge.words(name) == name.split(whereSeparator: \.isWhitespace).map(String.init),
+                "\(name.debugDescription)")
+        }
+        #expect(PersonMerge.words(" Ana  Maria Silva ") == ["Ana", "Maria", "Silva"])
+    }
+
     @Test("a subscription that ends keeps the person a subscriber, with the status canceled, in either order")
     func aSubscriptionThatEndsKeepsTheTypeAndShowsTheStatus() throws {
         func subscription(_ status: String, periodEnd: Int64) -> Fact {
