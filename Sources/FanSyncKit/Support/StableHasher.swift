@@ -23,15 +23,16 @@ struct StableHasher {
     }
 
     /// 32 lower-case hex digits.
-    var hexDigest: String {
-        let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 32) { buffer in
-            digits.withUTF8Buffer { hex in
-                for (offset, lane) in [a, b].enumerated() {
-                    for index in 0..<16 {
-                        buffer[offset * 16 + index] = hex[Int(truncatingIfNeeded: lane >> UInt64(60 - index * 4)) & 0xF]
-                    }
-                }
+    var hexDigest: String { Self.hex(a, b) }
+
+    /// Two 64-bit lanes as 32 lower-case hex digits. (No array of the lanes: this runs for every
+    /// row landed and every person written.)
+    static func hex(_ a: UInt64, _ b: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 32) { buffer in
+            for index in 0..<32 {
+                let lane = index < 16 ? a : b
+                let nibble = UInt8(truncatingIfNeeded: lane >> UInt64(60 - (index % 16) * 4)) & 0xF
+                buffer[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
             }
             return 32
         }
@@ -86,10 +87,6 @@ struct FileFingerprint {
             for (index, byte) in pending.enumerated() { word |= UInt64(byte) << UInt64(index * 8) }
             fingerprint.mix(word)
         }
-        let (a, b) = (fingerprint.a, fingerprint.b)
-        var digest = StableHasher()
-        digest.a = a
-        digest.b = b
-        return digest.hexDigest + "-" + String(size)
+        return StableHasher.hex(fingerprint.a, fingerprint.b) + "-" + String(size)
     }
 }
