@@ -125,7 +125,7 @@ public final class JobRunner {
         do {
             try importer.finish()
         } catch {
-            report.failures.append(JobFailure(stage: .finish, message: "\(error)", disposition: .retriable))
+            report.failures.append(JobFailure(stage: .finish, message: "\(error)", disposition: .of(error)))
         }
 
         for endpoint in job.endpoints {
@@ -143,15 +143,13 @@ public final class JobRunner {
                             JobFailure(stage: .endpoint(endpoint.name), message: problem, disposition: .retriable))
                     }
                 }
-            } catch let error as PushError {
-                report.failures.append(
-                    JobFailure(
-                        stage: .endpoint(endpoint.name), message: error.description, disposition: error.disposition))
             } catch {
+                // A PushError names its endpoint; a store's error is told where it happened.
                 report.failures.append(
                     JobFailure(
-                        stage: .endpoint(endpoint.name), message: "endpoint '\(endpoint.name)': \(error)",
-                        disposition: .retriable))
+                        stage: .endpoint(endpoint.name),
+                        message: error is PushError ? "\(error)" : "endpoint '\(endpoint.name)': \(error)",
+                        disposition: .of(error)))
             }
         }
 
