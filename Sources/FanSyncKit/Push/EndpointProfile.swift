@@ -31,11 +31,21 @@ protocol EndpointProfile: Sendable {
 extension EndpointProfile {
     var largestBatch: Int { .max }
 
-    func headers(token: String?) -> [(String, String)] {
+    func url(_ endpoint: Endpoint) -> String { endpoint.url }
+
+    func headers(token: String?) -> [(String, String)] { bearer(token) }
+
+    /// The token as a bearer `Authorization` header (none without a token).
+    func bearer(_ token: String?) -> [(String, String)] {
         token.map { [("Authorization", "Bearer " + $0)] } ?? []
     }
 
     func request(for batch: Pusher.Batch, endpoint: Endpoint) -> Pusher.Request {
+        mainRequest(for: batch, endpoint: endpoint)
+    }
+
+    /// The batch's records, as the body, to the endpoint's URL with its method.
+    func mainRequest(for batch: Pusher.Batch, endpoint: Endpoint) -> Pusher.Request {
         Pusher.Request(
             method: endpoint.method, url: url(endpoint), body: body(for: batch.records, endpoint: endpoint),
             keySuffix: "")
@@ -49,14 +59,25 @@ extension EndpointProfile {
     /// The record json-batch and PostgREST send: the store, the email, and the listing's columns
     /// of customers or fans as JSON values.
     func listingRecord(_ person: PersonRecord, endpoint: Endpoint, store: String, formatter: ValueFormatter) -> String {
-        let columns = (endpoint.send == .customers ? Exporter.customerColumns : Exporter.fanColumns)
-            .filter { $0.column.isShown(in: .json) }
+        let columns = endpoint.send == .customers ? ListingJSON.customers : ListingJSON.fans
         return "{\"store_id\":" + JSONText.quoted(store) + ",\"email\":" + JSONText.quoted(person.email)
-            + ","
-            + columns.map {
-                JSONText.quoted($0.key == "email" ? "email_display" : $0.key) + ":" + formatter.json(person, $0.column)
-            }
-            .joined(separator: ",") + "}"
+            + "," + columns.map { $0.key + formatter.json(person, $0.column) }.joined(separator: ",") + "}"
+    }
+}
+
+/// The listing's columns a record carries, with their keys quoted once (not per person).
+private enum ListingJSON {
+    static let customers = keyed(Exporter.customerColumns)
+    static let fans = keyed(Exporter.fanColumns)
+
+    static func keyed(
+        _ columns: [(header: String, key: String, column: ListingColumn)]
+    ) -> [(
+        key: String, column: ListingColumn
+    )] {
+        columns.filter { $0.column.isShown(in: .json) }.map {
+            (JSONText.quoted($0.key == "email" ? "email_display" : $0.key) + ":", $0.column)
+        }
     }
 }
 

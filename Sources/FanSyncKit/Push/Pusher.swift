@@ -279,7 +279,6 @@ public final class Pusher {
                         // Some endpoints accept a batch and refuse members of it in the answer (Mailchimp):
                         // those go to the dead letter, the rest are acknowledged, in one transaction.
                         let refused = profile.refusals(in: result.body, of: batch.records)
-                        let accepted = batch.records.filter { refused[$0.key] == nil }
                         try store.settle(
                             batch.records, refused: refused, status: result.status, body: { body(for: [$0]) },
                             batch: batch.key, endpoint: name, store: storeName, at: now())
@@ -288,7 +287,7 @@ public final class Pusher {
                             summary.deadLettered += 1
                             onProgress?("\(endpoint.name): \(record.key) refused: \(why.prefix(120))")
                         }
-                        summary.acknowledged += accepted.count
+                        summary.acknowledged += batch.records.count - refused.count  // refusals are of these records
                         onProgress?("\(endpoint.name): \(summary.acknowledged) acknowledged")
                     } else if Self.isRetriable(result) {
                         try store.countOutboxAttempt(batch.key)
@@ -319,9 +318,9 @@ public final class Pusher {
                         }
                     } else if let record = batch.records.first {
                         let snippet = String(decoding: result.body.prefix(500), as: UTF8.self)
-                        try store.deadLetter(
-                            record, batch: batch.key, status: result.status, response: snippet,
-                            body: body(for: [record]), endpoint: name, store: storeName, at: now())
+                        try store.settle(
+                            [record], refused: [record.key: snippet], status: result.status,
+                            body: { body(for: [$0]) }, batch: batch.key, endpoint: name, store: storeName, at: now())
                         summary.deadLettered += 1
                         onProgress?(
                             "\(endpoint.name): \(record.key) rejected with HTTP \(result.status): \(snippet.prefix(120))"

@@ -43,9 +43,7 @@ struct ActiveCampaignProfile: EndpointProfile {
     func request(for batch: Pusher.Batch, endpoint: Endpoint) -> Pusher.Request {
         switch batch.step {
         case .main:
-            return Pusher.Request(
-                method: endpoint.method, url: url(endpoint), body: body(for: batch.records, endpoint: endpoint),
-                keySuffix: "")
+            return mainRequest(for: batch, endpoint: endpoint)
         case .findTag(let index):
             let name = batch.tags[index].addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             return Pusher.Request(

@@ -7,6 +7,4 @@ struct JSONBatchProfile: EndpointProfile {
     func body(for records: [PushRecord], endpoint: Endpoint) -> String {
         "{\"records\":[" + records.map(\.json).joined(separator: ",") + "]}"
     }
-
-    func url(_ endpoint: Endpoint) -> String { endpoint.url }
 }

@@ -36,8 +36,6 @@ struct MailchimpProfile: EndpointProfile {
         "{\"members\":[" + records.map(\.json).joined(separator: ",") + "],\"update_existing\":true}"
     }
 
-    func url(_ endpoint: Endpoint) -> String { endpoint.url }
-
     /// Mailchimp takes the API key as the password of HTTP Basic (any user name).
     func headers(token: String?) -> [(String, String)] {
         token.map { [("Authorization", "Basic " + Data("fansync:\($0)".utf8).base64EncodedString())] } ?? []

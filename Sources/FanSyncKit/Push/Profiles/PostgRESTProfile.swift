@@ -16,7 +16,6 @@ struct PostgRESTProfile: EndpointProfile {
     }
 
     func headers(token: String?) -> [(String, String)] {
-        [("Prefer", "resolution=merge-duplicates,return=minimal")]
-            + (token.map { [("Authorization", "Bearer " + $0)] } ?? [])
+        [("Prefer", "resolution=merge-duplicates,return=minimal")] + bearer(token)
     }
 }

@@ -108,10 +108,10 @@ extension Store {
         try db.cached("UPDATE push_outbox SET attempts = attempts + 1 WHERE idempotency_key = ?").run([.text(key)])
     }
 
-    /// Settles a batch the endpoint accepted: records it still refused one by one (`refused`, by
-    /// key, with its reason: Mailchimp answers so) go to the dead letter with the body that would
-    /// carry each alone, the rest are acknowledged (the content hash of each), and the batch leaves
-    /// the outbox, in one transaction.
+    /// Settles a batch the endpoint answered for good: records it refused (`refused`, by key, with
+    /// its reason: a one-record batch rejected outright, or members Mailchimp refused in an accepted
+    /// batch) go to the dead letter with the body that would carry each alone, the rest are
+    /// acknowledged (the content hash of each), and the batch leaves the outbox, in one transaction.
     public func settle(
         _ records: [PushRecord], refused: [String: String], status: Int, body: (PushRecord) -> String,
         batch key: String, endpoint: String, store: String, at time: Int64
@@ -148,19 +148,6 @@ extension Store {
         Int(
             try db.prepare("SELECT count(*) FROM push_dead WHERE endpoint = ? AND store = ?")
                 .rows([.text(endpoint), .text(store)]).first?.first?.int ?? 0)
-    }
-
-    /// Moves a record the endpoint refused for good from its outbox batch `key` to the dead
-    /// letter, with the answer (`status`, the start of `response`) and the `body` sent.
-    public func deadLetter(
-        _ record: PushRecord, batch key: String, status: Int, response: String, body: String,
-        endpoint: String, store: String, at time: Int64
-    ) throws {
-        try db.transaction {
-            try recordDead(
-                record, status: status, response: response, body: body, endpoint: endpoint, store: store, at: time)
-            try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
-        }
     }
 
     private func recordDead(

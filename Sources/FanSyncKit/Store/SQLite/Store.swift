@@ -93,7 +93,7 @@ public final class Store {
         if try known.step() {
             if known.textEquals(0, hash) {
                 known.rewind()
-                noteUnaddressed(fact, store: storeName)
+                noteUnaddressed(fact, email: email, store: storeName)
                 return
             }
             // The upsert's rule: a higher version wins, then the greater content hash.
@@ -104,7 +104,7 @@ public final class Store {
                 if lost, let email {
                     try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID)
                 }
-                noteUnaddressed(fact, store: storeName)
+                noteUnaddressed(fact, email: email, store: storeName)
                 return
             }
         }
@@ -184,8 +184,9 @@ public final class Store {
             : !row.textEquals(emailColumn, email) || stored < rank
     }
 
-    private func noteUnaddressed(_ fact: Fact, store storeName: String) {
-        guard fact.email == nil, fact.kind.isAttributable else { return }
+    /// `email` as `land` has it: empty for an attributable fact without an address.
+    private func noteUnaddressed(_ fact: Fact, email: String?, store storeName: String) {
+        guard email?.isEmpty == true else { return }
         unaddressedSeen.append((fact.kind, storeName, fact.source, fact.sourceID, fact.line))
     }
 
