@@ -41,8 +41,13 @@ func checkTwin(
     _ twin: CompiledMapping, _ csv: Result<Fact, RowIssue>, fields: [String], header: [String], line: Int,
     file: String, mapping: Mapping
 ) {
+    // The object's members carry the mapping's own names: the CSV binding finds a column
+    // loosely (trimmed, any case), a JSON member only by its exact name.
+    let index = HeaderIndex(header)
     var members: [String: JSONValue] = [:]
-    for (name, value) in zip(header, fields) where members[name] == nil { members[name] = .string(value) }
+    for column in mapping.columns where members[column] == nil {
+        if let position = index.find(column), position < fields.count { members[column] = .string(fields[position]) }
+    }
     let json = twin.apply(JSONElement(index: 0, line: line, value: .object(members)), file: file)
     let agree: Bool
     switch (csv, json) {
