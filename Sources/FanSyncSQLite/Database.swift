@@ -154,6 +154,13 @@ public final class Statement {
     unowned let database: Database
     let handle: OpaquePointer
     public let sql: String
+    /// Each parameter's text, copied into a buffer this statement owns and bound
+    /// `SQLITE_STATIC`, so SQLite keeps a pointer instead of a copy of its own (a malloc and a
+    /// free for every value on the import's hot paths). SQLite reads a static value until the
+    /// statement is finalized or the same parameter is bound again, and a parameter's buffer
+    /// is written only when that parameter is bound again, so every pointer stays valid.
+    /// (A buffer of buffers allocated once: a `let`, so reaching a slot costs no exclusivity check.)
+    private let parameterText: UnsafeMutableBufferPointer<UnsafeMutableRawBufferPointer?>
 
     init(database: Database, sql: String) throws(DatabaseError) {
         self.database = database
@@ -162,9 +169,15 @@ public final class Statement {
         let status = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else { throw database.error(status, sql: sql) }
         handle = statement
+        parameterText = .allocate(capacity: Int(sqlite3_bind_parameter_count(statement)))
+        parameterText.initialize(repeating: nil)
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit {
+        sqlite3_finalize(handle)
+        for buffer in parameterText { buffer?.deallocate() }
+        parameterText.deallocate()
+    }
 
     /// Rewinds, keeping the bindings (for a loop that rebinds every parameter).
     public func rewind() {
@@ -185,17 +198,36 @@ public final class Statement {
         case .real(let number): status = sqlite3_bind_double(handle, index, number)
         case .text(let text):
             var text = text
-            status = text.withUTF8 { bytes in
-                bytes.withMemoryRebound(to: CChar.self) { chars in
-                    // An empty buffer may have no base address; SQLite needs a pointer for '' (not NULL).
-                    chars.baseAddress.map {
-                        sqlite3_bind_text(handle, index, $0, Int32(chars.count), csqlite_transient())
-                    }
-                        ?? sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
-                }
-            }
+            status = text.withUTF8 { bindText(index, $0) }
         }
         if status != SQLITE_OK { throw database.error(status, sql: sql) }
+    }
+
+    /// Binds `bytes` as parameter `index`'s text through the parameter's own buffer.
+    private func bindText(_ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let slot = Int(index) - 1
+        guard parameterText.indices.contains(slot) else {
+            // No such parameter: SQLite says so (SQLITE_RANGE).
+            return sqlite3_bind_text(handle, index, "", 0, csqlite_transient())
+        }
+        // The old buffer is still bound until the new one is: it goes after.
+        var retired: UnsafeMutableRawBufferPointer?
+        var buffer: UnsafeMutableRawBufferPointer
+        if let owned = parameterText[slot], owned.count >= bytes.count {
+            buffer = owned
+        } else {
+            retired = parameterText[slot]
+            // Never empty: SQLite needs a pointer for '' (a NULL pointer binds NULL).
+            buffer = .allocate(byteCount: max(32, bytes.count + bytes.count / 2), alignment: 1)
+            parameterText[slot] = buffer
+        }
+        if let base = bytes.baseAddress, !bytes.isEmpty {
+            buffer.baseAddress?.copyMemory(from: base, byteCount: bytes.count)
+        }
+        let status = sqlite3_bind_text(
+            handle, index, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+        retired?.deallocate()
+        return status
     }
 
     public func bind(_ index: Int32, _ text: String?) throws(DatabaseError) {
@@ -248,6 +280,19 @@ public final class Statement {
         }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    /// Column `index`'s text split at `separator` (an ASCII byte, so never inside a character),
+    /// empty pieces left out, as `split(separator:)` does; nil for NULL. One String a piece,
+    /// none for the whole.
+    public func texts(_ index: Int32, separatedBy separator: UInt8) -> [String]? {
+        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {
+            return nil
+        }
+        let all = UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index)))
+        return all.split(separator: separator).map {
+            String(decoding: UnsafeBufferPointer(rebasing: $0), as: UTF8.self)
+        }
     }
 
     /// Whether column `index` holds exactly `text` (compared as bytes, no String made).

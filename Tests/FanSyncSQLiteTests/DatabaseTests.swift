@@ -23,6 +23,49 @@ func temporaryDatabase() throws -> String {
         #expect(rows == [[.integer(1), .text("Zoë"), .real(1.5)], [.integer(2), .null, .real(2)]])
     }
 
+    @Test("a parameter's text stays what was bound while others are rebound, longer, shorter, empty or NULL")
+    func reboundTextKeepsEachParameterItsOwn() throws {
+        let db = try Database(path: try temporaryDatabase())
+        try db.execute("CREATE TABLE t (n INTEGER, a TEXT, b TEXT)")
+        let insert = try db.prepare("INSERT INTO t VALUES (?, ?, ?)")
+        let long = String(repeating: "é", count: 300)
+        // Small strings (stored inside the String), a long one, empty ('' is not NULL), NULL.
+        let pairs: [(SQLValue, SQLValue)] = [
+            (.text("a"), .text(long)), (.text(long + "x"), .text("b")), (.text(""), .null),
+            (.null, .text("")), (.text("c"), .text("d")), (.text(String(long.prefix(40))), .text("ü")),
+        ]
+        try db.transaction {
+            for (index, (a, b)) in pairs.enumerated() { try insert.run([.integer(Int64(index)), a, b]) }
+            // Bound one by one and rewound, as the ledger's landing does: a rebind replaces one value only.
+            try insert.bind(1, .integer(100))
+            try insert.bind(2, .text("kept"))
+            try insert.bind(3, .text(long))
+            try insert.step()
+            insert.rewind()
+            try insert.bind(1, .integer(101))
+            try insert.bind(3, .text("short"))
+            try insert.step()
+            insert.reset()
+        }
+        let rows = try db.prepare("SELECT a, b FROM t ORDER BY n").rows()
+        let expected: [[SQLValue]] =
+            pairs.map { [$0.0, $0.1] } + [[.text("kept"), .text(long)], [.text("kept"), .text("short")]]
+        #expect(rows == expected)
+        #expect(throws: DatabaseError.self) { try insert.bind(4, .text("no such parameter")) }
+    }
+
+    @Test("a column's text splits at an ASCII separator into its pieces, empty ones left out")
+    func textsSplitAtASeparator() throws {
+        let db = try Database(path: try temporaryDatabase())
+        let select = try db.prepare("SELECT ?, ?, ?")
+        try select.bind([.text("a\u{1F}Zoë\u{1F}\u{1F}b\u{1F}"), .text(""), .null])
+        #expect(try select.step())
+        #expect(select.texts(0, separatedBy: 0x1F) == ["a", "Zoë", "b"])
+        #expect(select.texts(1, separatedBy: 0x1F) == [])
+        #expect(select.texts(2, separatedBy: 0x1F) == nil)
+        select.reset()
+    }
+
     @Test("an error carries SQLite's extended code and the SQL that failed")
     func errorsCarryTheExtendedCodeAndTheSQL() throws {
         let db = try Database(path: try temporaryDatabase())

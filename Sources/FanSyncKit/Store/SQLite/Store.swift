@@ -679,7 +679,7 @@ final class LedgerCursor {
             item.name = text(name)
             item.phone = text(phone)
             item.phoneStatus = text(phoneStatus).flatMap(PhoneStatus.init(rawValue:))
-            item.tags = text(tags)?.split(separator: "\u{1F}").map(String.init) ?? []
+            item.tags = tags < 0 ? [] : statement.texts(tags, separatedBy: 0x1F) ?? []
             item.daw = text(daw)
             item.genre = text(genre)
             item.level = text(level)
