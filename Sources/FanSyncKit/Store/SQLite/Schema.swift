@@ -94,6 +94,19 @@ enum Schema {
         """
     }
 
+    /// A ledger row's columns in the order the landing binds them: the key, the data, the bookkeeping.
+    static func ledgerColumnNames(_ kind: RecordKind) -> [String] {
+        ["store", "source", "source_id"] + (columns(of: kind) + bookkeeping).map(\.name)
+    }
+
+    /// The insert of a row whose key is new; a key already there is left as it is (the
+    /// landing then decides between the two versions, as ``upsert(_:)`` would).
+    static func insertNew(_ kind: RecordKind) -> String {
+        let names = ledgerColumnNames(kind)
+        return "INSERT INTO \(kind.table) (\(names.joined(separator: ", "))) VALUES ("
+            + names.map { _ in "?" }.joined(separator: ", ") + ") ON CONFLICT (store, source, source_id) DO NOTHING"
+    }
+
     /// The upsert for one kind: a row replaces the stored one only when it is
     /// newer (version, then content hash, so the outcome does not depend on import order).
     /// The same content again (a re-import, or the same row in another file or on another
@@ -104,7 +117,7 @@ enum Schema {
     /// keeps the ledger right whoever calls it.)
     static func upsert(_ kind: RecordKind) -> String {
         let data = columns(of: kind) + bookkeeping
-        let names = ["store", "source", "source_id"] + data.map(\.name)
+        let names = ledgerColumnNames(kind)
         let placeholders = names.map { _ in "?" }.joined(separator: ", ")
         let t = kind.table
         let newer = """

@@ -21,7 +21,17 @@ public final class Store {
     }
     /// Rows landed per (import, kind) since the last refresh: its keys are what to refresh.
     private var landed: [Landed: Int] = [:]
-    private var bulkThresholds: [RecordKind: Int] = [:]
+    /// How this file's rows of a kind are landed, decided at the first.
+    private struct LoadPlan {
+        /// Rows after which the ledger's secondary indexes are set aside (see ``bulkThreshold``).
+        var bulkThreshold: Int
+        /// The ledger was empty: try each row as a new key first (one statement instead of a
+        /// lookup and an insert); a key the file carries twice is then decided as usual.
+        var insertFirst: Bool
+    }
+    private var loadPlans: [RecordKind: LoadPlan] = [:]
+    /// The insert of a new key that does nothing when the key is there, per kind.
+    private var inserts: [RecordKind: Statement] = [:]
     /// The lookup of a stored row's version, per kind.
     private var storedVersion: [RecordKind: Statement] = [:]
     /// Rows of this file without an address that it did not write (the ledger had them already):
@@ -63,26 +73,31 @@ public final class Store {
     /// id; what a losing version was evidence for goes to `peak_history`). Call inside a transaction;
     /// ``refreshTouched()`` then recomputes the people it touched.
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
-        let statement: Statement
-        if let cached = upserts[fact.kind] {
-            statement = cached
-        } else {
-            statement = try db.prepare(Schema.upsert(fact.kind))
-            upserts[fact.kind] = statement
-        }
         let storeName = fact.text("store").flatMap { $0.isEmpty ? nil : $0 } ?? defaultStore
         let hash = Self.contentHash(fact.values)
+        let rank = Int64(EvidenceRules.type(of: fact).rawValue)
+        let version = EvidenceRules.version(of: fact)
+        // A row without an address loses only by rank; what it was evidence for is kept under
+        // the empty address until attribution hands it to the customer's addresses.
+        let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
+        let plan = try loadPlan(fact.kind)
+        // Into a ledger that was empty (a first import) nearly every key is new: the insert is
+        // tried first and, when the file carried the key already, does nothing, and the row is
+        // decided below like any other.
+        if plan.insertFirst {
+            let insert = try statement(&inserts, Schema.insertNew, fact.kind)
+            try bindRow(
+                fact, into: insert, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
+            try insert.step()
+            insert.rewind()
+            if db.changes == 1 { return try noteLanded(fact.kind, importID: importID, plan: plan) }
+        }
         // The stored version, looked up by key, decides before anything is written: most rows of
         // a re-imported export are there already with the same content (a lookup of three values
         // says so, instead of binding the whole row for an upsert that writes nothing); an older
         // version loses; a new key or a newer version is written. (Letting the upsert decide and
         // return the row as it then stands cost SQLite's RETURNING, about 6 µs a row: more than
         // the lookup, which warms the very index pages the insert then writes.)
-        let rank = Int64(EvidenceRules.type(of: fact).rawValue)
-        let version = EvidenceRules.version(of: fact)
-        // A row without an address loses only by rank; what it was evidence for is kept under
-        // the empty address until attribution hands it to the customer's addresses.
-        let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
         // The same content (compared in place, no String made: most rows of a nightly re-import),
         // or an older version (a re-import of last month's file) that loses, costs this lookup
         // and nothing more.
@@ -109,6 +124,30 @@ public final class Store {
             }
         }
         known.rewind()
+        // A new key, or a version that replaces the stored one (whose former state the ledger's
+        // trigger keeps in the history).
+        let upsert = try statement(&upserts, Schema.upsert, fact.kind)
+        try bindRow(fact, into: upsert, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
+        try upsert.step()
+        upsert.rewind()
+        try noteLanded(fact.kind, importID: importID, plan: plan)
+    }
+
+    /// A kind's statement from `cache`, prepared from `sql` the first time.
+    private func statement(
+        _ cache: inout [RecordKind: Statement], _ sql: (RecordKind) -> String, _ kind: RecordKind
+    ) throws -> Statement {
+        if let cached = cache[kind] { return cached }
+        let statement = try db.prepare(sql(kind))
+        cache[kind] = statement
+        return statement
+    }
+
+    /// Binds a ledger row's columns (``Schema/ledgerColumnNames(_:)``, in order) for `fact`.
+    private func bindRow(
+        _ fact: Fact, into statement: Statement, store storeName: String, hash: String, rank: Int64, version: Int64,
+        importID: Int64
+    ) throws {
         var index: Int32 = 1
         func bind(_ value: SQLValue) throws {
             try statement.bind(index, value)
@@ -148,16 +187,17 @@ public final class Store {
         try bind(.text(fact.file))
         try bind(.integer(Int64(fact.line)))
         try bind(.integer(importID))
-        // A new key, or a version that replaces the stored one (whose former state the ledger's
-        // trigger keeps in the history).
-        try statement.step()
-        statement.rewind()
-        let current = Landed(importID: importID, kind: fact.kind)
+    }
+
+    /// Counts a row written into `kind`'s ledger; past the plan's threshold the ledger's
+    /// secondary indexes are set aside until the refresh.
+    private func noteLanded(_ kind: RecordKind, importID: Int64, plan: LoadPlan) throws {
+        let current = Landed(importID: importID, kind: kind)
         landed[current, default: 0] += 1
-        if try landed[current] == bulkThreshold(fact.kind) {
-            try setAside(Schema.ledgerEmailIndex(fact.kind))
-            try setAside(Schema.ledgerImportIndex(fact.kind))
-            if let customer = Schema.ledgerCustomerIndex(fact.kind) { try setAside(customer) }
+        if landed[current] == plan.bulkThreshold {
+            try setAside(Schema.ledgerEmailIndex(kind))
+            try setAside(Schema.ledgerImportIndex(kind))
+            if let customer = Schema.ledgerCustomerIndex(kind) { try setAside(customer) }
         }
     }
 
@@ -235,7 +275,7 @@ public final class Store {
     public func forgetLanded() {
         landed.removeAll()
         unaddressedSeen.removeAll()
-        bulkThresholds.removeAll()
+        loadPlans.removeAll()
         setAsideIndexes.removeAll()
     }
 
@@ -244,12 +284,12 @@ public final class Store {
     /// Rows of one kind after which landing continues without the ledger's email
     /// index (rebuilt in one sort before the merge reads it): a file that large
     /// relative to its ledger is cheaper to index afterwards than row by row.
-    private func bulkThreshold(_ kind: RecordKind) throws -> Int {
-        if let known = bulkThresholds[kind] { return known }
+    private func loadPlan(_ kind: RecordKind) throws -> LoadPlan {
+        if let known = loadPlans[kind] { return known }
         let existing = try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int
-        let threshold = max(bulkMinimum, Int(existing ?? 0) / 4)
-        bulkThresholds[kind] = threshold
-        return threshold
+        let plan = LoadPlan(bulkThreshold: max(bulkMinimum, Int(existing ?? 0) / 4), insertFirst: existing == nil)
+        loadPlans[kind] = plan
+        return plan
     }
 
     /// Drops a secondary index until ``restoreIndexes()``, inside the caller's transaction
@@ -275,7 +315,7 @@ public final class Store {
     /// last refresh, from the ledger; returns how many are new, changed or the same.
     public func refreshTouched() throws -> PeopleCounts {
         try restoreIndexes()
-        bulkThresholds.removeAll()
+        loadPlans.removeAll()
         // Touched: the addresses of the rows these imports wrote, and the former
         // addresses they moved away from (kept in the history under the import's id).
         let imports = Set(landed.keys.map(\.importID))
