@@ -315,11 +315,24 @@ public final class Store {
     /// last refresh, from the ledger; returns how many are new, changed or the same.
     public func refreshTouched() throws -> PeopleCounts {
         try restoreIndexes()
+        // A ledger that was empty before this file holds only the file's rows.
+        let wholeLedger = Set(loadPlans.filter(\.value.insertFirst).keys)
         loadPlans.removeAll()
         // Touched: the addresses of the rows these imports wrote, and the former
         // addresses they moved away from (kept in the history under the import's id).
         let imports = Set(landed.keys.map(\.importID))
         for item in landed.keys.sorted(by: { ($0.importID, $0.kind.table) < ($1.importID, $1.kind.table) }) {
+            if imports.count == 1, wholeLedger.contains(item.kind) {
+                // All of it: its email index lists the addresses in order, no row read (a third
+                // of the time of finding them through the import's rows and sorting them).
+                try db.execute(
+                    """
+                    INSERT INTO touched (store, email)
+                    SELECT DISTINCT store, email FROM \(item.kind.table) WHERE email IS NOT NULL
+                    ON CONFLICT DO NOTHING
+                    """)
+                continue
+            }
             try db.prepare(
                 """
                 INSERT INTO touched (store, email)
