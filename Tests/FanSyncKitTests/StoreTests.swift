@@ -178,6 +178,37 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         #expect(try state(rows.reversed(), after: earlier) == expected)
     }
 
+    @Test("the ledger's upsert keeps the newer version whichever comes first, and the same content writes nothing")
+    func theUpsertKeepsTheNewerVersion() throws {
+        let store = try freshStore()
+        let names = Schema.ledgerColumnNames(.payment)
+        let upsert = try store.db.prepare(Schema.upsert(.payment))
+        func write(version: Int64, hash: String, email: String, line: Int64) throws {
+            let given: [String: SQLValue] = [
+                "store": .text("default"), "source": .text("stripe.payments"), "source_id": .text("py_1"),
+                "email": .text(email), "rank": .integer(2), "version": .integer(version), "content_hash": .text(hash),
+                "file": .text("p.csv"), "line": .integer(line), "import_id": .integer(1),
+            ]
+            try upsert.run(names.map { given[$0] ?? .null })
+        }
+        func stored() throws -> [SQLValue] {
+            try store.db.prepare("SELECT version, content_hash, email, line FROM payments").rows().first ?? []
+        }
+        try store.db.transaction {
+            try write(version: 2, hash: "b", email: "new@example.com", line: 2)
+            try write(version: 1, hash: "z", email: "old@example.com", line: 3)  // older: loses
+            #expect(try stored() == [.integer(2), .text("b"), .text("new@example.com"), .integer(2)])
+            try write(version: 2, hash: "b", email: "new@example.com", line: 9)  // the same: keeps line 2
+            #expect(try stored() == [.integer(2), .text("b"), .text("new@example.com"), .integer(2)])
+            try write(version: 2, hash: "a", email: "tie@example.com", line: 4)  // same version, smaller hash: loses
+            #expect(try stored() == [.integer(2), .text("b"), .text("new@example.com"), .integer(2)])
+            try write(version: 2, hash: "c", email: "tie@example.com", line: 5)  // greater hash: wins
+            #expect(try stored() == [.integer(2), .text("c"), .text("tie@example.com"), .integer(5)])
+            try write(version: 3, hash: "a", email: "last@example.com", line: 6)  // higher version: wins
+            #expect(try stored() == [.integer(3), .text("a"), .text("last@example.com"), .integer(6)])
+        }
+    }
+
     @Test("importing any file again, as it is or with a trailing blank line, changes no one")
     func importingAnyFileAgainChangesNothing() throws {
         let store = try freshStore()

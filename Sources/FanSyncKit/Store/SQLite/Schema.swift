@@ -108,11 +108,11 @@ enum Schema {
     }
 
     /// The upsert for one kind: a row replaces the stored one only when it is
-    /// newer (version, then content hash, so the outcome does not depend on import order).
-    /// The same content again (a re-import, or the same row in another file or on another
-    /// line) writes nothing: the row keeps the file and line it was first seen at and the
-    /// import that wrote it, so its person is not touched, and a nightly re-import of an
-    /// unchanged export costs a lookup a row. (``Store/land(_:store:importID:)`` looks the stored
+    /// newer (version, then content hash, so the outcome does not depend on import order),
+    /// the rule decided once for the row in the upsert's `WHERE`. The same content again (a
+    /// re-import, or the same row in another file or on another line) is not newer and writes
+    /// nothing: the row keeps the file and line it was first seen at and the import that wrote
+    /// it, so its person is not touched. (``Store/land(_:store:importID:)`` looks the stored
     /// version up first and runs this only for a new key or a winning version; the rule here
     /// keeps the ledger right whoever calls it.)
     static func upsert(_ kind: RecordKind) -> String {
@@ -120,19 +120,13 @@ enum Schema {
         let names = ledgerColumnNames(kind)
         let placeholders = names.map { _ in "?" }.joined(separator: ", ")
         let t = kind.table
-        let newer = """
-            (excluded.version > \(t).version OR (excluded.version = \(t).version AND excluded.content_hash > \(t).content_hash))
-            """
-        var assignments = data.map { column in
-            "\(column.name) = CASE WHEN \(newer) THEN excluded.\(column.name) ELSE \(t).\(column.name) END"
-        }
+        var assignments = data.map { "\($0.name) = excluded.\($0.name)" }
         // A newer version brings its own email (or none): attribution is derived again after the file.
-        if kind.isAttributable {
-            assignments.append("email_via_customer = CASE WHEN \(newer) THEN 0 ELSE \(t).email_via_customer END")
-        }
+        if kind.isAttributable { assignments.append("email_via_customer = 0") }
         return "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
             + "ON CONFLICT (store, source, source_id) DO UPDATE SET " + assignments.joined(separator: ", ")
-            + " WHERE excluded.content_hash <> \(t).content_hash"
+            + " WHERE excluded.version > \(t).version"
+            + " OR (excluded.version = \(t).version AND excluded.content_hash > \(t).content_hash)"
     }
 
     /// The migrations, in order (frozen literal SQL: see ``Migrations``).
