@@ -75,8 +75,6 @@ public final class Store {
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
         let storeName = fact.text("store").flatMap { $0.isEmpty ? nil : $0 } ?? defaultStore
         let hash = Self.contentHash(fact.values)
-        let rank = Int64(EvidenceRules.type(of: fact).rawValue)
-        let version = EvidenceRules.version(of: fact)
         // A row without an address loses only by rank; what it was evidence for is kept under
         // the empty address until attribution hands it to the customer's addresses.
         let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
@@ -87,7 +85,8 @@ public final class Store {
         if plan.insertFirst {
             let insert = try statement(&inserts, Schema.insertNew, fact.kind)
             try bindRow(
-                fact, into: insert, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
+                fact, into: insert, store: storeName, hash: hash, rank: Int64(EvidenceRules.type(of: fact).rawValue),
+                version: EvidenceRules.version(of: fact), importID: importID)
             try insert.step()
             insert.rewind()
             if db.changes == 1 { return try noteLanded(fact.kind, importID: importID, plan: plan) }
@@ -105,12 +104,17 @@ public final class Store {
         try known.bind(1, .text(storeName))
         try known.bind(2, .text(fact.source))
         try known.bind(3, .text(fact.sourceID))
-        if try known.step() {
-            if known.textEquals(0, hash) {
-                known.rewind()
-                noteUnaddressed(fact, email: email, store: storeName)
-                return
-            }
+        let found = try known.step()
+        if found, known.textEquals(0, hash) {
+            known.rewind()
+            noteUnaddressed(fact, email: email, store: storeName)
+            return
+        }
+        // Only a row that is new or differs needs its rank and version (the unchanged rows of a
+        // nightly re-import never do).
+        let rank = Int64(EvidenceRules.type(of: fact).rawValue)
+        let version = EvidenceRules.version(of: fact)
+        if found {
             // The upsert's rule: a higher version wins, then the greater content hash.
             let storedHash = known.text(0) ?? "", stored = known.int(1) ?? 0
             if version < stored || (version == stored && hash.utf8.lexicographicallyPrecedes(storedHash.utf8)) {
