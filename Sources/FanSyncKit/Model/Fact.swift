@@ -46,8 +46,17 @@ public struct Fact: Sendable, Equatable {
 
     /// The normalized email, when the fact has one.
     public var email: String? {
-        if case .email(let normalized, _)? = self["email"] { return normalized }
-        return nil
+        guard let index = kind.emailSlot, index < values.count, case .email(let normalized, _)? = values[index] else {
+            return nil
+        }
+        return normalized
+    }
+
+    /// The store the fact names (a mapping may read it from a column), when it names one.
+    public var storeName: String? {
+        guard let index = kind.storeSlot, index < values.count, case .text(let name)? = values[index], !name.isEmpty
+        else { return nil }
+        return name
     }
 }
 

@@ -61,6 +61,13 @@ public enum RecordKind: String, Sendable, CaseIterable {
     /// The position of field `name` in the schema.
     public func slot(of name: String) -> Int? { Self.slotTables[ordinal][name] }
 
+    /// Where the two fields every landed fact is asked for sit (`email`, `store`), per kind:
+    /// found once, not by hashing the name for every fact.
+    public var emailSlot: Int? { Self.emailSlots[ordinal] }
+    public var storeSlot: Int? { Self.storeSlots[ordinal] }
+    private static let emailSlots = allCases.map { $0.slot(of: "email") }
+    private static let storeSlots = allCases.map { $0.slot(of: "store") }
+
     private var definition: [Field] {
         switch self {
         case .contact:

@@ -73,7 +73,7 @@ public final class Store {
     /// id; what a losing version was evidence for goes to `peak_history`). Call inside a transaction;
     /// ``refreshTouched()`` then recomputes the people it touched.
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
-        let storeName = fact.text("store").flatMap { $0.isEmpty ? nil : $0 } ?? defaultStore
+        let storeName = fact.storeName ?? defaultStore
         let hash = Self.contentHash(fact.values)
         // A row without an address loses only by rank; what it was evidence for is kept under
         // the empty address until attribution hands it to the customer's addresses.
