@@ -99,6 +99,11 @@ enum Schema {
         ["store", "source", "source_id"] + (columns(of: kind) + bookkeeping).map(\.name)
     }
 
+    /// The lookup of a stored row's content hash, version, address and rank by its key.
+    static func storedVersion(_ kind: RecordKind) -> String {
+        "SELECT content_hash, version, email, rank FROM \(kind.table) WHERE store = ? AND source = ? AND source_id = ?"
+    }
+
     /// The insert of a row whose key is new; a key already there is left as it is (the
     /// landing then decides between the two versions, as ``upsert(_:)`` would).
     static func insertNew(_ kind: RecordKind) -> String {

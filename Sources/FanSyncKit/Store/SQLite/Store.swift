@@ -23,7 +23,7 @@ public final class Store {
     private var landed: [Landed: Int] = [:]
     /// How this file's rows of a kind are landed, decided at the first.
     private struct LoadPlan {
-        /// Rows after which the ledger's secondary indexes are set aside (see ``bulkThreshold``).
+        /// Rows after which the ledger's secondary indexes are set aside (see ``loadPlan(_:)``).
         var bulkThreshold: Int
         /// The ledger was empty: try each row as a new key first (one statement instead of a
         /// lookup and an insert); a key the file carries twice is then decided as usual.
@@ -100,7 +100,7 @@ public final class Store {
         // The same content (compared in place, no String made: most rows of a nightly re-import),
         // or an older version (a re-import of last month's file) that loses, costs this lookup
         // and nothing more.
-        let known = try storedVersion(of: fact.kind)
+        let known = try statement(&storedVersion, Schema.storedVersion, fact.kind)
         try known.bind(1, .text(storeName))
         try known.bind(2, .text(fact.source))
         try known.bind(3, .text(fact.sourceID))
@@ -205,16 +205,6 @@ public final class Store {
         }
     }
 
-    /// The lookup of a stored row's content hash, version, address and rank by its key.
-    private func storedVersion(of kind: RecordKind) throws -> Statement {
-        if let cached = storedVersion[kind] { return cached }
-        let statement = try db.prepare(
-            "SELECT content_hash, version, email, rank FROM \(kind.table) WHERE store = ? AND source = ? AND source_id = ?"
-        )
-        storedVersion[kind] = statement
-        return statement
-    }
-
     /// Whether a version that lost to the stored row (`row`'s columns `email` and `rank`)
     /// was evidence for something the row does not show: another address, or a higher rank.
     private static func loses(
@@ -285,9 +275,10 @@ public final class Store {
 
     // MARK: Bulk loads
 
-    /// Rows of one kind after which landing continues without the ledger's email
-    /// index (rebuilt in one sort before the merge reads it): a file that large
-    /// relative to its ledger is cheaper to index afterwards than row by row.
+    /// How a file's rows of `kind` land, decided at its first row: after how many rows landing
+    /// continues without the ledger's secondary indexes (rebuilt in one sort each before the
+    /// merge reads them: a file that large relative to its ledger is cheaper to index afterwards
+    /// than row by row), and whether the ledger was empty (every row tried as a new key first).
     private func loadPlan(_ kind: RecordKind) throws -> LoadPlan {
         if let known = loadPlans[kind] { return known }
         let existing = try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int
