@@ -47,7 +47,7 @@ public enum RecordKind: String, Sendable, CaseIterable {
     }
 
     /// The kind's position in `allCases`.
-    private var ordinal: Int {
+    var ordinal: Int {
         switch self {
         case .contact: return 0
         case .payment: return 1
@@ -205,4 +205,17 @@ extension RecordKind.Field {
     init(_ name: String, _ type: FieldType, required: Bool = false, allowed: [String]? = nil, _ help: String) {
         self.init(name: name, type: type, required: required, allowed: allowed, help: help)
     }
+}
+
+/// One value per record kind, reached by the kind's position: the per-row paths ask for their
+/// kind's statement and plan on every fact, and hashing a kind hashes its raw value, a String.
+struct PerKind<Value> {
+    private var values = [Value?](repeating: nil, count: RecordKind.allCases.count)
+
+    subscript(kind: RecordKind) -> Value? {
+        get { values[kind.ordinal] }
+        set { values[kind.ordinal] = newValue }
+    }
+
+    mutating func removeAll() { values = [Value?](repeating: nil, count: RecordKind.allCases.count) }
 }

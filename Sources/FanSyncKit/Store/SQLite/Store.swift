@@ -12,7 +12,7 @@ import Foundation
 /// ```
 public final class Store {
     let db: Database
-    private var upserts: [RecordKind: Statement] = [:]
+    private var upserts = PerKind<Statement>()
     private var recordLoser: Statement?
     /// Which ledgers each import wrote since the last refresh.
     private struct Landed: Hashable {
@@ -29,11 +29,11 @@ public final class Store {
         /// lookup and an insert); a key the file carries twice is then decided as usual.
         var insertFirst: Bool
     }
-    private var loadPlans: [RecordKind: LoadPlan] = [:]
+    private var loadPlans = PerKind<LoadPlan>()
     /// The insert of a new key that does nothing when the key is there, per kind.
-    private var inserts: [RecordKind: Statement] = [:]
+    private var inserts = PerKind<Statement>()
     /// The lookup of a stored row's version, per kind.
-    private var storedVersion: [RecordKind: Statement] = [:]
+    private var storedVersion = PerKind<Statement>()
     /// Rows of this file without an address that it did not write (the ledger had them already):
     /// still the file's rows, so ``unattributed(importID:file:limit:)`` reports those still nobody's.
     private var unaddressedSeen: [(kind: RecordKind, store: String, source: String, sourceID: String, line: Int)] = []
@@ -75,9 +75,6 @@ public final class Store {
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
         let storeName = fact.storeName ?? defaultStore
         let hash = Self.contentHash(fact.values)
-        // A row without an address loses only by rank; what it was evidence for is kept under
-        // the empty address until attribution hands it to the customer's addresses.
-        let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
         let plan = try loadPlan(fact.kind)
         // Into a ledger that was empty (a first import) nearly every key is new: the insert is
         // tried first and, when the file carried the key already, does nothing, and the row is
@@ -100,6 +97,9 @@ public final class Store {
         // The same content (compared in place, no String made: most rows of a nightly re-import),
         // or an older version (a re-import of last month's file) that loses, costs this lookup
         // and nothing more.
+        // A row without an address loses only by rank; what it was evidence for is kept under
+        // the empty address until attribution hands it to the customer's addresses.
+        let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
         let known = try statement(&storedVersion, Schema.storedVersion, fact.kind)
         try known.bind(1, .text(storeName))
         try known.bind(2, .text(fact.source))
@@ -139,7 +139,7 @@ public final class Store {
 
     /// A kind's statement from `cache`, prepared from `sql` the first time.
     private func statement(
-        _ cache: inout [RecordKind: Statement], _ sql: (RecordKind) -> String, _ kind: RecordKind
+        _ cache: inout PerKind<Statement>, _ sql: (RecordKind) -> String, _ kind: RecordKind
     ) throws -> Statement {
         if let cached = cache[kind] { return cached }
         let statement = try db.prepare(sql(kind))
@@ -311,7 +311,7 @@ public final class Store {
     public func refreshTouched() throws -> PeopleCounts {
         try restoreIndexes()
         // A ledger that was empty before this file holds only the file's rows.
-        let wholeLedger = Set(loadPlans.filter(\.value.insertFirst).keys)
+        let wholeLedger = Set(RecordKind.allCases.filter { loadPlans[$0]?.insertFirst == true })
         loadPlans.removeAll()
         // Touched: the addresses of the rows these imports wrote, and the former
         // addresses they moved away from (kept in the history under the import's id).
