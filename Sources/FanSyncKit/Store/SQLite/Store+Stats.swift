@@ -119,22 +119,30 @@ extension Queries {
             stats.averageLifetimeValue = Stats.Revenue(
                 currency: main.currency, net: sum / buyers, payments: Int(buyers))
         }
-        stats.firstSource = try db.prepare(
-            """
-            SELECT p.first_source, count(*), sum(p.settlement_net), p.settlement_currency FROM people p WHERE \(people)
-            GROUP BY p.first_source, p.settlement_currency ORDER BY count(*) DESC, p.first_source
-            """
-        ).rows(peopleValues).reduce(into: [Stats.Group]()) { groups, row in
-            let key = row[0].string ?? ""
-            let revenue = row[3].string.map { [Stats.Revenue(currency: $0, net: row[2].int ?? 0, payments: 0)] } ?? []
-            if let index = groups.firstIndex(where: { $0.key == key }) {
-                groups[index].people += Int(row[1].int ?? 0)
-                groups[index].revenue += revenue
-            } else {
-                groups.append(Stats.Group(key: key, people: Int(row[1].int ?? 0), revenue: revenue))
+        // Grouped here, not by SQL's GROUP BY: a handful of groups over every person, where
+        // SQLite sorted all of them first (1.3 s of a million people instead of ~0.5 s).
+        let bySource = try db.prepare(
+            "SELECT p.first_source, p.settlement_currency, p.settlement_net FROM people p WHERE \(people)")
+        try bySource.bind(peopleValues)
+        stats.firstSource = try SwiftGroupBy.rows(bySource, integers: [], texts: [0, 1], sum: 2)
+            // Rows (first source, settlement currency, net, people), the largest first.
+            .sorted {
+                ($1[3].int ?? 0, $0[0].string ?? "", $0[1].string ?? "") < (
+                    $0[3].int ?? 0, $1[0].string ?? "", $1[1].string ?? ""
+                )
             }
-        }
-        .sorted { ($1.people, $0.key) < ($0.people, $1.key) }
+            .reduce(into: [Stats.Group]()) { groups, row in
+                let key = row[0].string ?? "", people = Int(row[3].int ?? 0)
+                let revenue =
+                    row[1].string.map { [Stats.Revenue(currency: $0, net: row[2].int ?? 0, payments: 0)] } ?? []
+                if let index = groups.firstIndex(where: { $0.key == key }) {
+                    groups[index].people += people
+                    groups[index].revenue += revenue
+                } else {
+                    groups.append(Stats.Group(key: key, people: people, revenue: revenue))
+                }
+            }
+            .sorted { ($1.people, $0.key) < ($0.people, $1.key) }
         switch grouping {
         case .month?:
             stats.groups = try db.prepare(
@@ -193,7 +201,10 @@ extension Queries {
     /// The payments that count as revenue in a period: succeeded, with an address (unattributed
     /// payments count no money anywhere), dated in it.
     static func revenueInPeriod(store: String, since: Int64?, until: Int64?) -> (String, [SQLValue]) {
-        var sql = "store = ? AND status = 'succeeded' AND email IS NOT NULL"
+        // `+`: revenue reads most of the payments, so a scan in table order. Left to itself the
+        // planner walked the (store, email) index and fetched each row at random (4.7 s for a
+        // million payments instead of 1.5 s).
+        var sql = "+store = ? AND status = 'succeeded' AND +email IS NOT NULL"
         var values: [SQLValue] = [.text(store)]
         if let since { sql += " AND created_at >= ?"; values.append(.integer(since)) }
         if let until { sql += " AND created_at < ?"; values.append(.integer(until)) }
