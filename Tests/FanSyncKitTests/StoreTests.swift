@@ -178,6 +178,40 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         #expect(try state(rows.reversed(), after: earlier) == expected)
     }
 
+    @Test("people rewritten in place, their indexed columns changed or not, read the same through every index")
+    func peopleRewrittenInPlaceKeepTheirIndexes() throws {
+        let store = try freshStore()
+        let reports = try importAll(allSamples, into: store)
+        #expect(reports.map(\.people.updated).reduce(0, +) > 0)
+        #expect(try store.db.prepare("PRAGMA integrity_check").rows().first?.first == .text("ok"))
+        for (index, column) in [("people_spent", "settlement_net"), ("people_first_seen", "first_seen_at")] {
+            func read(_ access: String) throws -> [[SQLValue]] {
+                try store.db.prepare(
+                    "SELECT email, \(column) FROM people \(access) WHERE store = 'default' AND \(column) IS NOT NULL ORDER BY \(column), email"
+                ).rows()
+            }
+            let scanned = try read("NOT INDEXED")
+            #expect(!scanned.isEmpty)
+            #expect(try read("INDEXED BY \(index)") == scanned)
+        }
+        // The same people as a store that wrote each of them once, from all the files at once.
+        let once = try freshStore()
+        try once.transaction {
+            let importID = try once.beginImport(store: "default", file: "all", fingerprint: "all", at: 0)
+            for file in allSamples {
+                _ = try FileMapper.map(path: file, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary)
+                {
+                    try once.land($0, store: "default", importID: importID)
+                }
+            }
+            #expect(try once.refreshTouched().updated == 0)
+        }
+        func people(_ store: Store) throws -> [[SQLValue]] {
+            try store.db.prepare("SELECT * FROM people ORDER BY store, email").rows()
+        }
+        #expect(try people(once) == people(store))
+    }
+
     @Test("the ledger's upsert keeps the newer version whichever comes first, and the same content writes nothing")
     func theUpsertKeepsTheNewerVersion() throws {
         let store = try freshStore()

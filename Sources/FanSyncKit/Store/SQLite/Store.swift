@@ -537,13 +537,14 @@ public final class Store {
         }
         var heads = try cursors.map { try $0.next() }
         // One row per touched person, in the cursors' order: the highest type the history
-        // keeps for them, and what was written for them last time.
+        // keeps for them, and what was written for them last time (its hash, and the columns
+        // the people indexes hold).
         let people = try db.prepare(
             """
             SELECT t.store, t.email,
               (SELECT max(h.rank) FROM peak_history h INDEXED BY peak_history_email WHERE h.store = t.store AND h.email = t.email),
               (SELECT min(h.source) FROM peak_history h INDEXED BY peak_history_email WHERE h.store = t.store AND h.email = t.email),
-              f.content_hash
+              f.content_hash, f.settlement_net, f.first_seen_at
             FROM touched t LEFT JOIN people f ON f.store = t.store AND f.email = t.email
             ORDER BY t.store, t.email
             """)
@@ -560,7 +561,8 @@ public final class Store {
                 var input = MergeInput(
                     store: store, email: email,
                     history: people.int(2).flatMap { PersonType(rawValue: Int($0)) },
-                    historySource: people.text(3), written: people.text(4))
+                    historySource: people.text(3), written: people.text(4),
+                    indexed: PeopleWriter.Indexed(settlementNet: people.int(5), firstSeenAt: people.int(6)))
                 for index in cursors.indices {
                     while let head = heads[index], head.store == store, head.email == email {
                         input.evidence.append(head.evidence)
@@ -655,6 +657,8 @@ struct MergeInput: Sendable {
     var historySource: String?
     /// The content hash written for them last time (nil for someone new).
     var written: String?
+    /// What the people indexes hold for them (when written before).
+    var indexed = PeopleWriter.Indexed()
     var evidence: [Evidence] = []
 }
 
@@ -668,6 +672,7 @@ struct PreparedPerson: Sendable {
     /// Every currency's total as a JSON array (nil for someone who never paid).
     var totalsJSON: String?
     var written: String?
+    var indexed: PeopleWriter.Indexed
 }
 
 /// A chunk of people merged by a worker, read by the writer after the worker signals.
@@ -770,23 +775,55 @@ final class LedgerCursor {
 final class PeopleWriter {
     enum Outcome { case new, updated, unchanged }
 
+    /// The values of a person's row that the people indexes (``Schema/peopleIndexes``) hold
+    /// besides the key: a rewrite that leaves them as they were leaves the indexes alone.
+    struct Indexed: Sendable, Equatable {
+        var settlementNet: Int64?
+        var firstSeenAt: Int64?
+    }
+
     let db: Database
     let upsertPerson: Statement
+    /// The rewrites of a person written before, by which indexed columns change (see ``update(changing:)``).
+    private var updates: [Statement?] = [nil, nil, nil, nil]
+    static let columns = [
+        "store", "email", "email_display", "name", "first_name", "last_name", "phone", "type", "type_rank",
+        "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "currency", "total_spent",
+        "other_totals", "totals", "settlement_currency", "settlement_net", "first_source", "first_product",
+        "first_seen_at", "last_activity_at", "sources",
+        "tags", "score", "daw", "genre", "level", "goals", "image_url", "content_hash",
+    ]
 
     init(db: Database) throws {
         self.db = db
-        let columns = [
-            "store", "email", "email_display", "name", "first_name", "last_name", "phone", "type", "type_rank",
-            "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "currency", "total_spent",
-            "other_totals", "totals", "settlement_currency", "settlement_net", "first_source", "first_product",
-            "first_seen_at", "last_activity_at", "sources",
-            "tags", "score", "daw", "genre", "level", "goals", "image_url", "content_hash",
-        ]
+        let columns = Self.columns
         upsertPerson = try db.cached(
             "INSERT INTO people (" + columns.joined(separator: ", ") + ") VALUES ("
                 + columns.map { _ in "?" }.joined(separator: ", ") + ") ON CONFLICT (store, email) DO UPDATE SET "
                 + columns.dropFirst(2).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
         // customer_totals and fan_activity are views of the ledger (migration 8): nothing to write.
+    }
+
+    /// The UPDATE of a person's row that sets the indexed columns only when they change: SQLite
+    /// rewrites an index entry for every column a statement sets, changed or not, and in a
+    /// store of a million people each rewrite is a page read and written at random.
+    private func update(changing spent: Bool, _ firstSeen: Bool) throws -> Statement {
+        let slot = (spent ? 1 : 0) + (firstSeen ? 2 : 0)
+        if let known = updates[slot] { return known }
+        let set = Self.columns.dropFirst(2).filter { Self.sets($0, spent: spent, firstSeen: firstSeen) }
+        let statement = try db.prepare(
+            "UPDATE people SET " + set.map { "\($0) = ?" }.joined(separator: ", ") + " WHERE store = ? AND email = ?")
+        updates[slot] = statement
+        return statement
+    }
+
+    /// Whether the rewrite that changes these indexed columns sets `column`.
+    private static func sets(_ column: String, spent: Bool, firstSeen: Bool) -> Bool {
+        switch column {
+        case "settlement_net": spent
+        case "first_seen_at": firstSeen
+        default: true
+        }
     }
 
     /// Merges one person and computes what writing them needs (pure: runs on any thread).
@@ -814,7 +851,7 @@ final class PeopleWriter {
         return PreparedPerson(
             person: person, hash: hash(person), tagsJSON: tags,
             otherTotals: others.isEmpty ? nil : others.joined(separator: "; "), totalsJSON: totals,
-            written: input.written)
+            written: input.written, indexed: input.indexed)
     }
 
     /// Writes a prepared person, unless their content is what was written last time.
@@ -824,7 +861,7 @@ final class PeopleWriter {
         func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
         func int(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
         let main = person.settlementTotal, primary = person.primaryTotal
-        try upsertPerson.run([
+        let values: [SQLValue] = [
             .text(person.store), .text(person.email), .text(person.emailDisplay), text(person.name),
             text(person.firstName), text(person.lastName), text(person.phone), .text(person.type.name),
             .integer(Int64(person.type.rawValue)), text(person.subscriptionStatus), .integer(Int64(person.purchases)),
@@ -834,8 +871,20 @@ final class PeopleWriter {
             int(person.firstSeenAt), int(person.lastActivityAt), .text(person.sources.joined(separator: ",")),
             .text(tags), .integer(person.score), text(person.daw), text(person.genre), text(person.level),
             text(person.goals), text(person.imageURL), .text(hash),
-        ])
-        return previous == nil ? .new : .updated
+        ]
+        guard previous != nil else {
+            try upsertPerson.run(values)
+            return .new
+        }
+        // Written before: rewritten in place, its index entries only where they change.
+        let spent = main?.net != prepared.indexed.settlementNet
+        let firstSeen = person.firstSeenAt != prepared.indexed.firstSeenAt
+        let update = try update(changing: spent, firstSeen)
+        let set = zip(Self.columns, values).dropFirst(2).filter { Self.sets($0.0, spent: spent, firstSeen: firstSeen) }
+        try update.run(set.map(\.1) + values[0..<2])
+        // (The row was read in this transaction; should it be gone, the insert puts it back.)
+        if db.changes == 0 { try upsertPerson.run(values) }
+        return .updated
     }
 
     /// A fingerprint of everything written for a person.
