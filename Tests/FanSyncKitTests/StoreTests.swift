@@ -212,6 +212,48 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         #expect(try people(once) == people(store))
     }
 
+    @Test("a newer version rewrites its row in place whether its address and customer id change or not")
+    func aNewerVersionRewritesItsRowInPlace() throws {
+        let header = "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,Customer Email\n"
+        let before = [
+            "py_1,2024-06-02 10:15:00,49.00,0.00,usd,Paid,cus_1,ann@example.com",  // refunded later
+            "py_2,2024-06-03 10:15:00,19.00,0.00,usd,Paid,cus_2,bob@example.com",  // moves to cus_3
+            "py_3,2024-06-04 10:15:00,29.00,0.00,usd,Paid,cus_4,cid@example.com",  // moves to dee
+            "py_4,2024-06-05 10:15:00,39.00,0.00,usd,Paid,cus_5,eve@example.com",  // both move
+            "py_5,2024-06-06 10:15:00,9.00,0.00,usd,Paid,cus_6,fay@example.com",  // loses its address
+        ]
+        let after = [
+            "py_1,2024-06-02 10:15:00,49.00,9.00,usd,Paid,cus_1,ann@example.com",
+            "py_2,2024-06-03 10:15:00,19.00,5.00,usd,Paid,cus_3,bob@example.com",
+            "py_3,2024-06-04 10:15:00,29.00,5.00,usd,Paid,cus_4,dee@example.com",
+            "py_4,2024-06-05 10:15:00,39.00,5.00,usd,Paid,cus_7,gus@example.com",
+            "py_5,2024-06-06 10:15:00,9.00,1.00,usd,Paid,,",
+        ]
+        let directory = try temporaryDirectory()
+        let first = try writeFile(header + before.joined(separator: "\n") + "\n", name: "before.csv", in: directory)
+        let second = try writeFile(header + after.joined(separator: "\n") + "\n", name: "after.csv", in: directory)
+        let rewritten = try freshStore(), reversed = try freshStore()
+        try importAll([first, second], into: rewritten)
+        try importAll([second, first], into: reversed)
+        #expect(try dump(rewritten) == dump(reversed))
+        #expect(try rewritten.db.prepare("PRAGMA integrity_check").rows().first?.first == .text("ok"))
+        for (column, index) in [("customer_id", "payments_customer"), ("email", "payments_email")] {
+            func read(_ access: String) throws -> [[SQLValue]] {
+                try rewritten.db.prepare(
+                    "SELECT source_id, \(column) FROM payments \(access) WHERE store = 'default' ORDER BY \(column), source_id"
+                ).rows()
+            }
+            #expect(try read("INDEXED BY \(index)") == read("NOT INDEXED"))
+        }
+        let rows = try rewritten.db.prepare("SELECT source_id, customer_id, email FROM payments ORDER BY source_id")
+            .rows()
+        #expect(
+            rows.map { $0.map { $0.string ?? "∅" }.joined(separator: "|") } == [
+                "py_1|cus_1|ann@example.com", "py_2|cus_3|bob@example.com", "py_3|cus_4|dee@example.com",
+                "py_4|cus_7|gus@example.com", "py_5|∅|∅",
+            ])
+    }
+
     @Test("the ledger's upsert keeps the newer version whichever comes first, and the same content writes nothing")
     func theUpsertKeepsTheNewerVersion() throws {
         let store = try freshStore()

@@ -99,9 +99,29 @@ enum Schema {
         ["store", "source", "source_id"] + (columns(of: kind) + bookkeeping).map(\.name)
     }
 
-    /// The lookup of a stored row's content hash, version, address and rank by its key.
+    /// The lookup of a stored row's content hash, version, address and rank by its key (and
+    /// its customer id, for the kinds that have one).
     static func storedVersion(_ kind: RecordKind) -> String {
-        "SELECT content_hash, version, email, rank FROM \(kind.table) WHERE store = ? AND source = ? AND source_id = ?"
+        let customer = ledgerColumnNames(kind).contains("customer_id") ? ", customer_id" : ""
+        return "SELECT content_hash, version, email, rank\(customer) FROM \(kind.table) "
+            + "WHERE store = ? AND source = ? AND source_id = ?"
+    }
+
+    /// The rewrite of a stored row by a newer version of it: an UPDATE by key that sets the
+    /// address and the customer id only when they change (`email`, `customer`). SQLite rewrites
+    /// an index entry for every column a statement sets, changed or not, and those two are
+    /// indexed. Its parameters are numbered as ``ledgerColumnNames(_:)``, so the landing binds
+    /// the whole row as for an insert. What the row then stands for is ``upsert(_:)``'s: a newer
+    /// version brings its own email (or none), and attribution is derived again after the file.
+    static func replace(_ kind: RecordKind, email: Bool, customer: Bool) -> String {
+        var assignments: [String] = []
+        for (index, name) in ledgerColumnNames(kind).enumerated().dropFirst(3) {
+            if (name == "email" && !email) || (name == "customer_id" && !customer) { continue }
+            assignments.append("\(name) = ?\(index + 1)")
+        }
+        if kind.isAttributable { assignments.append("email_via_customer = 0") }
+        return "UPDATE \(kind.table) SET " + assignments.joined(separator: ", ")
+            + " WHERE store = ?1 AND source = ?2 AND source_id = ?3"
     }
 
     /// The insert of a row whose key is new; a key already there is left as it is (the

@@ -34,6 +34,9 @@ public final class Store {
     private var inserts = PerKind<Statement>()
     /// The lookup of a stored row's version, per kind.
     private var storedVersion = PerKind<Statement>()
+    /// The rewrites of a stored row by a newer version (``Schema/replace(_:email:customer:)``),
+    /// by kind and by which indexed columns change.
+    private var replaces: [Int: Statement] = [:]
     /// Rows of this file without an address that it did not write (the ledger had them already):
     /// still the file's rows, so ``unattributed(importID:file:limit:)`` reports those still nobody's.
     private var unaddressedSeen: [(kind: RecordKind, store: String, source: String, sourceID: String, line: Int)] = []
@@ -126,10 +129,28 @@ public final class Store {
                 noteUnaddressed(fact, email: email, store: storeName)
                 return
             }
+            // A newer version of a stored row: rewritten in place, its address and customer id
+            // (indexed) only when they change. The ledger's trigger keeps the former state in the history.
+            let newEmail = fact.email, newCustomer = fact["customer_id"].map(\.text)
+            let emailChanges = newEmail.map { !known.textEquals(2, $0) } ?? (known.text(2) != nil)
+            let customerChanges = known.columnCount > 4 && known.text(4) != newCustomer
+            known.rewind()
+            let key = fact.kind.ordinal * 4 + (emailChanges ? 1 : 0) + (customerChanges ? 2 : 0)
+            let replace: Statement
+            if let cached = replaces[key] {
+                replace = cached
+            } else {
+                replace = try db.prepare(Schema.replace(fact.kind, email: emailChanges, customer: customerChanges))
+                replaces[key] = replace
+            }
+            try bindRow(
+                fact, into: replace, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
+            try replace.step()
+            replace.rewind()
+            return try noteLanded(fact.kind, importID: importID, plan: plan)
         }
         known.rewind()
-        // A new key, or a version that replaces the stored one (whose former state the ledger's
-        // trigger keeps in the history).
+        // A new key.
         let upsert = try statement(&upserts, Schema.upsert, fact.kind)
         try bindRow(fact, into: upsert, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
         try upsert.step()
