@@ -235,6 +235,8 @@ func customerEmails(_ db: String) throws -> Set<String> {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(try Int(sqlite(db, "SELECT count(*) FROM push_outbox")) ?? 0 >= 1)  // a batch in flight was kept
+        // It keeps its key and records; the body is built again from them when it is sent.
+        #expect(try sqlite(db, "SELECT count(*) FROM push_outbox WHERE body <> '' OR records = '[]'") == "0")
 
         let rerun = try fansyncWithEnvironment(
             ["push", "apply", "--db", db, "--endpoints", endpoints], environment: pushEnvironment())

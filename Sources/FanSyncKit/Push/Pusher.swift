@@ -185,14 +185,13 @@ public final class Pusher {
             }
         }
 
-        /// A new batch with a fresh key, in the outbox and in the form sent.
-        func newBatch(_ records: [PushRecord]) -> (key: String, records: [PushRecord], body: String) {
-            (UUID().uuidString.lowercased(), records, body(for: records))
+        /// A new batch with a fresh key, as the outbox keeps it (its body is built when it is sent).
+        func newBatch(_ records: [PushRecord]) -> (key: String, records: [PushRecord]) {
+            (UUID().uuidString.lowercased(), records)
         }
         func enqueue(_ records: [PushRecord]) throws -> Batch {
             let batch = newBatch(records)
-            try store.addToOutbox(
-                key: batch.key, records: records, body: batch.body, endpoint: name, store: storeName, at: now())
+            try store.addToOutbox(key: batch.key, records: records, endpoint: name, store: storeName, at: now())
             return Batch(key: batch.key, records: records, attempts: 0, notBefore: .distantPast)
         }
         func nextFreshBatch() throws -> Batch? {

@@ -74,31 +74,27 @@ extension Store {
         }
     }
 
-    /// Puts a new batch in the outbox, with the request body it is sent with.
-    public func addToOutbox(
-        key: String, records: [PushRecord], body: String, endpoint: String, store: String,
-        at time: Int64
-    ) throws {
+    /// Puts a new batch in the outbox: its key and records. (Its request body is built from the
+    /// records when it is sent, by the endpoint's profile as it is then; the `body` column of
+    /// migration 2 is left empty: a copy of every payload was written and never read.)
+    public func addToOutbox(key: String, records: [PushRecord], endpoint: String, store: String, at time: Int64) throws
+    {
         try db.cached(
             """
-            INSERT INTO push_outbox (idempotency_key, endpoint, store, records, body, attempts, created_at) VALUES (?, ?, ?, ?, ?, 0, ?)
+            INSERT INTO push_outbox (idempotency_key, endpoint, store, records, body, attempts, created_at) VALUES (?, ?, ?, ?, '', 0, ?)
             """
-        ).run([
-            .text(key), .text(endpoint), .text(store), .text(Self.encodeOutbox(records)), .text(body), .integer(time),
-        ])
+        ).run([.text(key), .text(endpoint), .text(store), .text(Self.encodeOutbox(records)), .integer(time)])
     }
 
-    /// Replaces a batch with smaller ones (`batches`: key, records and body each), in one transaction.
+    /// Replaces a batch with smaller ones (`batches`: key and records each), in one transaction.
     public func splitOutboxBatch(
-        _ key: String, into batches: [(key: String, records: [PushRecord], body: String)],
-        endpoint: String, store: String, at time: Int64
+        _ key: String, into batches: [(key: String, records: [PushRecord])], endpoint: String, store: String,
+        at time: Int64
     ) throws {
         try db.transaction {
             try db.cached("DELETE FROM push_outbox WHERE idempotency_key = ?").run([.text(key)])
             for batch in batches {
-                try addToOutbox(
-                    key: batch.key, records: batch.records, body: batch.body, endpoint: endpoint, store: store,
-                    at: time)
+                try addToOutbox(key: batch.key, records: batch.records, endpoint: endpoint, store: store, at: time)
             }
         }
     }
