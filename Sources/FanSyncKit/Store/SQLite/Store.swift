@@ -827,24 +827,20 @@ final class PeopleWriter {
 
     /// The UPDATE of a person's row that sets the indexed columns only when they change: SQLite
     /// rewrites an index entry for every column a statement sets, changed or not, and in a
-    /// store of a million people each rewrite is a page read and written at random.
+    /// store of a million people each rewrite is a page read and written at random. Its
+    /// parameters are numbered as ``columns``, so a person binds the same values as for the insert.
     private func update(changing spent: Bool, _ firstSeen: Bool) throws -> Statement {
         let slot = (spent ? 1 : 0) + (firstSeen ? 2 : 0)
         if let known = updates[slot] { return known }
-        let set = Self.columns.dropFirst(2).filter { Self.sets($0, spent: spent, firstSeen: firstSeen) }
+        var set: [String] = []
+        for (index, column) in Self.columns.enumerated().dropFirst(2) {
+            if (column == "settlement_net" && !spent) || (column == "first_seen_at" && !firstSeen) { continue }
+            set.append("\(column) = ?\(index + 1)")
+        }
         let statement = try db.prepare(
-            "UPDATE people SET " + set.map { "\($0) = ?" }.joined(separator: ", ") + " WHERE store = ? AND email = ?")
+            "UPDATE people SET " + set.joined(separator: ", ") + " WHERE store = ?1 AND email = ?2")
         updates[slot] = statement
         return statement
-    }
-
-    /// Whether the rewrite that changes these indexed columns sets `column`.
-    private static func sets(_ column: String, spent: Bool, firstSeen: Bool) -> Bool {
-        switch column {
-        case "settlement_net": spent
-        case "first_seen_at": firstSeen
-        default: true
-        }
     }
 
     /// Merges one person and computes what writing them needs (pure: runs on any thread).
@@ -900,9 +896,7 @@ final class PeopleWriter {
         // Written before: rewritten in place, its index entries only where they change.
         let spent = main?.net != prepared.indexed.settlementNet
         let firstSeen = person.firstSeenAt != prepared.indexed.firstSeenAt
-        let update = try update(changing: spent, firstSeen)
-        let set = zip(Self.columns, values).dropFirst(2).filter { Self.sets($0.0, spent: spent, firstSeen: firstSeen) }
-        try update.run(set.map(\.1) + values[0..<2])
+        try update(changing: spent, firstSeen).run(values)
         // (The row was read in this transaction; should it be gone, the insert puts it back.)
         if db.changes == 0 { try upsertPerson.run(values) }
         return .updated
