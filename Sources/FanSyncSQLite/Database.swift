@@ -295,6 +295,14 @@ public final class Statement {
         }
     }
 
+    /// `body` over column `index`'s text as UTF-8 bytes (no String made); nil for NULL.
+    public func withTextBytes<Result>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {
+            return nil
+        }
+        return body(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))))
+    }
+
     /// Whether column `index` holds exactly `text` (compared as bytes, no String made).
     public func textEquals(_ index: Int32, _ text: String) -> Bool {
         guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {

@@ -7,9 +7,12 @@ struct StableHasher {
         // Over the String's contiguous UTF-8 (the same bytes as `text.utf8`, without the view's
         // per-byte checks: hashing each landed row's values was 4% of a nightly re-import).
         var text = text
-        text.withUTF8 { bytes in
-            for byte in bytes { combine(byte) }
-        }
+        text.withUTF8 { combine(bytes: $0) }
+    }
+
+    /// The same as ``combine(_:)-(String)`` of the text these UTF-8 bytes spell.
+    mutating func combine(bytes: UnsafeBufferPointer<UInt8>) {
+        for byte in bytes { combine(byte) }
         combine(UInt8(0x1F))
     }
 

@@ -37,6 +37,17 @@ public final class Store {
     /// The rewrites of a stored row by a newer version (``Schema/replace(_:email:customer:)``),
     /// by kind and by which indexed columns change.
     private var replaces: [Int: Statement] = [:]
+    /// What each kind's ledger holds by key (``KnownContent``), read once this file has brought
+    /// ``knownContentAfter`` rows of the kind into a ledger that had rows; until then, and for a
+    /// ledger too large or a table that filled up, each row is looked up in SQLite.
+    private var knownContent = PerKind<KnownContent>()
+    /// This file's rows of each kind so far, and whether the kind's table is given up for it.
+    private var rowsSeen = PerKind<Int>()
+    private var withoutKnownContent = PerKind<Bool>()
+    /// The rows of a file after which its kind's ledger is read into memory: a small import (a
+    /// daily delta) looks its rows up one by one, cheaper than reading a large ledger once
+    /// (lowered by tests, so the table is used on the samples).
+    var knownContentAfter = 20_000
     /// Rows of this file without an address that it did not write (the ledger had them already):
     /// still the file's rows, so ``unattributed(importID:file:limit:)`` reports those still nobody's.
     private var unaddressedSeen: [(kind: RecordKind, store: String, source: String, sourceID: String, line: Int)] = []
@@ -103,6 +114,16 @@ public final class Store {
         // A row without an address loses only by rank; what it was evidence for is kept under
         // the empty address until attribution hands it to the customer's addresses.
         let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
+        // The same content as the stored row, known from the table: nothing to write.
+        var key: (UInt64, UInt64)?
+        if let table = try knownContent(fact.kind, plan: plan) {
+            let keyHash = KnownContent.key(store: storeName, source: fact.source, sourceID: fact.sourceID)
+            if let stored = table.content(of: keyHash), stored == KnownContent.content(hash) {
+                noteUnaddressed(fact, email: email, store: storeName)
+                return
+            }
+            key = keyHash
+        }
         let known = try statement(&storedVersion, Schema.storedVersion, fact.kind)
         try known.bind(1, .text(storeName))
         try known.bind(2, .text(fact.source))
@@ -135,18 +156,19 @@ public final class Store {
             let emailChanges = newEmail.map { !known.textEquals(2, $0) } ?? (known.text(2) != nil)
             let customerChanges = known.columnCount > 4 && known.text(4) != newCustomer
             known.rewind()
-            let key = fact.kind.ordinal * 4 + (emailChanges ? 1 : 0) + (customerChanges ? 2 : 0)
+            let variant = fact.kind.ordinal * 4 + (emailChanges ? 1 : 0) + (customerChanges ? 2 : 0)
             let replace: Statement
-            if let cached = replaces[key] {
+            if let cached = replaces[variant] {
                 replace = cached
             } else {
                 replace = try db.prepare(Schema.replace(fact.kind, email: emailChanges, customer: customerChanges))
-                replaces[key] = replace
+                replaces[variant] = replace
             }
             try bindRow(
                 fact, into: replace, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
             try replace.step()
             replace.rewind()
+            remember(key, content: hash, kind: fact.kind)
             return try noteLanded(fact.kind, importID: importID, plan: plan)
         }
         known.rewind()
@@ -155,7 +177,40 @@ public final class Store {
         try bindRow(fact, into: upsert, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
         try upsert.step()
         upsert.rewind()
+        remember(key, content: hash, kind: fact.kind)
         try noteLanded(fact.kind, importID: importID, plan: plan)
+    }
+
+    /// The kind's table of what its ledger holds (see ``knownContent``), read at this file's
+    /// ``knownContentAfter``th row of the kind; nil before, or when there is none.
+    private func knownContent(_ kind: RecordKind, plan: LoadPlan) throws -> KnownContent? {
+        if let table = knownContent[kind] { return table }
+        guard !plan.insertFirst, withoutKnownContent[kind] != true else { return nil }
+        let seen = (rowsSeen[kind] ?? 0) + 1
+        rowsSeen[kind] = seen
+        guard seen >= knownContentAfter else { return nil }
+        // Every row the ledger holds now: those from before the file and those it wrote so far.
+        let rows = Int(try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int ?? 0)
+        guard let table = try KnownContent.read(kind.table, rows: rows, from: db) else {
+            withoutKnownContent[kind] = true
+            return nil
+        }
+        knownContent[kind] = table
+        return table
+    }
+
+    /// Keeps the table in step with a row just written under `key` (when there is a table), so a
+    /// key the file carries again with the same content is known without SQLite. (A stale entry
+    /// could not change what lands: it would hold content that an earlier row of the file replaced,
+    /// which is older and loses to it, and what it was evidence for the ledger's trigger kept.)
+    private func remember(_ key: (UInt64, UInt64)?, content hash: String, kind: RecordKind) {
+        guard let key, let table = knownContent[kind] else { return }
+        guard let content = KnownContent.content(hash), table.set(key, content) else {
+            // Full: the rest of the file asks SQLite.
+            knownContent[kind] = nil
+            withoutKnownContent[kind] = true
+            return
+        }
     }
 
     /// A kind's statement from `cache`, prepared from `sql` the first time.
@@ -291,7 +346,16 @@ public final class Store {
         landed.removeAll()
         unaddressedSeen.removeAll()
         loadPlans.removeAll()
+        forgetKnownContent()
         setAsideIndexes.removeAll()
+    }
+
+    /// Drops the tables of what the ledgers hold (at the end of each file: the next one reads
+    /// them again if it is large).
+    private func forgetKnownContent() {
+        knownContent.removeAll()
+        rowsSeen.removeAll()
+        withoutKnownContent.removeAll()
     }
 
     // MARK: Bulk loads
@@ -334,6 +398,7 @@ public final class Store {
         // A ledger that was empty before this file holds only the file's rows.
         let wholeLedger = Set(RecordKind.allCases.filter { loadPlans[$0]?.insertFirst == true })
         loadPlans.removeAll()
+        forgetKnownContent()
         // Touched: the addresses of the rows these imports wrote, and the former
         // addresses they moved away from (kept in the history under the import's id).
         let imports = Set(landed.keys.map(\.importID))
