@@ -63,7 +63,10 @@ final class KnownContent {
 
     /// The first 64 bits of a content hash written as 32 hex digits (``Store/contentHash(_:)``);
     /// nil when it is not one.
-    static func content(_ hex: String) -> UInt64? { content(utf8: hex.utf8) }
+    static func content(_ hex: String) -> UInt64? {
+        var hex = hex
+        return hex.withUTF8 { content(utf8: $0) }  // over the contiguous bytes, not the view's iterator
+    }
 
     /// ``content(_:)`` of the hex digits these UTF-8 bytes spell.
     static func content(utf8 hex: some Sequence<UInt8>) -> UInt64? {
