@@ -44,6 +44,19 @@ func dump(_ store: Store) throws -> String {
     return text
 }
 
+/// `key` and `column` of `table`'s rows in the default store (`where` holds), in column order:
+/// read through `index`, and by a scan of the table (the two must agree).
+func throughIndexAndScan(
+    _ store: Store, table: String, index: String, key: String, column: String, where condition: String = "1"
+) throws -> (indexed: [[SQLValue]], scanned: [[SQLValue]]) {
+    func read(_ access: String) throws -> [[SQLValue]] {
+        try store.db.prepare(
+            "SELECT \(key), \(column) FROM \(table) \(access) WHERE store = 'default' AND \(condition) ORDER BY \(column), \(key)"
+        ).rows()
+    }
+    return (try read("INDEXED BY \(index)"), try read("NOT INDEXED"))
+}
+
 func customer(_ store: Store, _ email: String) throws -> [String: SQLValue] {
     let statement = try store.db.prepare("SELECT * FROM customers WHERE store = 'default' AND email = ?")
     let rows = try statement.rows([.text(email)])
@@ -191,14 +204,10 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         #expect(reports.map(\.people.updated).reduce(0, +) > 0)
         #expect(try store.db.prepare("PRAGMA integrity_check").rows().first?.first == .text("ok"))
         for (index, column) in [("people_spent", "settlement_net"), ("people_first_seen", "first_seen_at")] {
-            func read(_ access: String) throws -> [[SQLValue]] {
-                try store.db.prepare(
-                    "SELECT email, \(column) FROM people \(access) WHERE store = 'default' AND \(column) IS NOT NULL ORDER BY \(column), email"
-                ).rows()
-            }
-            let scanned = try read("NOT INDEXED")
-            #expect(!scanned.isEmpty)
-            #expect(try read("INDEXED BY \(index)") == scanned)
+            let read = try throughIndexAndScan(
+                store, table: "people", index: index, key: "email", column: column, where: "\(column) IS NOT NULL")
+            #expect(!read.scanned.isEmpty)
+            #expect(read.indexed == read.scanned)
         }
         // The same people as a store that wrote each of them once, from all the files at once.
         let once = try freshStore()
@@ -245,12 +254,9 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
         #expect(try dump(rewritten) == dump(reversed))
         #expect(try rewritten.db.prepare("PRAGMA integrity_check").rows().first?.first == .text("ok"))
         for (column, index) in [("customer_id", "payments_customer"), ("email", "payments_email")] {
-            func read(_ access: String) throws -> [[SQLValue]] {
-                try rewritten.db.prepare(
-                    "SELECT source_id, \(column) FROM payments \(access) WHERE store = 'default' ORDER BY \(column), source_id"
-                ).rows()
-            }
-            #expect(try read("INDEXED BY \(index)") == read("NOT INDEXED"))
+            let read = try throughIndexAndScan(
+                rewritten, table: "payments", index: index, key: "source_id", column: column)
+            #expect(read.indexed == read.scanned)
         }
         let rows = try rewritten.db.prepare("SELECT source_id, customer_id, email FROM payments ORDER BY source_id")
             .rows()

@@ -61,14 +61,11 @@ final class KnownContent {
         return known
     }
 
-    /// The first 64 bits of a content hash written as 32 hex digits (``Store/contentHash(_:)``);
-    /// nil when it is not one.
-    static func content(_ hex: String) -> UInt64? {
-        var hex = hex
-        return hex.withUTF8 { content(utf8: $0) }  // over the contiguous bytes, not the view's iterator
-    }
+    /// What the table keeps of a content digest (``Store/contentDigest(_:)``): its first lane.
+    static func content(lane: UInt64) -> UInt64 { lane == 0 ? 1 : lane }
 
-    /// ``content(_:)`` of the hex digits these UTF-8 bytes spell.
+    /// The same of a stored content hash, the digest's `hexDigest` as UTF-8 bytes (its first 16
+    /// digits are the first lane); nil when it is not one.
     static func content(utf8 hex: some Sequence<UInt8>) -> UInt64? {
         var value: UInt64 = 0
         var digits = 0
@@ -83,7 +80,7 @@ final class KnownContent {
             digits += 1
         }
         guard digits == 16 else { return nil }
-        return value == 0 ? 1 : value
+        return content(lane: value)
     }
 
     private func home(_ key: (UInt64, UInt64)) -> Int {

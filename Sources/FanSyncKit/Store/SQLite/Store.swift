@@ -88,8 +88,21 @@ public final class Store {
     /// ``refreshTouched()`` then recomputes the people it touched.
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
         let storeName = fact.storeName ?? defaultStore
-        let hash = Self.contentHash(fact.values)
+        let digest = Self.contentDigest(fact.values)
         let plan = try loadPlan(fact.kind)
+        let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
+        // The same content as the stored row, known from the table: nothing to write (and no
+        // hex digest made: the table holds the digest's first lane).
+        var key: (UInt64, UInt64)?
+        if let table = try knownContent(fact.kind, plan: plan) {
+            let keyHash = KnownContent.key(store: storeName, source: fact.source, sourceID: fact.sourceID)
+            if table.content(of: keyHash) == KnownContent.content(lane: digest.a) {
+                noteUnaddressed(fact, email: email, store: storeName)
+                return
+            }
+            key = keyHash
+        }
+        let hash = digest.hexDigest
         // Into a ledger that was empty (a first import) nearly every key is new: the insert is
         // tried first and, when the file carried the key already, does nothing, and the row is
         // decided below like any other.
@@ -111,19 +124,9 @@ public final class Store {
         // The same content (compared in place, no String made: most rows of a nightly re-import),
         // or an older version (a re-import of last month's file) that loses, costs this lookup
         // and nothing more.
-        // A row without an address loses only by rank; what it was evidence for is kept under
-        // the empty address until attribution hands it to the customer's addresses.
-        let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
-        // The same content as the stored row, known from the table: nothing to write.
-        var key: (UInt64, UInt64)?
-        if let table = try knownContent(fact.kind, plan: plan) {
-            let keyHash = KnownContent.key(store: storeName, source: fact.source, sourceID: fact.sourceID)
-            if let stored = table.content(of: keyHash), stored == KnownContent.content(hash) {
-                noteUnaddressed(fact, email: email, store: storeName)
-                return
-            }
-            key = keyHash
-        }
+        // A row without an address (`email` is then empty) loses only by rank; what it was
+        // evidence for is kept under the empty address until attribution hands it to the
+        // customer's addresses.
         let known = try statement(&storedVersion, Schema.storedVersion, fact.kind)
         try known.bind(1, .text(storeName))
         try known.bind(2, .text(fact.source))
@@ -168,7 +171,7 @@ public final class Store {
                 fact, into: replace, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
             try replace.step()
             replace.rewind()
-            remember(key, content: hash, kind: fact.kind)
+            remember(key, content: digest.a, kind: fact.kind)
             return try noteLanded(fact.kind, importID: importID, plan: plan)
         }
         known.rewind()
@@ -177,7 +180,7 @@ public final class Store {
         try bindRow(fact, into: upsert, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
         try upsert.step()
         upsert.rewind()
-        remember(key, content: hash, kind: fact.kind)
+        remember(key, content: digest.a, kind: fact.kind)
         try noteLanded(fact.kind, importID: importID, plan: plan)
     }
 
@@ -190,8 +193,7 @@ public final class Store {
         rowsSeen[kind] = seen
         guard seen >= knownContentAfter else { return nil }
         // Every row the ledger holds now: those from before the file and those it wrote so far.
-        let rows = Int(try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int ?? 0)
-        guard let table = try KnownContent.read(kind.table, rows: rows, from: db) else {
+        guard let table = try KnownContent.read(kind.table, rows: Int(try ledgerRows(kind) ?? 0), from: db) else {
             withoutKnownContent[kind] = true
             return nil
         }
@@ -203,9 +205,9 @@ public final class Store {
     /// key the file carries again with the same content is known without SQLite. (A stale entry
     /// could not change what lands: it would hold content that an earlier row of the file replaced,
     /// which is older and loses to it, and what it was evidence for the ledger's trigger kept.)
-    private func remember(_ key: (UInt64, UInt64)?, content hash: String, kind: RecordKind) {
+    private func remember(_ key: (UInt64, UInt64)?, content lane: UInt64, kind: RecordKind) {
         guard let key, let table = knownContent[kind] else { return }
-        guard let content = KnownContent.content(hash), table.set(key, content) else {
+        guard table.set(key, KnownContent.content(lane: lane)) else {
             // Full: the rest of the file asks SQLite.
             knownContent[kind] = nil
             withoutKnownContent[kind] = true
@@ -315,10 +317,10 @@ public final class Store {
         landed[Landed(importID: importID, kind: fact.kind), default: 0] += 0
     }
 
-    /// A fingerprint of a fact's values, for the ledger's tie-break between two
-    /// versions of a row with the same version number. (Not an id: ids of sources
+    /// A fingerprint of a fact's values (stored as its `hexDigest`), for the ledger's tie-break
+    /// between two versions of a row with the same version number. (Not an id: ids of sources
     /// without one come from ``CompiledMapping/hash(_:)``, which must never change.)
-    static func contentHash(_ values: [FieldValue?]) -> String {
+    static func contentDigest(_ values: [FieldValue?]) -> StableHasher {
         var hasher = StableHasher()
         for value in values {
             switch value {
@@ -337,7 +339,7 @@ public final class Store {
                 for label in labels { hasher.combine(label) }
             }
         }
-        return hasher.hexDigest
+        return hasher
     }
 
     /// Forgets what was landed since the last refresh, after the caller's transaction
@@ -348,6 +350,12 @@ public final class Store {
         loadPlans.removeAll()
         forgetKnownContent()
         setAsideIndexes.removeAll()
+    }
+
+    /// How many rows `kind`'s ledger holds, about (its largest rowid: rows are never deleted),
+    /// without counting them; nil when it is empty.
+    private func ledgerRows(_ kind: RecordKind) throws -> Int64? {
+        try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int
     }
 
     /// Drops the tables of what the ledgers hold (at the end of each file: the next one reads
@@ -366,7 +374,7 @@ public final class Store {
     /// than row by row), and whether the ledger was empty (every row tried as a new key first).
     private func loadPlan(_ kind: RecordKind) throws -> LoadPlan {
         if let known = loadPlans[kind] { return known }
-        let existing = try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int
+        let existing = try ledgerRows(kind)
         let plan = LoadPlan(bulkThreshold: max(bulkMinimum, Int(existing ?? 0) / 4), insertFirst: existing == nil)
         loadPlans[kind] = plan
         return plan
