@@ -387,6 +387,31 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(try dump(bulk) == dump(rowByRow))
     }
 
+    @Test("the first file into an empty store gives the people the general way gives", arguments: [1, 2, 512])
+    func theFirstFileReadAloneGivesTheSamePeople(chunk: Int) throws {
+        let edge = ["stripe_payments_guest.csv", "stripe_customers_new.csv", "contacts_dates.csv"]
+        var alone = 0
+        for file in allSamples + edge.map({ repositoryRoot + "/samples/edge/" + $0 }) {
+            let general = try freshStore()
+            general.readsFirstFileAlone = false
+            try importAll([file], into: general)
+            let first = try freshStore()
+            first.mergeChunk = chunk
+            first.bulkMinimum = chunk  // the people indexes set aside and rebuilt too
+            try importAll([file], into: first)
+            #expect(try dump(first) == dump(general), "\(file)")
+            #expect(try indexes(first) == indexes(general))
+            alone += first.firstFilesReadAlone
+            // The next file goes the general way, from there.
+            try importAll(allSamples, into: first)
+            try importAll(allSamples, into: general)
+            #expect(first.firstFilesReadAlone <= 1)
+            #expect(try dump(first) == dump(general), "\(file), then every sample")
+        }
+        // Every sample but those whose attribution leaves a history (then the general way).
+        #expect(alone >= allSamples.count)
+    }
+
     @Test("a bulk import that fails part-way leaves every index in place")
     func aFailedBulkImportLeavesTheIndexes() throws {
         let store = try freshStore()

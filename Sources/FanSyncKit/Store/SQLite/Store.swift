@@ -59,6 +59,11 @@ public final class Store {
     public var onPeopleProgress: ((Int, Int) -> Void)?
     /// People merged per chunk handed to the worker (lowered by tests, so runs span chunks).
     var mergeChunk = 512
+    /// Whether the first file into an empty store has its people read from its ledger alone
+    /// (turned off by tests, to hold that way to the general one).
+    var readsFirstFileAlone = true
+    /// How many files had their people read that way (for tests).
+    private(set) var firstFilesReadAlone = 0
 
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
@@ -407,10 +412,42 @@ public final class Store {
         let wholeLedger = Set(RecordKind.allCases.filter { loadPlans[$0]?.insertFirst == true })
         loadPlans.removeAll()
         forgetKnownContent()
-        // Touched: the addresses of the rows these imports wrote, and the former
-        // addresses they moved away from (kept in the history under the import's id).
-        let imports = Set(landed.keys.map(\.importID))
-        for item in landed.keys.sorted(by: { ($0.importID, $0.kind.table) < ($1.importID, $1.kind.table) }) {
+        let items = landed.keys.sorted(by: { ($0.importID, $0.kind.table) < ($1.importID, $1.kind.table) })
+        landed.removeAll()
+        // The first file into an empty store: its people are the addresses of its own ledger, and
+        // nobody has a history or a row written before (unless attribution just gave someone a
+        // history): they are read from that ledger alone, in its email index's order.
+        if readsFirstFileAlone, items.count == 1, let only = items.first?.kind, wholeLedger.contains(only),
+            try storeHolds(only: only)
+        {
+            try attribute()
+            if try db.prepare("SELECT 1 FROM peak_history LIMIT 1").rows().isEmpty {
+                try db.execute("DELETE FROM touched")  // what attribution touched is in the ledger
+                firstFilesReadAlone += 1
+                return try recomputeTouched(firstFile: only)
+            }
+            try touch(items, wholeLedger: wholeLedger)
+            return try recomputeTouched()
+        }
+        try touch(items, wholeLedger: wholeLedger)
+        try attribute()
+        return try recomputeTouched()
+    }
+
+    /// Whether the store holds nothing but `kind`'s ledger: no other ledger rows, no people and no history.
+    private func storeHolds(only kind: RecordKind) throws -> Bool {
+        for other in RecordKind.allCases where other != kind {
+            if try ledgerRows(other) != nil { return false }
+        }
+        return try db.prepare("SELECT 1 FROM people LIMIT 1").rows().isEmpty
+            && db.prepare("SELECT 1 FROM peak_history LIMIT 1").rows().isEmpty
+    }
+
+    /// Marks as touched the addresses of the rows `items` wrote, and the former addresses they
+    /// moved away from (kept in the history under the import's id).
+    private func touch(_ items: [Landed], wholeLedger: Set<RecordKind>) throws {
+        let imports = Set(items.map(\.importID))
+        for item in items {
             if imports.count == 1, wholeLedger.contains(item.kind) {
                 // All of it: its email index lists the addresses in order, no row read (a third
                 // of the time of finding them through the import's rows and sorting them).
@@ -439,9 +476,6 @@ public final class Store {
                 """
             ).run([.integer(importID)])
         }
-        landed.removeAll()
-        try attribute()
-        return try recomputeTouched()
     }
 
     /// Rows without an email of their own (payments, subscriptions) take the email of the
@@ -606,11 +640,14 @@ public final class Store {
         return (count, samples.sorted { $0.line < $1.line })
     }
 
-    /// Recomputes every person in the `touched` table from the ledger, then empties it.
-    private func recomputeTouched() throws -> PeopleCounts {
+    /// Recomputes every person in the `touched` table from the ledger, then empties it; or,
+    /// after the first file into an empty store (`firstFile`), everyone in that file's ledger.
+    private func recomputeTouched(firstFile: RecordKind? = nil) throws -> PeopleCounts {
         var counts = PeopleCounts()
         // Writing most of the people: their listing indexes are rebuilt after, in one sort each.
-        let touchedCount = try db.prepare("SELECT count(*) FROM touched").rows().first?.first?.int ?? 0
+        let touchedCount =
+            try firstFile.map { try ledgerRows($0) ?? 0 }
+            ?? db.prepare("SELECT count(*) FROM touched").rows().first?.first?.int ?? 0
         if touchedCount >= bulkMinimum {
             let people = try db.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0
             if touchedCount >= people / 4 { for index in Schema.peopleIndexes { try setAside(index) } }
@@ -621,12 +658,14 @@ public final class Store {
         // daily import read every ledger). Most of the ledger: walk it in order.
         let known = try db.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0
         let few = touchedCount * 8 < known
-        let cursors = try RecordKind.allCases.map { kind in
+        let cursors = try (firstFile.map { [$0] } ?? RecordKind.allCases).map { kind in
             try LedgerCursor(
                 db: db, kind: kind,
-                sql: few
-                    ? "SELECT l.* FROM touched t CROSS JOIN \(kind.table) l ON t.store = l.store AND t.email = l.email ORDER BY t.store, t.email"
-                    : "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email"
+                sql: firstFile != nil
+                    ? "SELECT * FROM \(kind.table) WHERE email IS NOT NULL ORDER BY store, email"
+                    : few
+                        ? "SELECT l.* FROM touched t CROSS JOIN \(kind.table) l ON t.store = l.store AND t.email = l.email ORDER BY t.store, t.email"
+                        : "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email"
             )
         }
         var heads = try cursors.map { try $0.next() }
@@ -649,6 +688,18 @@ public final class Store {
         func readChunk() throws -> [MergeInput] {
             var chunk: [MergeInput] = []
             chunk.reserveCapacity(mergeChunk)
+            if firstFile != nil {
+                // Everyone in the one ledger, no one known before: its rows grouped by address.
+                while chunk.count < mergeChunk, let first = heads[0] {
+                    var input = MergeInput(store: first.store, email: first.email)
+                    while let head = heads[0], head.store == input.store, head.email == input.email {
+                        input.evidence.append(head.evidence)
+                        heads[0] = try cursors[0].next()
+                    }
+                    chunk.append(input)
+                }
+                return chunk
+            }
             while chunk.count < mergeChunk, !exhausted {
                 guard try people.step() else { exhausted = true; break }
                 guard let store = people.text(0), let email = people.text(1) else { continue }
