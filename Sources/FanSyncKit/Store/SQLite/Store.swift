@@ -427,10 +427,10 @@ public final class Store {
                 return try recomputeTouched(firstFile: only)
             }
             try touch(items, wholeLedger: wholeLedger)
-            return try recomputeTouched()
+        } else {
+            try touch(items, wholeLedger: wholeLedger)
+            try attribute()
         }
-        try touch(items, wholeLedger: wholeLedger)
-        try attribute()
         return try recomputeTouched()
     }
 
