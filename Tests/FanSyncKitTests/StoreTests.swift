@@ -412,6 +412,32 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(alone >= allSamples.count)
     }
 
+    @Test("the progress of a first file counts its people, not its rows")
+    func theFirstFileProgressCountsPeople() throws {
+        let folder = try temporaryDirectory()
+        let header =
+            "\"Contact ID\",\"Email\",\"First Name\",\"Last Name\",\"Phone\",\"Organization\",\"Tags\","
+            + "\"Date Created\",\"Date Updated\",\"DAW\",\"Genre\",\"Level\",\"Goals\"\n"
+        // Five rows, three people: two addresses come twice (one of them spelled otherwise).
+        let rows = ["a@x.com", "b@x.com", "A@x.com", "c@x.com", "b@x.com"].enumerated().map { index, email in
+            "\"\(index + 1)\",\"\(email)\",\"N\",\"L\",\"\",\"\",\"\",\"2024-01-02 09:30:00\","
+                + "\"2024-06-01 12:00:00\",\"\",\"\",\"\",\"\"\n"
+        }
+        try (header + rows.joined()).write(toFile: folder + "/contacts.csv", atomically: true, encoding: .utf8)
+        for alone in [true, false] {
+            let store = try freshStore()
+            store.readsFirstFileAlone = alone
+            store.mergeChunk = 1
+            store.peopleProgressEvery = 1
+            var seen: [(Int, Int)] = []
+            store.onPeopleProgress = { seen.append(($0, $1)) }
+            try importAll([folder + "/contacts.csv"], into: store)
+            #expect(store.firstFilesReadAlone == (alone ? 1 : 0))
+            #expect(seen.map(\.0) == [1, 2, 3], "alone: \(alone)")
+            #expect(seen.allSatisfy { $0.1 == 3 }, "alone: \(alone): \(seen)")
+        }
+    }
+
     @Test("a bulk import that fails part-way leaves every index in place")
     func aFailedBulkImportLeavesTheIndexes() throws {
         let store = try freshStore()

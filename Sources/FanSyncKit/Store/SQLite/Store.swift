@@ -57,6 +57,8 @@ public final class Store {
     var bulkMinimum = 50_000
     /// Called as people are recomputed: how many are written, of how many touched.
     public var onPeopleProgress: ((Int, Int) -> Void)?
+    /// People written between two calls of ``onPeopleProgress`` (lowered by tests).
+    var peopleProgressEvery = 100_000
     /// People merged per chunk handed to the worker (lowered by tests, so runs span chunks).
     var mergeChunk = 512
     /// Whether the first file into an empty store has its people read from its ledger alone
@@ -645,9 +647,20 @@ public final class Store {
     private func recomputeTouched(firstFile: RecordKind? = nil) throws -> PeopleCounts {
         var counts = PeopleCounts()
         // Writing most of the people: their listing indexes are rebuilt after, in one sort each.
+        // (The first file's rows: as many as its people or more, which is all the bulk decision needs.)
         let touchedCount =
             try firstFile.map { try ledgerRows($0) ?? 0 }
             ?? db.prepare("SELECT count(*) FROM touched").rows().first?.first?.int ?? 0
+        // How many people the progress counts towards: the first file's addresses are counted
+        // (off its email index) only for someone watching.
+        let peopleTotal =
+            try firstFile.flatMap { kind in
+                try onPeopleProgress.map { _ in
+                    try db.prepare(
+                        "SELECT count(*) FROM (SELECT DISTINCT store, email FROM \(kind.table) WHERE email IS NOT NULL)"
+                    ).rows().first?.first?.int ?? 0
+                }
+            } ?? touchedCount
         if touchedCount >= bulkMinimum {
             let people = try db.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0
             if touchedCount >= people / 4 { for index in Schema.peopleIndexes { try setAside(index) } }
@@ -735,8 +748,10 @@ public final class Store {
             }
             if let (done, result) = merging {
                 done.wait()
-                if let onPeopleProgress, (written + result.people.count) / 100_000 > written / 100_000 {
-                    onPeopleProgress(written + result.people.count, Int(touchedCount))
+                if let onPeopleProgress,
+                    (written + result.people.count) / peopleProgressEvery > written / peopleProgressEvery
+                {
+                    onPeopleProgress(written + result.people.count, Int(peopleTotal))
                 }
                 written += result.people.count
                 for prepared in result.people {
