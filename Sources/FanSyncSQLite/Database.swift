@@ -305,16 +305,14 @@ public final class Statement {
 
     /// Whether column `index` holds exactly `text` (compared as bytes, no String made).
     public func textEquals(_ index: Int32, _ text: String) -> Bool {
-        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {
-            return false
-        }
-        let count = Int(sqlite3_column_bytes(handle, index))
         var text = text
-        return text.withUTF8 { utf8 in
-            guard utf8.count == count else { return false }
-            guard count > 0, let base = utf8.baseAddress else { return true }
-            return memcmp(base, bytes, count) == 0
-        }
+        return withTextBytes(index) { stored in
+            text.withUTF8 { utf8 in
+                guard utf8.count == stored.count else { return false }
+                guard let base = utf8.baseAddress, let other = stored.baseAddress, stored.count > 0 else { return true }
+                return memcmp(base, other, stored.count) == 0
+            }
+        } ?? false
     }
 
     public func int(_ index: Int32) -> Int64? {

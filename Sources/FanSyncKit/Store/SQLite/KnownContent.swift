@@ -87,25 +87,27 @@ final class KnownContent {
         Int(truncatingIfNeeded: (key.0 &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
-    /// The content stored under `key`, if the table has it.
-    func content(of key: (UInt64, UInt64)) -> UInt64? {
+    /// The slot that holds `key`, or the empty slot where it would go.
+    private func slot(of key: (UInt64, UInt64)) -> Int {
         var slot = home(key)
-        while slots[3 * slot + 2] != 0 {
-            if slots[3 * slot] == key.0 && slots[3 * slot + 1] == key.1 { return slots[3 * slot + 2] }
+        while slots[3 * slot + 2] != 0, slots[3 * slot] != key.0 || slots[3 * slot + 1] != key.1 {
             slot = (slot + 1) & mask
         }
-        return nil
+        return slot
+    }
+
+    /// The content stored under `key`, if the table has it.
+    func content(of key: (UInt64, UInt64)) -> UInt64? {
+        let stored = slots[3 * slot(of: key) + 2]
+        return stored == 0 ? nil : stored
     }
 
     /// Stores `content` under `key`; false when the table is too full to take a new key.
     func set(_ key: (UInt64, UInt64), _ content: UInt64) -> Bool {
-        var slot = home(key)
-        while slots[3 * slot + 2] != 0 {
-            if slots[3 * slot] == key.0 && slots[3 * slot + 1] == key.1 {
-                slots[3 * slot + 2] = content
-                return true
-            }
-            slot = (slot + 1) & mask
+        let slot = slot(of: key)
+        if slots[3 * slot + 2] != 0 {
+            slots[3 * slot + 2] = content
+            return true
         }
         // At most three quarters full, so probes stay short.
         guard (count + 1) * 4 <= (mask + 1) * 3 else { return false }

@@ -423,7 +423,7 @@ public final class Store {
             try storeHolds(only: only)
         {
             try attribute()
-            if try db.prepare("SELECT 1 FROM peak_history LIMIT 1").rows().isEmpty {
+            if try isEmpty("peak_history") {
                 try db.execute("DELETE FROM touched")  // what attribution touched is in the ledger
                 firstFilesReadAlone += 1
                 return try recomputeTouched(firstFile: only)
@@ -441,8 +441,12 @@ public final class Store {
         for other in RecordKind.allCases where other != kind {
             if try ledgerRows(other) != nil { return false }
         }
-        return try db.prepare("SELECT 1 FROM people LIMIT 1").rows().isEmpty
-            && db.prepare("SELECT 1 FROM peak_history LIMIT 1").rows().isEmpty
+        return try isEmpty("people") && isEmpty("peak_history")
+    }
+
+    /// Whether `table` has no rows.
+    private func isEmpty(_ table: String) throws -> Bool {
+        try db.prepare("SELECT 1 FROM \(table) LIMIT 1").rows().isEmpty
     }
 
     /// Marks as touched the addresses of the rows `items` wrote, and the former addresses they
