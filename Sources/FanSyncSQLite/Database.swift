@@ -203,6 +203,12 @@ public final class Statement {
         if status != SQLITE_OK { throw database.error(status, sql: sql) }
     }
 
+    /// Binds UTF-8 `text` (copied) as parameter `index`, with no String made.
+    public func bind(_ index: Int32, utf8 text: UnsafeBufferPointer<UInt8>) throws(DatabaseError) {
+        let status = bindText(index, text)
+        if status != SQLITE_OK { throw database.error(status, sql: sql) }
+    }
+
     /// Binds `bytes` as parameter `index`'s text through the parameter's own buffer.
     private func bindText(_ index: Int32, _ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
         let slot = Int(index) - 1
@@ -314,6 +320,9 @@ public final class Statement {
             }
         } ?? false
     }
+
+    /// Whether column `index` is NULL.
+    public func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
 
     public func int(_ index: Int32) -> Int64? {
         sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, index)

@@ -685,7 +685,6 @@ public final class Store {
                         : "SELECT l.* FROM \(kind.table) l JOIN touched t ON t.store = l.store AND t.email = l.email ORDER BY l.store, l.email"
             )
         }
-        var heads = try cursors.map { try $0.next() }
         // One row per touched person, in the cursors' order: the highest type the history
         // keeps for them, and what was written for them last time (its hash, and the columns
         // the people indexes hold).
@@ -702,22 +701,21 @@ public final class Store {
         // People go in chunks: while a worker merges one chunk (pure Swift), this thread
         // writes the chunk before it and reads the next one (SQLite, one connection).
         var exhausted = false  // stepping a finished statement would start it over
-        func readChunk() throws -> [MergeInput] {
-            var chunk: [MergeInput] = []
-            chunk.reserveCapacity(mergeChunk)
+        func readChunk() throws -> MergeChunk {
+            var chunk = MergeChunk(people: mergeChunk)
             if firstFile != nil {
                 // Everyone in the one ledger, no one known before: its rows grouped by address.
-                while chunk.count < mergeChunk, let first = heads[0] {
-                    var input = MergeInput(store: first.store, email: first.email)
-                    while let head = heads[0], head.store == input.store, head.email == input.email {
-                        input.evidence.append(head.evidence)
-                        heads[0] = try cursors[0].next()
-                    }
-                    chunk.append(input)
+                let cursor = cursors[0]
+                while chunk.people.count < mergeChunk, let store = cursor.store, let email = cursor.email {
+                    var input = MergeInput(store: store, email: email)
+                    let first = chunk.kinds.count
+                    while cursor.isAt(store: store, email: email) { try chunk.take(cursor) }
+                    input.rows = first..<chunk.kinds.count
+                    chunk.people.append(input)
                 }
                 return chunk
             }
-            while chunk.count < mergeChunk, !exhausted {
+            while chunk.people.count < mergeChunk, !exhausted {
                 guard try people.step() else { exhausted = true; break }
                 guard let store = people.text(0), let email = people.text(1) else { continue }
                 var input = MergeInput(
@@ -725,15 +723,14 @@ public final class Store {
                     history: people.int(2).flatMap { PersonType(rawValue: Int($0)) },
                     historySource: people.text(3), written: people.text(4),
                     indexed: PeopleWriter.Indexed(settlementNet: people.int(5), firstSeenAt: people.int(6)))
-                for index in cursors.indices {
-                    while let head = heads[index], head.store == store, head.email == email {
-                        input.evidence.append(head.evidence)
-                        heads[index] = try cursors[index].next()
-                    }
+                let first = chunk.kinds.count
+                for cursor in cursors {
+                    while cursor.isAt(store: store, email: email) { try chunk.take(cursor) }
                 }
+                input.rows = first..<chunk.kinds.count
                 // Nothing in the ledger and no history: nothing to say about this address.
-                if input.evidence.isEmpty && input.history == nil { continue }
-                chunk.append(input)
+                if input.rows.isEmpty && input.history == nil { continue }
+                chunk.people.append(input)
             }
             return chunk
         }
@@ -742,24 +739,25 @@ public final class Store {
         while true {
             let inputs = try readChunk()
             var next: (done: DispatchSemaphore, result: MergedChunk)?
-            if !inputs.isEmpty {
+            if !inputs.people.isEmpty {
                 let done = DispatchSemaphore(value: 0), result = MergedChunk()
                 DispatchQueue.global().async {
-                    result.people = inputs.map(PeopleWriter.prepare)
+                    result.prepared = PeopleWriter.prepare(inputs)
                     done.signal()
                 }
                 next = (done, result)
             }
             if let (done, result) = merging {
                 done.wait()
+                let prepared = result.prepared
                 if let onPeopleProgress,
-                    (written + result.people.count) / peopleProgressEvery > written / peopleProgressEvery
+                    (written + prepared.people.count) / peopleProgressEvery > written / peopleProgressEvery
                 {
-                    onPeopleProgress(written + result.people.count, Int(peopleTotal))
+                    onPeopleProgress(written + prepared.people.count, Int(peopleTotal))
                 }
-                written += result.people.count
-                for prepared in result.people {
-                    switch try writer.write(prepared) {
+                written += prepared.people.count
+                for person in prepared.people {
+                    switch try writer.write(person, values: prepared.values) {
                     case .new: counts.new += 1
                     case .updated: counts.updated += 1
                     case .unchanged: counts.unchanged += 1
@@ -797,7 +795,7 @@ public final class Store {
                 // order to skip that sort, which is what the planner chose.
                 sql: "SELECT * FROM \(kind.table) WHERE store = ? AND email = ? ORDER BY +source, +source_id",
                 bindings: [.text(store), .text(email)])
-            while let row = try cursor.next() { all.append(row.evidence) }
+            while let row = try cursor.next() { all.append(row) }
         }
         return all
     }
@@ -809,263 +807,5 @@ public final class Store {
         if rows.isEmpty && history == nil { return nil }
         return PersonMerge.merge(
             store: store, email: email, evidence: rows, peak: history?.type, peakSource: history?.source)
-    }
-}
-
-/// One touched person as read from the store: what the merge needs.
-struct MergeInput: Sendable {
-    var store: String
-    var email: String
-    /// The highest type the history keeps for them, and a source that knew them.
-    var history: PersonType?
-    var historySource: String?
-    /// The content hash written for them last time (nil for someone new).
-    var written: String?
-    /// What the people indexes hold for them (when written before).
-    var indexed = PeopleWriter.Indexed()
-    var evidence: [Evidence] = []
-}
-
-/// A merged person with what writing it needs, computed off the writing thread.
-struct PreparedPerson: Sendable {
-    var person: Person
-    var hash: String
-    var tagsJSON: String
-    /// `EUR 12.00; GBP 5.00`: the totals in currencies other than the primary one (nil when none).
-    var otherTotals: String?
-    /// Every currency's total as a JSON array (nil for someone who never paid).
-    var totalsJSON: String?
-    var written: String?
-    var indexed: PeopleWriter.Indexed
-}
-
-/// A chunk of people merged by a worker, read by the writer after the worker signals.
-final class MergedChunk: @unchecked Sendable {
-    var people: [PreparedPerson] = []
-}
-
-/// Reads ledger rows of one kind as evidence, one at a time.
-final class LedgerCursor {
-    struct Row {
-        var store: String
-        var email: String
-        var evidence: Evidence
-    }
-
-    let kind: RecordKind
-    let statement: Statement
-    /// Each column the merge reads, by position in the result (-1 when the kind has none),
-    /// looked up once instead of by name for every row.
-    private let store, email, source, sourceID, file, line, rank, seenAt, emailDisplay, firstName, lastName, name,
-        phone, phoneStatus, tags, daw, genre, level, goals, imageURL, status, currency, createdAt, enrolledAt, amount,
-        amountRefunded, convertedAmount, convertedRefunded, convertedCurrency, product, description, refundedAt,
-        canceledAt, endedAt, price, course, progress: Int32
-
-    init(db: Database, kind: RecordKind, sql: String, bindings: [SQLValue] = []) throws {
-        self.kind = kind
-        statement = try db.prepare(sql)
-        if !bindings.isEmpty { try statement.bind(bindings) }
-        var columns: [String: Int32] = [:]
-        for index in 0..<statement.columnCount { columns[statement.columnName(index)] = index }
-        func at(_ name: String) -> Int32 { columns[name] ?? -1 }
-        store = at("store"); email = at("email"); source = at("source"); sourceID = at("source_id"); file = at("file")
-        line = at("line"); rank = at("rank"); seenAt = at("seen_at"); emailDisplay = at("email_display")
-        firstName = at("first_name"); lastName = at("last_name"); name = at("name"); phone = at("phone")
-        phoneStatus = at("phone_status"); tags = at("tags"); daw = at("daw"); genre = at("genre"); level = at("level")
-        goals = at("goals"); imageURL = at("image_url"); status = at("status"); currency = at("currency")
-        createdAt = at("created_at"); enrolledAt = at("enrolled_at"); amount = at("amount")
-        amountRefunded = at("amount_refunded"); convertedAmount = at("converted_amount")
-        convertedRefunded = at("converted_amount_refunded"); convertedCurrency = at("converted_currency")
-        product = at("product"); description = at("description"); refundedAt = at("refunded_at")
-        canceledAt = at("canceled_at"); endedAt = at("ended_at"); price = at("price"); course = at("course")
-        progress = at("progress")
-    }
-
-    func next() throws -> Row? {
-        while try statement.step() {
-            func text(_ index: Int32) -> String? { index < 0 ? nil : statement.text(index) }
-            func int(_ index: Int32) -> Int64? { index < 0 ? nil : statement.int(index) }
-            guard let store = text(store), let email = text(email) else { continue }
-            var item = Evidence(
-                kind: kind, source: text(source) ?? "", sourceID: text(sourceID) ?? "",
-                file: text(file) ?? "", line: Int(int(line) ?? 0),
-                peak: PersonType(rawValue: Int(int(rank) ?? 1)) ?? .lead, seenAt: int(seenAt))
-            item.emailDisplay = text(emailDisplay)
-            item.firstName = text(firstName)
-            item.lastName = text(lastName)
-            item.name = text(name)
-            item.phone = text(phone)
-            item.phoneStatus = text(phoneStatus).flatMap(PhoneStatus.init(rawValue:))
-            item.tags = tags < 0 ? [] : statement.texts(tags, separatedBy: 0x1F) ?? []
-            item.daw = text(daw)
-            item.genre = text(genre)
-            item.level = text(level)
-            item.goals = text(goals)
-            item.imageURL = text(imageURL)
-            item.status = text(status)
-            item.currency = text(currency)
-            item.createdAt = int(createdAt) ?? int(enrolledAt)
-            switch kind {
-            case .payment:
-                item.amount = int(amount)
-                item.amountRefunded = int(amountRefunded)
-                item.convertedAmount = int(convertedAmount)
-                item.convertedRefunded = int(convertedRefunded)
-                item.convertedCurrency = text(convertedCurrency)
-                item.product = text(product) ?? text(description)
-                item.endedAt = int(refundedAt)
-            case .subscription:
-                item.amount = int(amount)
-                item.product = text(product)
-                let ends = [int(canceledAt), int(endedAt)].compactMap { $0 }
-                item.endedAt = ends.max()
-            case .enrollment:
-                item.amount = int(price)
-                item.product = text(course)
-                item.createdAt = int(enrolledAt)
-                item.progress = progress < 0 ? nil : statement.double(progress)
-            case .stripeCustomer:
-                item.name = text(name)
-            default:
-                break
-            }
-            return Row(store: store, email: email, evidence: item)
-        }
-        return nil
-    }
-}
-
-/// Writes derived people, skipping those whose content did not change.
-final class PeopleWriter {
-    enum Outcome { case new, updated, unchanged }
-
-    /// The values of a person's row that the people indexes (``Schema/peopleIndexes``) hold
-    /// besides the key: a rewrite that leaves them as they were leaves the indexes alone.
-    struct Indexed: Sendable, Equatable {
-        var settlementNet: Int64?
-        var firstSeenAt: Int64?
-    }
-
-    let db: Database
-    let upsertPerson: Statement
-    /// The rewrites of a person written before, by which indexed columns change (see ``update(changing:)``).
-    private var updates: [Statement?] = [nil, nil, nil, nil]
-    static let columns = [
-        "store", "email", "email_display", "name", "first_name", "last_name", "phone", "type", "type_rank",
-        "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "currency", "total_spent",
-        "other_totals", "totals", "settlement_currency", "settlement_net", "first_source", "first_product",
-        "first_seen_at", "last_activity_at", "sources",
-        "tags", "score", "daw", "genre", "level", "goals", "image_url", "content_hash",
-    ]
-
-    init(db: Database) throws {
-        self.db = db
-        let columns = Self.columns
-        upsertPerson = try db.cached(
-            "INSERT INTO people (" + columns.joined(separator: ", ") + ") VALUES ("
-                + columns.map { _ in "?" }.joined(separator: ", ") + ") ON CONFLICT (store, email) DO UPDATE SET "
-                + columns.dropFirst(2).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-        // customer_totals and fan_activity are views of the ledger (migration 8): nothing to write.
-    }
-
-    /// The UPDATE of a person's row that sets the indexed columns only when they change: SQLite
-    /// rewrites an index entry for every column a statement sets, changed or not, and in a
-    /// store of a million people each rewrite is a page read and written at random. Its
-    /// parameters are numbered as ``columns``, so a person binds the same values as for the insert.
-    private func update(changing spent: Bool, _ firstSeen: Bool) throws -> Statement {
-        let slot = (spent ? 1 : 0) + (firstSeen ? 2 : 0)
-        if let known = updates[slot] { return known }
-        var set: [String] = []
-        for (index, column) in Self.columns.enumerated().dropFirst(2) {
-            if (column == "settlement_net" && !spent) || (column == "first_seen_at" && !firstSeen) { continue }
-            set.append("\(column) = ?\(index + 1)")
-        }
-        let statement = try db.prepare(
-            "UPDATE people SET " + set.joined(separator: ", ") + " WHERE store = ?1 AND email = ?2")
-        updates[slot] = statement
-        return statement
-    }
-
-    /// Merges one person and computes what writing them needs (pure: runs on any thread).
-    static func prepare(_ input: MergeInput) -> PreparedPerson {
-        let person = PersonMerge.merge(
-            store: input.store, email: input.email, evidence: input.evidence,
-            peak: input.history, peakSource: input.historySource)
-        var tags = "["
-        for (index, tag) in person.tags.enumerated() {
-            if index > 0 { tags += "," }
-            JSONText.appendQuoted(tag, to: &tags)
-        }
-        tags += "]"
-        let others = person.otherTotals.map { "\($0.currency) " + Money.decimal($0.net, currency: $0.currency) }
-        var totals: String?
-        if !person.totals.isEmpty {
-            totals =
-                "["
-                + person.totals.map { total in
-                    "{\"currency\":" + JSONText.quoted(total.currency)
-                        + ",\"total_spent\":" + JSONText.quoted(Money.decimal(total.net, currency: total.currency))
-                        + ",\"total_spent_minor\":\(total.net),\"purchases\":\(total.purchases)}"
-                }.joined(separator: ",") + "]"
-        }
-        return PreparedPerson(
-            person: person, hash: hash(person), tagsJSON: tags,
-            otherTotals: others.isEmpty ? nil : others.joined(separator: "; "), totalsJSON: totals,
-            written: input.written, indexed: input.indexed)
-    }
-
-    /// Writes a prepared person, unless their content is what was written last time.
-    func write(_ prepared: PreparedPerson) throws -> Outcome {
-        let person = prepared.person, hash = prepared.hash, tags = prepared.tagsJSON, previous = prepared.written
-        if previous == hash { return .unchanged }
-        func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
-        func int(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
-        let main = person.settlementTotal, primary = person.primaryTotal
-        let values: [SQLValue] = [
-            .text(person.store), .text(person.email), .text(person.emailDisplay), text(person.name),
-            text(person.firstName), text(person.lastName), text(person.phone), .text(person.type.name),
-            .integer(Int64(person.type.rawValue)), text(person.subscriptionStatus), .integer(Int64(person.purchases)),
-            int(person.firstPurchaseAt), int(person.lastPurchaseAt), .integer(person.isRepeat ? 1 : 0),
-            text(primary?.currency), int(primary?.net), text(prepared.otherTotals), text(prepared.totalsJSON),
-            text(main?.currency), int(main?.net), .text(person.firstSource), text(person.firstProduct),
-            int(person.firstSeenAt), int(person.lastActivityAt), .text(person.sources.joined(separator: ",")),
-            .text(tags), .integer(person.score), text(person.daw), text(person.genre), text(person.level),
-            text(person.goals), text(person.imageURL), .text(hash),
-        ]
-        guard previous != nil else {
-            try upsertPerson.run(values)
-            return .new
-        }
-        // Written before: rewritten in place, its index entries only where they change.
-        let spent = main?.net != prepared.indexed.settlementNet
-        let firstSeen = person.firstSeenAt != prepared.indexed.firstSeenAt
-        try update(changing: spent, firstSeen).run(values)
-        // (The row was read in this transaction; should it be gone, the insert puts it back.)
-        if db.changes == 0 { try upsertPerson.run(values) }
-        return .updated
-    }
-
-    /// A fingerprint of everything written for a person.
-    static func hash(_ person: Person) -> String {
-        var hasher = StableHasher()
-        func add(_ text: String?) { hasher.combine(text ?? "\u{0}") }
-        func add(_ number: Int64?) { hasher.combine(number.map { String($0) } ?? "\u{0}") }
-        add(person.emailDisplay); add(person.firstName); add(person.lastName); add(person.name); add(person.phone)
-        add(person.type.name); add(person.subscriptionStatus); add(person.primaryCurrency)
-        for total in person.totals + [CurrencyTotal(currency: "|", gross: 0, refunded: 0, purchases: 0)]
-            + person.settlement
-        {
-            add(total.currency); add(total.gross); add(total.refunded); add(Int64(total.purchases))
-        }
-        add(Int64(person.purchases)); add(person.firstPurchaseAt); add(person.lastPurchaseAt)
-        add(person.firstSource); add(person.firstProduct); add(person.firstSeenAt); add(person.lastActivityAt)
-        for tag in person.tags { add(tag) }
-        add("|")
-        add(person.score); add(person.daw); add(person.genre); add(person.level); add(person.goals);
-        add(person.imageURL)
-        for item in person.activity { add(item.at); add(item.text); add(item.source); add(item.sourceID) }
-        add("|")
-        for source in person.sources { add(source) }
-        return hasher.hexDigest
     }
 }
