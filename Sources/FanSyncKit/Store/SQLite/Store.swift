@@ -71,7 +71,7 @@ public final class Store {
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
         db = try Database(path: path, busyTimeout: busyTimeout)
         let before = try Schema.migrate(db)
-        try db.execute("PRAGMA cache_size = -32768")  // 32 MiB of page cache for bulk work
+        try db.execute("PRAGMA cache_size = -16384")  // 16 MiB of page cache for bulk work
         try db.execute(
             """
             CREATE TEMP TABLE IF NOT EXISTS touched (
