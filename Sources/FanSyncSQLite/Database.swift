@@ -288,19 +288,6 @@ public final class Statement {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
-    /// Column `index`'s text split at `separator` (an ASCII byte, so never inside a character),
-    /// empty pieces left out, as `split(separator:)` does; nil for NULL. One String a piece,
-    /// none for the whole.
-    public func texts(_ index: Int32, separatedBy separator: UInt8) -> [String]? {
-        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {
-            return nil
-        }
-        let all = UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index)))
-        return all.split(separator: separator).map {
-            String(decoding: UnsafeBufferPointer(rebasing: $0), as: UTF8.self)
-        }
-    }
-
     /// `body` over column `index`'s text as UTF-8 bytes (no String made); nil for NULL.
     public func withTextBytes<Result>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
         guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {

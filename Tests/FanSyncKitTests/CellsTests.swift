@@ -20,7 +20,7 @@ import Testing
         cells.append(-0.125)
         cells.append(nil as Double?)
         cells.appendNull()
-        cells.append("a\u{1F}\u{1F}b c\u{1F}")
+        cells.append("a\u{1F}Zoë\u{1F}\u{1F}b c\u{1F}")
         #expect(cells.count == 10)
         #expect(cells.text(0) == "Zoë Ångström")
         #expect(cells.text(1) == "")
@@ -34,7 +34,7 @@ import Testing
         // A value read as another type is nobody's: no conversion happens.
         #expect(cells.int(0) == nil && cells.text(3) == nil && cells.int(6) == nil)
         // Split as a ledger's tags column is: empty pieces left out.
-        #expect(cells.texts(9, separatedBy: 0x1F) == ["a", "b c"])
+        #expect(cells.texts(9, separatedBy: 0x1F) == ["a", "Zoë", "b c"])
         #expect(cells.texts(1, separatedBy: 0x1F) == [])
         #expect(cells.texts(2, separatedBy: 0x1F) == nil)
     }

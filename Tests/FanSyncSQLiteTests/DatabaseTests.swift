@@ -54,18 +54,6 @@ func temporaryDatabase() throws -> String {
         #expect(throws: DatabaseError.self) { try insert.bind(4, .text("no such parameter")) }
     }
 
-    @Test("a column's text splits at an ASCII separator into its pieces, empty ones left out")
-    func textsSplitAtASeparator() throws {
-        let db = try Database(path: try temporaryDatabase())
-        let select = try db.prepare("SELECT ?, ?, ?")
-        try select.bind([.text("a\u{1F}Zoë\u{1F}\u{1F}b\u{1F}"), .text(""), .null])
-        #expect(try select.step())
-        #expect(select.texts(0, separatedBy: 0x1F) == ["a", "Zoë", "b"])
-        #expect(select.texts(1, separatedBy: 0x1F) == [])
-        #expect(select.texts(2, separatedBy: 0x1F) == nil)
-        select.reset()
-    }
-
     @Test("an error carries SQLite's extended code and the SQL that failed")
     func errorsCarryTheExtendedCodeAndTheSQL() throws {
         let db = try Database(path: try temporaryDatabase())

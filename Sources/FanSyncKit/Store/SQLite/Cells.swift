@@ -77,8 +77,9 @@ struct Cells: Sendable {
         }
     }
 
-    /// The text at `index` split at `separator` (an ASCII byte), empty pieces left out, as
-    /// ``Statement/texts(_:separatedBy:)`` splits a column; nil for NULL.
+    /// The text at `index` split at `separator` (an ASCII byte, so never inside a character),
+    /// empty pieces left out, as `split(separator:)` does; nil for NULL. One String a piece,
+    /// none for the whole (a ledger's tags column).
     func texts(_ index: Int, separatedBy separator: UInt8) -> [String]? {
         let cell = cells[index]
         guard cell.length >= 0 else { return nil }
