@@ -281,7 +281,7 @@ public final class Statement {
     }
 
     public func text(_ index: Int32) -> String? {
-        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {
+        guard !isNull(index), let bytes = sqlite3_column_text(handle, index) else {
             return nil
         }
         let count = Int(sqlite3_column_bytes(handle, index))
@@ -290,7 +290,7 @@ public final class Statement {
 
     /// `body` over column `index`'s text as UTF-8 bytes (no String made); nil for NULL.
     public func withTextBytes<Result>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
-        guard sqlite3_column_type(handle, index) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, index) else {
+        guard !isNull(index), let bytes = sqlite3_column_text(handle, index) else {
             return nil
         }
         return body(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))))
@@ -312,11 +312,11 @@ public final class Statement {
     public func isNull(_ index: Int32) -> Bool { sqlite3_column_type(handle, index) == SQLITE_NULL }
 
     public func int(_ index: Int32) -> Int64? {
-        sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, index)
+        isNull(index) ? nil : sqlite3_column_int64(handle, index)
     }
 
     public func double(_ index: Int32) -> Double? {
-        sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : sqlite3_column_double(handle, index)
+        isNull(index) ? nil : sqlite3_column_double(handle, index)
     }
 
     /// Runs a query and returns every row as values (for small results).

@@ -84,3 +84,28 @@ import Testing
         #expect(copied.first?.last == .text(""))  // empty, not NULL
     }
 }
+
+/// The fields a ledger row gives the merge name real columns, read as their declared types: a
+/// misspelt column would be read as NULL on every row, and a text column read as an integer
+/// would lose its value, and neither would fail anywhere else.
+@Suite struct LedgerFieldTests {
+    @Test("every field the people phase copies is a ledger column of its declared SQL type")
+    func everyFieldIsAColumnOfItsType() {
+        var declared: [String: Set<String>] = ["source": ["TEXT"], "source_id": ["TEXT"]]
+        for kind in RecordKind.allCases {
+            for column in Schema.columns(of: kind) + Schema.bookkeeping {
+                // The type's name, without its constraints ("INTEGER NOT NULL").
+                declared[column.name, default: []].insert(String(column.type.prefix { $0 != " " }))
+            }
+        }
+        for field in LedgerCursor.Field.allCases {
+            let type: String
+            switch field.read {
+            case .text: type = "TEXT"
+            case .integer: type = "INTEGER"
+            case .real: type = "REAL"
+            }
+            #expect(declared[field.column] == [type], "\(field) reads column '\(field.column)' as \(type)")
+        }
+    }
+}
