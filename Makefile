@@ -28,7 +28,7 @@ demo: build
 test:
 	@scripts/ensure-packages test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	@scripts/with-scratch $(SWIFT) test
 
 # The code's layout, checked against .swift-format (swift format -i -r Sources Tests Fuzz Package.swift fixes
 # it), and FanSyncKit's folders, none using one that uses it back (scripts/check-folders).
