@@ -59,13 +59,7 @@ extension FanSync {
                     printError(Style.error("Error: ") + "\(error)")
                 }
             }
-            var failed = !failures.isEmpty
-            do {
-                try importer.finish()
-            } catch {
-                failed = true
-                printError(Style.error("Error: ") + "\(error)")
-            }
+            let failed = !failures.isEmpty
             let read = reports.reduce(0) { $0 + $1.file.read }
             let accepted = reports.reduce(0) { $0 + $1.file.accepted }
             let rejected = reports.reduce(0) { $0 + $1.file.rejected }

@@ -147,7 +147,6 @@ extension JobFailure {
             switch self.stage {
             case .sources: ("sources", nil)
             case .file(let path): ("file", path)
-            case .finish: ("stats", nil)
             case .endpoint(let name): ("endpoint", name)
             }
         return "{\"stage\":" + JSONText.quoted(stage) + ",\"subject\":" + (subject.map(JSONText.quoted) ?? "null")

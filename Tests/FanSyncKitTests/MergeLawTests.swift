@@ -8,6 +8,8 @@ import Testing
 /// the same ledger keys.
 struct FactGenerator {
     var random: SeededRandom
+    /// Whether payments carry settlement figures too (off: the facts the laws were first held to).
+    var settlement = false
     let emails = ["a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com"]
 
     mutating func pick<T>(_ values: [T]) -> T { values[Int(random.next() % UInt64(values.count))] }
@@ -31,6 +33,11 @@ struct FactGenerator {
         set("currency", .text(currency))
         set("amount", .money(Int64(random.next() % 20_000)))
         set("amount_refunded", .money(pick([0, 0, 500])))
+        if settlement {
+            set("converted_amount", pick([nil, .money(Int64(random.next() % 20_000))]))
+            set("converted_amount_refunded", pick([nil, nil, .money(300)]))
+            set("converted_currency", pick([nil, .text("EUR"), .text("USD")]))
+        }
         set(
             "status",
             .text(
@@ -61,6 +68,7 @@ func land(_ facts: [Fact], into store: Store) throws {
         for fact in facts { try store.land(fact, store: "default", importID: 1) }
         _ = try store.refreshTouched()
     }
+    try expectKeptStatsAreLive(store)
 }
 
 func people(_ store: Store) throws -> String {

@@ -19,7 +19,6 @@ import Testing
             options.rejectsDirectory = nil
             _ = try importer.importFile(repositoryRoot + "/samples/" + file, options: options)
         }
-        try importer.finish()
         return store
     }
 

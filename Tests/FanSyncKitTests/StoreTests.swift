@@ -476,6 +476,7 @@ struct SeededRandom: RandomNumberGenerator {
         try importAll(allSamples, into: fresh)
         #expect(try dump(upgraded) == dump(fresh))
         #expect(try upgraded.peopleCount(store: "default") > 0)
+        try expectKeptStatsAreLive(upgraded)
         // The same tables, columns and indexes as a new store's.
         let schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
         #expect(

@@ -122,12 +122,6 @@ public final class JobRunner {
             }
         }
 
-        do {
-            try importer.finish()
-        } catch {
-            report.failures.append(JobFailure(stage: .finish, message: "\(error)", disposition: .of(error)))
-        }
-
         for endpoint in job.endpoints {
             let pusher = Pusher(store: store, storeName: job.store, endpoint: endpoint)
             do {

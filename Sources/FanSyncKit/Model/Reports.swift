@@ -164,8 +164,6 @@ public struct JobFailure: Sendable, Equatable, CustomStringConvertible {
         case sources
         /// Importing one file.
         case file(String)
-        /// Recomputing the kept stats after the imports.
-        case finish
         /// Pushing to one endpoint.
         case endpoint(String)
     }

@@ -11,11 +11,8 @@ public final class Importer {
     public var onProgress: ((String, MapProgress) -> Void)?
     /// Called while a file's people are recomputed: file, people done, people touched.
     public var onPeopleProgress: ((String, Int, Int) -> Void)?
-    private var summaryStale = false
     /// The phone numbers the store has read (opened at the first file with phone numbers).
     private var phones: PhoneBook?
-    /// People written since the kept stats were last computed.
-    private var peopleWritten = 0
 
     public init(store: Store, storeName: String, library: MappingLibrary) {
         self.store = store
@@ -106,11 +103,6 @@ public final class Importer {
                 nobody.samples, to: rejectsPath, directory: options.rejectsDirectory,
                 input: display)
             fileReport.rejectsPath = rejectsPath
-            // The kept stats are stale now; ``finish()`` recomputes them once after the last file
-            // (until then, and after a crash in between, `stats` computes them live).
-            try store.invalidateSummary(store: storeName)
-            summaryStale = true
-            peopleWritten += people.new + people.updated
             let refreshSeconds = Date().timeIntervalSince(refreshStart)
             let landSeconds = refreshStart.timeIntervalSince(landStart)
             if let book = options.settings.phoneBook { try store.rememberPhones(book) }
@@ -126,17 +118,6 @@ public final class Importer {
         }
         report.commitSeconds = Date().timeIntervalSince(workEnded)
         return report
-    }
-
-    /// Recomputes the store's kept stats after the files imported (one pass over the
-    /// store for the whole batch instead of one per file), when the files wrote a good share
-    /// of the store's people. A small import (a daily delta) does not pay a pass over the
-    /// whole store: its stats are computed live until then. Call after the last file.
-    public func finish() throws {
-        guard summaryStale else { return }
-        defer { summaryStale = false; peopleWritten = 0 }
-        guard try peopleWritten * 8 >= store.peopleCount(store: storeName) else { return }
-        try store.transaction { try store.refreshSummary(store: storeName) }
     }
 
     /// A fingerprint of a file's bytes (``FileFingerprint``: 128 bits plus the size).

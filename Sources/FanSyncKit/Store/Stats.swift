@@ -1,7 +1,7 @@
 import Foundation
 
 /// The store at a glance: `fansync stats`.
-public struct Stats: Sendable, Codable {
+public struct Stats: Sendable, Codable, Equatable {
     public struct Revenue: Sendable, Equatable, Codable {
         public var currency: String
         public var net: Int64
@@ -36,6 +36,26 @@ public struct Stats: Sendable, Codable {
     public var registeredConverted = 0
     public var firstSource: [Group] = []
     public var groups: [Group] = []
+
+    /// People by first source, from rows of (first source, settlement currency, their settlement
+    /// net, how many people): the largest group first, each with its net per settlement currency.
+    static func firstSourceGroups(_ rows: [(source: String, currency: String?, net: Int64, people: Int)]) -> [Group] {
+        rows.sorted {
+            ($1.people, $0.source, $0.currency ?? "", $0.currency == nil ? 0 : 1) < (
+                $0.people, $1.source, $1.currency ?? "", $1.currency == nil ? 0 : 1
+            )
+        }
+        .reduce(into: [Group]()) { groups, row in
+            let revenue = row.currency.map { [Revenue(currency: $0, net: row.net, payments: 0)] } ?? []
+            if let index = groups.firstIndex(where: { $0.key == row.source }) {
+                groups[index].people += row.people
+                groups[index].revenue += revenue
+            } else {
+                groups.append(Group(key: row.source, people: row.people, revenue: revenue))
+            }
+        }
+        .sorted { ($1.people, $0.key) < ($0.people, $1.key) }
+    }
 
     public var repeatShare: Double { buyers == 0 ? 0 : Double(repeatCustomers) / Double(buyers) }
     public var conversion: Double { registeredUsers == 0 ? 0 : Double(registeredConverted) / Double(registeredUsers) }

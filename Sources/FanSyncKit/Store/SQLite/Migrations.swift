@@ -5,7 +5,7 @@
 
 enum Migrations {
     /// Version N is `all[N - 1]`.
-    static let all: [String] = [v1, v2, v3, v4, v5, v6, v7, v8]
+    static let all: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9]
 
     /// 1: ledger, imports, rejects, people (and `peaks`, every ledger row with its rank).
     static let v1 = #"""
@@ -855,5 +855,15 @@ enum Migrations {
           SELECT store, email, coalesce(created_at, seen_at) AS at,
                  'Purchased: ' || coalesce(product, description, 'a purchase') AS text, source, source_id
           FROM payments WHERE email IS NOT NULL AND status = 'succeeded';
+        """#
+
+    /// 9: the kept stats follow every import instead of a pass over the store after a large one.
+    /// Each people row carries what it adds to them beyond its other columns (registered, and its
+    /// payments' net and count per charge and per settlement currency), and `summaries.stats` holds
+    /// the sums of those shares. A migrated store has its people recomputed once (which fills the
+    /// column); its sums are made by the first `stats` after.
+    static let v9 = #"""
+        ALTER TABLE people ADD COLUMN stats_share TEXT;
+        DELETE FROM summaries;
         """#
 }

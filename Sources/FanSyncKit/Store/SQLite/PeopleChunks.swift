@@ -14,6 +14,8 @@ struct MergeInput: Sendable {
     var written: String?
     /// What the people indexes hold for them (when written before).
     var indexed = PeopleWriter.Indexed()
+    /// What their row added to the kept stats (when written before; nil when it has no share).
+    var former: StatsShare?
     /// Their ledger rows: indexes into their chunk's rows.
     var rows: Range<Int> = 0..<0
 }
@@ -60,6 +62,10 @@ struct PreparedPerson: Sendable {
 struct PreparedChunk: Sendable {
     var people: [PreparedPerson] = []
     var values = Cells()
+    /// How the people rewritten move each store's kept stats (their new shares in, the former out).
+    var tally: [String: StatsTally] = [:]
+    /// Stores with a person rewritten whose former share is not known: their tally cannot follow.
+    var untallied: Set<String> = []
 }
 
 final class MergedChunk: @unchecked Sendable {
@@ -243,7 +249,7 @@ final class PeopleWriter {
         "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "currency", "total_spent",
         "other_totals", "totals", "settlement_currency", "settlement_net", "first_source", "first_product",
         "first_seen_at", "last_activity_at", "sources",
-        "tags", "score", "daw", "genre", "level", "goals", "image_url", "content_hash",
+        "tags", "score", "daw", "genre", "level", "goals", "image_url", "stats_share", "content_hash",
     ]
 
     init(db: Database) throws {
@@ -280,18 +286,28 @@ final class PeopleWriter {
         prepared.people.reserveCapacity(chunk.people.count)
         prepared.values = Cells(reservingCapacity: chunk.people.count * columns.count)
         for input in chunk.people {
+            let evidence = input.rows.map(chunk.evidence)
             let person = PersonMerge.merge(
-                store: input.store, email: input.email, evidence: input.rows.map(chunk.evidence),
-                peak: input.history, peakSource: input.historySource)
-            let hash = hash(person), start = prepared.values.count
+                store: input.store, email: input.email, evidence: evidence, peak: input.history,
+                peakSource: input.historySource)
+            let share = StatsShare(person, evidence: evidence), encodedShare = share.encoded
+            let hash = hash(person, share: encodedShare), start = prepared.values.count
             let main = person.settlementTotal
             var item = PreparedPerson(
                 unchanged: input.written == hash, writtenBefore: input.written != nil,
                 spentChanges: main?.net != input.indexed.settlementNet,
                 firstSeenChanges: person.firstSeenAt != input.indexed.firstSeenAt, values: start..<start)
             if !item.unchanged {
-                encode(person, hash: hash, into: &prepared.values)
+                encode(person, share: encodedShare, hash: hash, into: &prepared.values)
                 item.values = start..<prepared.values.count
+                prepared.tally[input.store, default: StatsTally()].add(share)
+                if item.writtenBefore {
+                    if let former = input.former {
+                        prepared.tally[input.store, default: StatsTally()].add(former, sign: -1)
+                    } else {
+                        prepared.untallied.insert(input.store)
+                    }
+                }
             }
             prepared.people.append(item)
         }
@@ -299,7 +315,7 @@ final class PeopleWriter {
     }
 
     /// A person's row, as values in ``columns``' order.
-    static func encode(_ person: Person, hash: String, into values: inout Cells) {
+    static func encode(_ person: Person, share: String, hash: String, into values: inout Cells) {
         var tags = "["
         for (index, tag) in person.tags.enumerated() {
             if index > 0 { tags += "," }
@@ -350,6 +366,7 @@ final class PeopleWriter {
         values.append(person.level)
         values.append(person.goals)
         values.append(person.imageURL)
+        values.append(share)
         values.append(hash)
     }
 
@@ -374,8 +391,8 @@ final class PeopleWriter {
         return .updated
     }
 
-    /// A fingerprint of everything written for a person.
-    static func hash(_ person: Person) -> String {
+    /// A fingerprint of everything written for a person (`share`: their encoded ``StatsShare``).
+    static func hash(_ person: Person, share: String) -> String {
         var hasher = StableHasher()
         func add(_ text: String?) { hasher.combine(text ?? "\u{0}") }
         func add(_ number: Int64?) { hasher.combine(number.map { String($0) } ?? "\u{0}") }
@@ -395,6 +412,8 @@ final class PeopleWriter {
         for item in person.activity { add(item.at); add(item.text); add(item.source); add(item.sourceID) }
         add("|")
         for source in person.sources { add(source) }
+        add("|")
+        add(share)
         return hasher.hexDigest
     }
 }

@@ -158,9 +158,9 @@ enum Schema {
     static let migrations: [String] = Migrations.all
 
     /// The last version that changed what people rows are derived from or carry (5: native-currency
-    /// totals; 7: sources named by system and kind): a store migrated from before it has its
-    /// people recomputed, once.
-    static let peopleRecomputedVersion: Int64 = 7
+    /// totals; 7: sources named by system and kind; 9: each row's share of the kept stats): a
+    /// store migrated from before it has its people recomputed, once.
+    static let peopleRecomputedVersion: Int64 = 9
 
     /// Brings `db` up to the latest schema, one migration per transaction; returns the
     /// version the store was at before (0 for a new store).

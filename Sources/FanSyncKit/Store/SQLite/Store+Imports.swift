@@ -72,12 +72,6 @@ extension Store {
         ])
     }
 
-    /// Forgets the kept stats of `store` (an import changed its people); `stats` computes
-    /// them live until ``refreshSummary(store:)`` keeps them again.
-    public func invalidateSummary(store: String) throws {
-        try db.prepare("DELETE FROM summaries WHERE store = ?").run([.text(store)])
-    }
-
     /// How many people `store` holds (customers and fans alike).
     public func peopleCount(store: String) throws -> Int {
         Int(try db.prepare("SELECT count(*) FROM people WHERE store = ?").rows([.text(store)]).first?.first?.int ?? 0)

@@ -1,34 +1,26 @@
 import FanSyncSQLite
 import Foundation
 
-// The store at a glance: counts and revenue, and the summary kept after each import.
+// The store at a glance: counts and revenue, and the tally every import keeps of them.
 
 extension Store {
     /// Counts and revenue for `store`; `since`/`until` bound payments and new people (seconds,
-    /// inclusive/exclusive). Without bounds or grouping the kept summary answers, unless
-    /// `useSummary` is false; when an import left none (a small import does not pay a pass over
-    /// the whole store), the first such question computes it and keeps it.
+    /// inclusive/exclusive). Without bounds or grouping the kept tally answers (see
+    /// ``StatsTally``), unless `useSummary` is false; a store that has none (one written before
+    /// the tally was kept) has it summed from its people once, then kept.
     public func stats(
         store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64,
         useSummary: Bool = true
     ) throws -> Stats {
         if useSummary, since == nil, until == nil, grouping == nil,
-            try db.prepare("SELECT 1 FROM summaries WHERE store = ?").rows([.text(store)]).isEmpty,
-            try peopleCount(store: store) > 0
+            try Queries(db: db).keptTally(store: store) == nil
         {
             // Kept when the store can be written now; otherwise answered live, as before.
-            _ = try? db.transaction { try refreshSummary(store: store) }
+            _ = try? db.transaction { try Queries(db: db).sumTally(store: store) }
         }
         return try Queries(db: db).stats(
             store: store, since: since, until: until, by: grouping, asOf: asOf,
             useSummary: useSummary)
-    }
-
-    /// Recomputes the store's unbounded stats and keeps them, so `fansync stats`
-    /// answers at once on big stores. Called after an import that wrote a good share of the
-    /// store's people, and by the first `stats` after a smaller one.
-    public func refreshSummary(store: String) throws {
-        try Queries(db: db).refreshSummary(store: store)
     }
 }
 
@@ -37,14 +29,10 @@ extension Queries {
         store: String, since: Int64?, until: Int64?, by grouping: StatsGrouping?, asOf: Int64,
         useSummary: Bool = true
     ) throws -> Stats {
-        // The unbounded figures are kept after each import; only "new this month" depends on today.
-        if useSummary, since == nil, until == nil, grouping == nil,
-            let json = try db.prepare("SELECT stats FROM summaries WHERE store = ?").rows([.text(store)]).first?.first?
-                .string,
-            var cached = try? JSONDecoder().decode(Stats.self, from: Data(json.utf8))
-        {
-            cached.newThisMonth = try newThisMonth(store: store, asOf: asOf)
-            return cached
+        // The unbounded figures are kept by every import; what is not a sum over people is counted.
+        if useSummary, since == nil, until == nil, grouping == nil, let tally = try keptTally(store: store) {
+            return tally.stats(
+                unattributed: try unattributed(store: store), newThisMonth: try newThisMonth(store: store, asOf: asOf))
         }
         var stats = Stats()
         let (people, peopleValues) = Self.peopleInPeriod(store: store, since: since, until: until, alias: "p.")
@@ -75,13 +63,7 @@ extension Queries {
         stats.registeredUsers = Int(registered.first?.int ?? 0)
         stats.registeredConverted = Int(registered.dropFirst().first?.int ?? 0)
         stats.newThisMonth = try newThisMonth(store: store, asOf: asOf)
-        stats.unattributed = Int(
-            try db.prepare(
-                """
-                SELECT (SELECT count(*) FROM payments WHERE store = ?1 AND email IS NULL)
-                  + (SELECT count(*) FROM subscriptions WHERE store = ?1 AND email IS NULL)
-                """
-            ).rows([.text(store)]).first?.first?.int ?? 0)
+        stats.unattributed = try unattributed(store: store)
 
         // Unattributed payments (no email yet) count no money anywhere.
         let (payments, paymentValues) = Self.revenueInPeriod(store: store, since: since, until: until)
@@ -124,25 +106,10 @@ extension Queries {
         let bySource = try db.prepare(
             "SELECT p.first_source, p.settlement_currency, p.settlement_net FROM people p WHERE \(people)")
         try bySource.bind(peopleValues)
-        stats.firstSource = try SwiftGroupBy.rows(bySource, integers: [], texts: [0, 1], sum: 2)
-            // Rows (first source, settlement currency, net, people), the largest first.
-            .sorted {
-                ($1[3].int ?? 0, $0[0].string ?? "", $0[1].string ?? "") < (
-                    $0[3].int ?? 0, $1[0].string ?? "", $1[1].string ?? ""
-                )
-            }
-            .reduce(into: [Stats.Group]()) { groups, row in
-                let key = row[0].string ?? "", people = Int(row[3].int ?? 0)
-                let revenue =
-                    row[1].string.map { [Stats.Revenue(currency: $0, net: row[2].int ?? 0, payments: 0)] } ?? []
-                if let index = groups.firstIndex(where: { $0.key == key }) {
-                    groups[index].people += people
-                    groups[index].revenue += revenue
-                } else {
-                    groups.append(Stats.Group(key: key, people: people, revenue: revenue))
-                }
-            }
-            .sorted { ($1.people, $0.key) < ($0.people, $1.key) }
+        stats.firstSource = Stats.firstSourceGroups(
+            try SwiftGroupBy.rows(bySource, integers: [], texts: [0, 1], sum: 2).map {
+                (source: $0[0].string ?? "", currency: $0[1].string, net: $0[2].int ?? 0, people: Int($0[3].int ?? 0))
+            })
         switch grouping {
         case .month?:
             stats.groups = try db.prepare(
@@ -220,18 +187,59 @@ extension Queries {
                 .rows([.text(store), .integer(monthStart)]).first?.first?.int ?? 0)
     }
 
-    /// Recomputes the store's unbounded stats and keeps them (see ``Store/refreshSummary(store:)``).
-    func refreshSummary(store: String) throws {
-        let stats = try self.stats(store: store, since: nil, until: nil, by: nil, asOf: 0, useSummary: false)
+    /// Payments and subscriptions of `store` that belong to nobody yet (each behind a partial index).
+    func unattributed(store: String) throws -> Int {
+        Int(
+            try db.prepare(
+                """
+                SELECT (SELECT count(*) FROM payments WHERE store = ?1 AND email IS NULL)
+                  + (SELECT count(*) FROM subscriptions WHERE store = ?1 AND email IS NULL)
+                """
+            ).rows([.text(store)]).first?.first?.int ?? 0)
+    }
+
+    /// The tally kept for `store`, if there is one.
+    func keptTally(store: String) throws -> StatsTally? {
+        guard
+            let json = try db.prepare("SELECT stats FROM summaries WHERE store = ?").rows([.text(store)]).first?.first?
+                .string
+        else { return nil }
+        return try? JSONDecoder().decode(StatsTally.self, from: Data(json.utf8))
+    }
+
+    /// Keeps `tally` for `store`.
+    func keep(_ tally: StatsTally, store: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let json = String(decoding: try encoder.encode(stats), as: UTF8.self)
+        let json = String(decoding: try encoder.encode(tally), as: UTF8.self)
         try db.prepare(
             """
             INSERT INTO summaries (store, computed_at, stats) VALUES (?, ?, ?)
             ON CONFLICT (store) DO UPDATE SET computed_at = excluded.computed_at, stats = excluded.stats
             """
         ).run([.text(store), .integer(Int64(Date().timeIntervalSince1970)), .text(json)])
+    }
+
+    /// Sums the shares of `store`'s people into its tally and keeps it: for a store kept before
+    /// tallies were (its people rows carry their shares since migration 9). Does nothing when a
+    /// row has no share.
+    func sumTally(store: String) throws {
+        var tally = StatsTally()
+        let rows = try db.prepare(
+            """
+            SELECT type_rank, purchases, first_source, settlement_currency, settlement_net, stats_share
+            FROM people WHERE store = ?
+            """)
+        try rows.bind([.text(store)])
+        while try rows.step() {
+            guard
+                let share = StatsShare(
+                    typeRank: rows.int(0), purchases: rows.int(1), firstSource: rows.text(2),
+                    settlementCurrency: rows.text(3), settlementNet: rows.int(4), encoded: rows.text(5))
+            else { return }
+            tally.add(share)
+        }
+        try keep(tally, store: store)
     }
 
     static func fold(

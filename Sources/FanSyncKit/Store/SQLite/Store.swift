@@ -686,17 +686,20 @@ public final class Store {
             )
         }
         // One row per touched person, in the cursors' order: the highest type the history
-        // keeps for them, and what was written for them last time (its hash, and the columns
-        // the people indexes hold).
+        // keeps for them, and what was written for them last time (its hash, the columns the
+        // people indexes hold, and what the row added to the kept stats).
         let people = try db.prepare(
             """
             SELECT t.store, t.email,
               (SELECT max(h.rank) FROM peak_history h INDEXED BY peak_history_email WHERE h.store = t.store AND h.email = t.email),
               (SELECT min(h.source) FROM peak_history h INDEXED BY peak_history_email WHERE h.store = t.store AND h.email = t.email),
-              f.content_hash, f.settlement_net, f.first_seen_at
+              f.content_hash, f.settlement_net, f.first_seen_at,
+              f.type_rank, f.purchases, f.first_source, f.settlement_currency, f.stats_share
             FROM touched t LEFT JOIN people f ON f.store = t.store AND f.email = t.email
             ORDER BY t.store, t.email
             """)
+        // How the people written move each store's kept tally (see ``keepTallies``).
+        var tallies: [String: StatsTally] = [:], untallied: Set<String> = []
         let writer = try PeopleWriter(db: db)
         // People go in chunks: while a worker merges one chunk (pure Swift), this thread
         // writes the chunk before it and reads the next one (SQLite, one connection).
@@ -722,7 +725,10 @@ public final class Store {
                     store: store, email: email,
                     history: people.int(2).flatMap { PersonType(rawValue: Int($0)) },
                     historySource: people.text(3), written: people.text(4),
-                    indexed: PeopleWriter.Indexed(settlementNet: people.int(5), firstSeenAt: people.int(6)))
+                    indexed: PeopleWriter.Indexed(settlementNet: people.int(5), firstSeenAt: people.int(6)),
+                    former: StatsShare(
+                        typeRank: people.int(7), purchases: people.int(8), firstSource: people.text(9),
+                        settlementCurrency: people.text(10), settlementNet: people.int(5), encoded: people.text(11)))
                 let first = chunk.kinds.count
                 for cursor in cursors {
                     while cursor.isAt(store: store, email: email) { try chunk.take(cursor) }
@@ -756,6 +762,8 @@ public final class Store {
                     onPeopleProgress(written + prepared.people.count, Int(peopleTotal))
                 }
                 written += prepared.people.count
+                for (store, change) in prepared.tally { tallies[store, default: StatsTally()].add(change) }
+                untallied.formUnion(prepared.untallied)
                 for person in prepared.people {
                     switch try writer.write(person, values: prepared.values) {
                     case .new: counts.new += 1
@@ -768,8 +776,28 @@ public final class Store {
             merging = next
         }
         try db.execute("DELETE FROM touched")
+        try keepTallies(tallies, untallied: untallied, fromNothing: known == 0)
         try restoreIndexes()
         return counts
+    }
+
+    /// Moves each store's kept tally by what its people rewritten changed. A store whose tally
+    /// cannot follow (a person rewritten whose former share is unknown) loses it, and so does
+    /// one that had none, unless the store held no people at all before (`fromNothing`): `stats`
+    /// then sums its people, once.
+    private func keepTallies(_ changes: [String: StatsTally], untallied: Set<String>, fromNothing: Bool) throws {
+        let queries = Queries(db: db)
+        for (store, change) in changes.sorted(by: { $0.key < $1.key }) {
+            if untallied.contains(store) {
+                try db.prepare("DELETE FROM summaries WHERE store = ?").run([.text(store)])
+                continue
+            }
+            guard var tally = try queries.keptTally(store: store) ?? (fromNothing ? StatsTally() : nil) else {
+                continue
+            }
+            tally.add(change)
+            try queries.keep(tally, store: store)
+        }
     }
 
     /// The highest type `email` was ever evidence for: its ledger rows now, and the history.
