@@ -13,7 +13,7 @@ extension Store {
         useSummary: Bool = true
     ) throws -> Stats {
         if useSummary, since == nil, until == nil, grouping == nil,
-            try Queries(db: db).keptTally(store: store) == nil
+            try Queries(db: db).keptTally(store: store) == nil, try peopleCount(store: store) > 0
         {
             // Kept when the store can be written now; otherwise answered live, as before.
             _ = try? db.transaction { try Queries(db: db).sumTally(store: store) }
