@@ -121,26 +121,26 @@ func types(_ store: Store) throws -> [String: Int64] {
         #expect(try people(reference) == expected)
     }
 
-    /// Found by the kept-stats laws' facts, not fixed yet. In short: a payment without an address
-    /// and a subscription without one name customer 5; another version of the payment gives the
-    /// address. Landed one by one with the address first, the subscription is attributed to it
-    /// and that address keeps the subscriber's type after the version without an address wins;
-    /// landed together, the losing version never makes its address known to the customer id,
-    /// and the address stays paying. "Every address a customer id was ever known by" depends on
-    /// the order unless losing versions count as knowing it.
-    @Test("an address known to a customer id only through a version that lost is typed the same in any order")
-    func anAddressKnownThroughALosingVersion() throws {
-        var generator = FactGenerator(random: SeededRandom(seed: 12), settlement: true)
+    /// Found by the kept-stats laws' facts. Seed 12: a payment without an address and a
+    /// subscription without one name customer 5; another version of the payment gives the address.
+    /// Landed one by one with the address first, the subscription was attributed to it and that
+    /// address kept the subscriber's type; landed together, the payment's attributed version won,
+    /// and the address its losing version gave was never counted as known to the customer.
+    /// Seeds 320 and 348: a row still without an address handed its type to nobody, though in
+    /// another order it had been attributed. Seed 382: an attributed row handed on the type its
+    /// versions with an address of their own were evidence for (those stay with that address).
+    @Test(
+        "an address known to a customer id only through a version that lost is typed the same in any order",
+        arguments: [12, 320, 348, 382] + Array(1...16))
+    func anAddressKnownThroughALosingVersion(seed: UInt64) throws {
+        var generator = FactGenerator(random: SeededRandom(seed: seed), settlement: true)
         let facts = (0..<60).map { _ in generator.fact() }
         let together = try freshStore()
         try land(facts, into: together)
-        var random = SeededRandom(seed: 12 &* 31)
+        var random = SeededRandom(seed: seed &* 31)
         let oneByOne = try freshStore()
         for fact in facts.shuffled(using: &random) { try land([fact], into: oneByOne) }
-        let landedOneByOne = try people(oneByOne), landedTogether = try people(together)
-        withKnownIssue("attribution through a version that lost depends on the order") {
-            #expect(landedOneByOne == landedTogether)
-        }
+        #expect(try people(oneByOne) == people(together))
     }
 
     @Test("a full name splits into words at white space, ASCII on bytes as Unicode does")

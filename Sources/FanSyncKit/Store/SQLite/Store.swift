@@ -490,9 +490,12 @@ public final class Store {
     /// depend on import order). Derived again after every import, so a customers export
     /// imported after the payments attributes them, and a row still unknown stays
     /// unattributed (no email: it belongs to nobody and counts no money). Every address a
-    /// customer id was ever known by keeps what the attributed rows were evidence for
-    /// (`peak_history`), so a customer who changed address is typed the same whatever order
-    /// the exports came in. The people rows leave and join, or whose history rose, are touched.
+    /// customer id was ever known by, through any version of any row that carries it (versions
+    /// that lost included: the history keeps their addresses), keeps what the versions without
+    /// an address of their own were evidence for, attributed or not yet (`peak_history`), so a
+    /// customer who changed address is typed the same whatever order the exports came in. (What
+    /// a version with its own address was evidence for stays with that address.) The people rows
+    /// leave and join, or whose history rose, are touched.
     ///
     /// The work is driven from the few rows it concerns (rows without an address, attributed
     /// rows and their history, each behind a partial index), never from the size of the import.
@@ -559,9 +562,12 @@ public final class Store {
                 INSERT INTO attribution_drivers
                 SELECT l.store, l.source, l.source_id, l.customer_id,
                   max(l.rank, coalesce((SELECT max(r.rank) FROM peak_history r
-                    WHERE r.store = l.store AND r.source = l.source AND r.source_id = l.source_id), 0)),
+                    WHERE r.store = l.store AND r.source = l.source AND r.source_id = l.source_id AND r.email = ''), 0)),
                   l.email
                 FROM \(t) AS l WHERE l.email_via_customer = 1;
+                INSERT INTO attribution_drivers
+                SELECT l.store, l.source, l.source_id, l.customer_id, l.rank, NULL
+                FROM \(t) AS l WHERE l.email IS NULL AND l.customer_id IS NOT NULL;
                 INSERT INTO attribution_drivers
                 SELECT l.store, l.source, l.source_id, l.customer_id, r.rank, NULL
                 FROM peak_history r JOIN \(t) AS l ON l.store = r.store AND l.source = r.source AND l.source_id = r.source_id
@@ -574,7 +580,7 @@ public final class Store {
               JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id
               WHERE o.email IS NOT NULL AND o.email_via_customer = 0
             UNION SELECT d.store, d.source, d.source_id, h.email, d.rank FROM attribution_drivers d
-              CROSS JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id AND o.email_via_customer = 0
+              CROSS JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id
               CROSS JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
             """
         }.joined(separator: "\n")
