@@ -33,11 +33,19 @@ struct StatsShare: Sendable, Equatable {
         firstSource = person.firstSource
         settlementCurrency = main?.currency
         settlementNet = main?.net
-        for row in evidence {
-            switch row.kind {
+        for index in evidence.indices {
+            // Each field read in place: a row copied whole is some twenty strings retained.
+            switch evidence[index].kind {
             case .user:
                 registered = true
-            case .payment where row.status == "succeeded":
+            case .payment where evidence[index].status == "succeeded":
+                let row = (
+                    currency: evidence[index].currency, amount: evidence[index].amount,
+                    amountRefunded: evidence[index].amountRefunded,
+                    convertedCurrency: evidence[index].convertedCurrency,
+                    convertedAmount: evidence[index].convertedAmount,
+                    convertedRefunded: evidence[index].convertedRefunded
+                )
                 // Wrapping arithmetic: figures from a file never stop an import.
                 revenue[row.currency ?? "", default: Amount()].payments += 1
                 if let amount = row.amount {
