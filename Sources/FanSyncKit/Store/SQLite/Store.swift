@@ -574,16 +574,36 @@ public final class Store {
                 WHERE r.email = '' AND l.customer_id IS NOT NULL;
                 """)
         }
-        let owned = attributable.map { own in
+        // Every address each of their customer ids was ever known by, found once per id (not
+        // once per row: a customer with thousands of rows without an address would make it
+        // quadratic): the addresses of the Stripe customer rows and of the rows that carry the id
+        // with an address of their own, and every address their versions had (the history).
+        try db.execute("DROP TABLE IF EXISTS temp.attribution_known")
+        try db.execute(
             """
-            UNION SELECT d.store, d.source, d.source_id, o.email, d.rank FROM attribution_drivers d
-              JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id
-              WHERE o.email IS NOT NULL AND o.email_via_customer = 0
-            UNION SELECT d.store, d.source, d.source_id, h.email, d.rank FROM attribution_drivers d
-              CROSS JOIN \(own.table) o ON o.store = d.store AND o.customer_id = d.customer_id
-              CROSS JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
-            """
-        }.joined(separator: "\n")
+            CREATE TEMP TABLE attribution_known (
+              store TEXT NOT NULL, customer_id TEXT NOT NULL, email TEXT NOT NULL,
+              PRIMARY KEY (store, customer_id, email)
+            ) WITHOUT ROWID
+            """)
+        let ids = "(SELECT DISTINCT store, customer_id FROM attribution_drivers) i"
+        for own in attributable.map(\.table) + ["stripe_customers"] {
+            let carries =
+                own == "stripe_customers"
+                ? "o.store = i.store AND o.source_id = i.customer_id"
+                : "o.store = i.store AND o.customer_id = i.customer_id"
+            let ownAddress =
+                own == "stripe_customers" ? "o.email IS NOT NULL" : "o.email IS NOT NULL AND o.email_via_customer = 0"
+            try db.execute(
+                """
+                INSERT OR IGNORE INTO attribution_known
+                SELECT i.store, i.customer_id, o.email FROM \(ids) CROSS JOIN \(own) o ON \(carries) WHERE \(ownAddress);
+                INSERT OR IGNORE INTO attribution_known
+                SELECT i.store, i.customer_id, h.email FROM \(ids) CROSS JOIN \(own) o ON \(carries)
+                  CROSS JOIN peak_history h ON h.store = o.store AND h.source = o.source AND h.source_id = o.source_id
+                WHERE h.email <> '';
+                """)
+        }
         try touchAll(
             try db.prepare(
                 """
@@ -591,17 +611,14 @@ public final class Store {
                 SELECT k.store, k.source, k.source_id, k.email, k.rank, 0 FROM (
                   SELECT d.store AS store, d.source AS source, d.source_id AS source_id, d.email AS email, d.rank AS rank
                     FROM attribution_drivers d WHERE d.email IS NOT NULL
-                  UNION SELECT d.store, d.source, d.source_id, c.email, d.rank FROM attribution_drivers d
-                    JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
-                  UNION SELECT d.store, d.source, d.source_id, h.email, d.rank FROM attribution_drivers d
-                    CROSS JOIN stripe_customers c ON c.store = d.store AND c.source_id = d.customer_id
-                    CROSS JOIN peak_history h ON h.store = c.store AND h.source = c.source AND h.source_id = c.source_id
-                  \(owned)
+                  UNION SELECT d.store, d.source, d.source_id, a.email, d.rank FROM attribution_drivers d
+                    JOIN attribution_known a ON a.store = d.store AND a.customer_id = d.customer_id
                 ) k WHERE k.email IS NOT NULL AND k.email <> ''
                 ON CONFLICT (store, source, source_id, email) DO UPDATE SET rank = excluded.rank
                   WHERE excluded.rank > peak_history.rank
                 RETURNING store, email
                 """))
+        try db.execute("DROP TABLE temp.attribution_known")
         try db.execute("DROP TABLE temp.attribution_drivers")
     }
 
