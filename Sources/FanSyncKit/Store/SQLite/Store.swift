@@ -510,18 +510,38 @@ public final class Store {
             for (store, email) in found { try touch.run([.text(store), .text(email)]) }
         }
         let attributable = RecordKind.allCases.filter(\.isAttributable)
+        // Each customer id such a row names, and its address now, found once per id (a correlated
+        // query per row was quadratic for a customer with thousands of rows without an address).
+        // Attribution never changes a row with an address of its own, so the answers hold
+        // while the rows are updated.
+        let named = attributable.map { kind in
+            """
+            SELECT store, customer_id FROM \(kind.table) WHERE email IS NULL AND customer_id IS NOT NULL
+            UNION SELECT store, customer_id FROM \(kind.table) WHERE email_via_customer = 1
+            """
+        }.joined(separator: "\nUNION ")
+        try db.execute("DROP TABLE IF EXISTS temp.attribution_target")
+        try db.execute(
+            """
+            CREATE TEMP TABLE attribution_target (
+              store TEXT NOT NULL, customer_id TEXT NOT NULL, email TEXT, PRIMARY KEY (store, customer_id)
+            ) WITHOUT ROWID;
+            INSERT INTO attribution_target
+            SELECT i.store, i.customer_id, coalesce(
+              (SELECT min(+c.email) FROM stripe_customers c
+               WHERE c.store = i.store AND c.source_id = i.customer_id AND c.email IS NOT NULL),
+              (SELECT min(+o.email) FROM (
+                 SELECT p.email FROM payments p WHERE p.store = i.store AND p.customer_id = i.customer_id
+                   AND p.email IS NOT NULL AND p.email_via_customer = 0
+                 UNION ALL
+                 SELECT s.email FROM subscriptions s WHERE s.store = i.store AND s.customer_id = i.customer_id
+                   AND s.email IS NOT NULL AND s.email_via_customer = 0) o))
+            FROM (\(named)) i;
+            """)
         for kind in attributable {
             let t = kind.table
             let known = """
-                coalesce(
-                  (SELECT min(+c.email) FROM stripe_customers c
-                   WHERE c.store = l.store AND c.source_id = l.customer_id AND c.email IS NOT NULL),
-                  (SELECT min(+o.email) FROM (
-                     SELECT p.email FROM payments p WHERE p.store = l.store AND p.customer_id = l.customer_id
-                       AND p.email IS NOT NULL AND p.email_via_customer = 0
-                     UNION ALL
-                     SELECT s.email FROM subscriptions s WHERE s.store = l.store AND s.customer_id = l.customer_id
-                       AND s.email IS NOT NULL AND s.email_via_customer = 0) o))
+                (SELECT a.email FROM attribution_target a WHERE a.store = l.store AND a.customer_id = l.customer_id)
                 """
             // The rows without an address, then the attributed ones: each pass reads one partial index.
             for rows in ["l.email IS NULL", "l.email_via_customer = 1"] {
@@ -544,6 +564,8 @@ public final class Store {
                         """))
             }
         }
+
+        try db.execute("DROP TABLE temp.attribution_target")
 
         // What the attributed rows, and the versions without an address, were evidence for goes to
         // every address their customer id was known by.
