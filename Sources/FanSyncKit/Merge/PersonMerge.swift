@@ -130,9 +130,8 @@ public enum PersonMerge {
         for index in order {
             let row = (created: all[index].createdAt, seen: all[index].seenAt, ended: all[index].endedAt)
             if let at = row.created ?? row.seen { person.firstSeenAt = min(person.firstSeenAt ?? at, at) }
-            for at in [row.seen, row.ended] {
-                if let at { person.lastActivityAt = max(person.lastActivityAt ?? at, at) }
-            }
+            if let at = row.seen { person.lastActivityAt = max(person.lastActivityAt ?? at, at) }
+            if let at = row.ended { person.lastActivityAt = max(person.lastActivityAt ?? at, at) }
             sources.insert(all[index].source)
         }
         person.sources = sources.sorted()
