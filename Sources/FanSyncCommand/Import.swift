@@ -107,7 +107,8 @@ extension FanSync {
                     String(
                         format:
                             "  timing: %.2f s reading and landing rows, %.2f s recomputing people, %.2f s committing",
-                        report.landSeconds, report.refreshSeconds, report.commitSeconds))
+                        report.landSeconds, report.refreshSeconds, report.commitSeconds)
+                        + (report.wroteOnce ? " (a first load: rollback journal)" : ""))
             }
             if file.invalidPhones > 0 {
                 printError(

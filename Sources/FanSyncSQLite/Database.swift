@@ -58,8 +58,35 @@ public final class Database {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, Int32(max(0, busyTimeout * 1000)))
         try execute("PRAGMA foreign_keys = ON")
-        try execute("PRAGMA journal_mode = WAL")
+        // Another connection writing with the rollback journal (``setJournalMode(_:)``) keeps
+        // the database as it is until it has finished; this one reads it that way meanwhile.
+        try setJournalMode(.wal)
         try execute("PRAGMA synchronous = NORMAL")
+    }
+
+    /// How a database keeps a transaction undoable until it commits.
+    public enum JournalMode: String, Sendable {
+        /// Changed pages go to the write-ahead log and are copied into the database later:
+        /// readers go on reading the last commit while a transaction writes.
+        case wal
+        /// The rollback journal: each changed page's former content is saved first (pages the
+        /// database did not have need nothing), then the page is written in place, once.
+        /// Readers wait while a large transaction writes.
+        case delete
+    }
+
+    /// Puts the database in `mode`, outside a transaction; returns whether it now is. Leaving
+    /// WAL needs the database to itself, and entering it needs no writer on the other journal:
+    /// when another connection stands in the way, the mode stays as it was (no wait, no error).
+    @discardableResult
+    public func setJournalMode(_ mode: JournalMode) throws(DatabaseError) -> Bool {
+        do {
+            let statement = try prepare("PRAGMA journal_mode = \(mode.rawValue.uppercased())")
+            guard try statement.step() else { return false }
+            return statement.text(0)?.lowercased() == mode.rawValue
+        } catch  where error.isBusy {
+            return false
+        }
     }
 
     deinit {

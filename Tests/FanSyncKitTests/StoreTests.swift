@@ -57,6 +57,20 @@ func throughIndexAndScan(
     return (try read("INDEXED BY \(index)"), try read("NOT INDEXED"))
 }
 
+/// Imports the sample payments followed by an unclosed quote: the reader fails mid-file, after
+/// the rows have landed, and the file's transaction rolls back.
+func importBrokenPayments(into store: Store) throws {
+    let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
+    let broken = try temporaryDirectory() + "/payments.csv"
+    try
+        (String(contentsOfFile: repositoryRoot + "/samples/stripe/unified_payments.csv", encoding: .utf8)
+        + "\"ch_x,\n")
+        .write(toFile: broken, atomically: true, encoding: .utf8)
+    #expect(throws: (any Error).self) {
+        try importer.importFile(broken, options: MapOptions(rejectsDirectory: nil))
+    }
+}
+
 func customer(_ store: Store, _ email: String) throws -> [String: SQLValue] {
     let statement = try store.db.prepare("SELECT * FROM customers WHERE store = 'default' AND email = ?")
     let rows = try statement.rows([.text(email)])
@@ -442,20 +456,58 @@ struct SeededRandom: RandomNumberGenerator {
     func aFailedBulkImportLeavesTheIndexes() throws {
         let store = try freshStore()
         store.bulkMinimum = 1
-        let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
-        let broken = try temporaryDirectory() + "/payments.csv"
-        // A valid header and rows, then an unclosed quote: the reader fails mid-file, the transaction rolls back.
-        try
-            (String(contentsOfFile: repositoryRoot + "/samples/stripe/unified_payments.csv", encoding: .utf8)
-            + "\"ch_x,\n")
-            .write(toFile: broken, atomically: true, encoding: .utf8)
-        #expect(throws: (any Error).self) {
-            try importer.importFile(broken, options: MapOptions(rejectsDirectory: nil))
-        }
+        try importBrokenPayments(into: store)
         #expect(try indexes(store).contains("payments_email"))
         try importAll(allSamples, into: store)
         #expect(try indexes(store).contains("payments_email"))
         #expect(try store.db.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0 > 0)
+    }
+
+    @Test("a store's first file of a kind is written with the rollback journal, and the store is in WAL after")
+    func aFirstLoadWritesOnceAndGivesWALBack() throws {
+        func mode(_ store: Store) throws -> String? {
+            try store.db.prepare("PRAGMA journal_mode").rows().first?.first?.string
+        }
+        let path = try temporaryDirectory() + "/fansync.db"
+        let store = try Store(path: path)
+        let importer = Importer(store: store, storeName: "default", library: builtInLibrary)
+        let options = MapOptions(rejectsDirectory: nil)
+        let contacts = repositoryRoot + "/samples/activecampaign/contacts.csv"
+        let payments = repositoryRoot + "/samples/stripe/unified_payments.csv"
+        // The first contacts and the first payments: written once.
+        #expect(try importer.importFile(contacts, options: options).wroteOnce)
+        #expect(try mode(store) == "wal")
+        #expect(try importer.importFile(payments, options: options).wroteOnce)
+        #expect(try mode(store) == "wal")
+        // Payments into a ledger that has payments: the WAL, as every other import.
+        #expect(
+            try importer.importFile(repositoryRoot + "/samples/stripe/payments_2023.csv", options: options).wroteOnce
+                == false)
+        #expect(try mode(store) == "wal")
+        // Another connection has the store open: the first subscriptions go through the WAL,
+        // to the same store.
+        let reader = try Database(path: path)
+        #expect(try reader.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0 > 0)
+        let subscriptions = repositoryRoot + "/samples/stripe/subscriptions.csv"
+        #expect(try importer.importFile(subscriptions, options: options).wroteOnce == false)
+        #expect(try mode(store) == "wal")
+        let reference = try freshStore()
+        reference.readsFirstFileAlone = false
+        try importAll(
+            [contacts, payments, repositoryRoot + "/samples/stripe/payments_2023.csv", subscriptions], into: reference)
+        #expect(try dump(store) == dump(reference))
+    }
+
+    @Test("a first load that fails part-way leaves the store as it was, in WAL")
+    func aFailedFirstLoadLeavesTheStoreAsItWas() throws {
+        let store = try freshStore()
+        try importAll([repositoryRoot + "/samples/activecampaign/contacts.csv"], into: store)
+        let before = try dump(store)
+        try importBrokenPayments(into: store)
+        #expect(store.lastTransactionWroteOnce)
+        #expect(try store.db.prepare("PRAGMA journal_mode").rows().first?.first?.string == "wal")
+        #expect(try dump(store) == before)
+        #expect(try store.db.prepare("PRAGMA integrity_check").rows().first?.first?.string == "ok")
     }
 }
 

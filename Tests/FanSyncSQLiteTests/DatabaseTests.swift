@@ -102,6 +102,50 @@ func temporaryDatabase() throws -> String {
         try first.execute("COMMIT")
     }
 
+    @Test("the rollback journal is taken only by a connection that has the database alone, and given back")
+    func theRollbackJournalNeedsTheDatabaseAlone() throws {
+        let path = try temporaryDatabase()
+        let writer = try Database(path: path)
+        try writer.execute("CREATE TABLE t (a INTEGER)")
+        func mode(_ db: Database) throws -> String? {
+            try db.prepare("PRAGMA journal_mode").rows().first?.first?.string
+        }
+        #expect(try mode(writer) == "wal")
+        // Another connection open: the mode stays WAL, at once and without an error.
+        do {
+            let reader = try Database(path: path, busyTimeout: 2)
+            #expect(try reader.prepare("SELECT count(*) FROM t").rows() == [[.integer(0)]])
+            let started = Date()
+            #expect(try writer.setJournalMode(.delete) == false)
+            #expect(Date().timeIntervalSince(started) < 1)
+            #expect(try mode(writer) == "wal")
+        }
+        // Alone: the rollback journal, and WAL again after.
+        #expect(try writer.setJournalMode(.delete))
+        #expect(try mode(writer) == "delete")
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(try writer.setJournalMode(.wal))
+        #expect(try mode(writer) == "wal")
+    }
+
+    @Test("a connection opened while another writes with the rollback journal reads the last commit")
+    func aReaderOpensBesideARollbackJournalWriter() throws {
+        let path = try temporaryDatabase()
+        let writer = try Database(path: path)
+        try writer.execute("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
+        #expect(try writer.setJournalMode(.delete))
+        try writer.execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (2)")
+        // Opening would put the database back in WAL; the writer is in the way, so it reads as is.
+        let reader = try Database(path: path, busyTimeout: 0.2)
+        #expect(try reader.prepare("SELECT count(*) FROM t").rows() == [[.integer(1)]])
+        try writer.execute("COMMIT")
+        #expect(try reader.prepare("SELECT count(*) FROM t").rows() == [[.integer(2)]])
+        // An idle reader holds no lock on the rollback journal: WAL comes back, and it reads on.
+        #expect(try writer.setJournalMode(.wal))
+        try writer.execute("INSERT INTO t VALUES (3)")
+        #expect(try reader.prepare("SELECT count(*) FROM t").rows() == [[.integer(3)]])
+    }
+
     @Test("a cached statement is reused for the same SQL")
     func cachedStatementsAreReused() throws {
         let db = try Database(path: try temporaryDatabase())

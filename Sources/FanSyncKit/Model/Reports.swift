@@ -53,6 +53,9 @@ public struct ImportReport: Sendable {
     public var refreshSeconds = 0.0
     /// Seconds the commit took (SQLite writing the transaction's pages and checkpointing).
     public var commitSeconds = 0.0
+    /// The file was the store's first of its kind, written with the rollback journal
+    /// (``Store/transaction(loading:_:)``).
+    public var wroteOnce = false
 }
 
 /// One record as an endpoint receives it.

@@ -75,7 +75,7 @@ public final class Importer {
         options: MapOptions, rejectsPath: inout String?
     ) throws -> ImportReport {
         var workEnded = Date()
-        var report = try store.transaction {
+        var report = try store.transaction(loading: mapping.record) {
             let importID = try store.beginImport(
                 store: storeName, file: display, fingerprint: fingerprint,
                 at: Int64(Date().timeIntervalSince1970))
@@ -117,6 +117,7 @@ public final class Importer {
                 refreshSeconds: refreshSeconds)
         }
         report.commitSeconds = Date().timeIntervalSince(workEnded)
+        report.wroteOnce = store.lastTransactionWroteOnce
         return report
     }
 

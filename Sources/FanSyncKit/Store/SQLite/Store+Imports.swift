@@ -12,8 +12,21 @@ public struct PreviousImport: Sendable, Equatable {
 /// stats an import makes stale.
 extension Store {
     /// Runs `body` in one write transaction: everything it does lands, or nothing does.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try db.transaction(body)
+    ///
+    /// A transaction that lands the store's first facts of `kind` (a backfill) writes with
+    /// SQLite's rollback journal instead of the WAL when no other connection has the store
+    /// open: the pages it adds are written once, straight into the file, where the WAL writes
+    /// every page twice (into the log, then copied into the file at the checkpoint). Readers
+    /// that open the store meanwhile wait for it, as writers do. The store is back in WAL when
+    /// the transaction ends, committed or not (or at the next open, if a reader came in between).
+    public func transaction<T>(loading kind: RecordKind? = nil, _ body: () throws -> T) throws -> T {
+        lastTransactionWroteOnce = false
+        guard let kind, try ledgerRows(kind) == nil, try db.setJournalMode(.delete) else {
+            return try db.transaction(body)
+        }
+        lastTransactionWroteOnce = true
+        defer { _ = try? db.setJournalMode(.wal) }
+        return try db.transaction(body)
     }
 
     /// The last finished import of the same content through the same mapping, if any.

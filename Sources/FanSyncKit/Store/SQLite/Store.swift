@@ -66,6 +66,8 @@ public final class Store {
     var readsFirstFileAlone = true
     /// How many files had their people read that way (for tests).
     private(set) var firstFilesReadAlone = 0
+    /// Whether the last ``transaction(loading:_:)`` wrote with the rollback journal.
+    public internal(set) var lastTransactionWroteOnce = false
 
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
@@ -361,7 +363,7 @@ public final class Store {
 
     /// How many rows `kind`'s ledger holds, about (its largest rowid: rows are never deleted),
     /// without counting them; nil when it is empty.
-    private func ledgerRows(_ kind: RecordKind) throws -> Int64? {
+    func ledgerRows(_ kind: RecordKind) throws -> Int64? {
         try db.prepare("SELECT max(rowid) FROM \(kind.table)").rows().first?.first?.int
     }
 
