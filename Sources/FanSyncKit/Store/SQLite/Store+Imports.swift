@@ -17,8 +17,9 @@ extension Store {
     /// SQLite's rollback journal instead of the WAL when no other connection has the store
     /// open: the pages it adds are written once, straight into the file, where the WAL writes
     /// every page twice (into the log, then copied into the file at the checkpoint). Readers
-    /// that open the store meanwhile wait for it, as writers do. The store is back in WAL when
-    /// the transaction ends, committed or not (or at the next open, if a reader came in between).
+    /// that open the store meanwhile may wait for it (up to their busy timeout), as writers do.
+    /// The store is back in WAL when the transaction ends, committed or not; if a reader holds
+    /// it just then, at its next open (``Database/init(path:busyTimeout:)``).
     public func transaction<T>(loading kind: RecordKind? = nil, _ body: () throws -> T) throws -> T {
         lastTransactionWroteOnce = false
         guard let kind, try ledgerRows(kind) == nil, try db.setJournalMode(.delete) else {
