@@ -109,6 +109,14 @@ extension FanSync {
                             "  timing: %.2f s reading and landing rows, %.2f s recomputing people, %.2f s committing",
                         report.landSeconds, report.refreshSeconds, report.commitSeconds)
                         + (report.wroteOnce ? " (a first load: rollback journal)" : ""))
+                let laps = report.peopleLaps
+                printError(
+                    String(
+                        format:
+                            "  timing, people: %.2f s ledger indexes, %.2f s finding who, %.2f s reading rows, "
+                            + "%.2f s waiting for the merge, %.2f s writing, %.2f s people indexes",
+                        laps.ledgerIndexes, laps.finding, laps.reading, laps.waiting, laps.writing,
+                        laps.peopleIndexes))
             }
             if file.invalidPhones > 0 {
                 printError(

@@ -127,6 +127,26 @@ func sqlite(_ database: String, _ sql: String) throws -> String {
         #expect(!FileManager.default.fileExists(atPath: db + "-journal"))
     }
 
+    @Test("FANSYNC_TIMING=1 says where each file's time went, and which file was a first load")
+    func timingSaysWhereTheTimeWent() throws {
+        let db = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "/store.db")
+        let timing = ["FANSYNC_TIMING": "1"]
+        let first = try fansync(["import", "--db", db, "samples/stripe/unified_payments.csv"], environment: timing)
+        let people =
+            /timing, people: [0-9.]+ s ledger indexes, [0-9.]+ s finding who, [0-9.]+ s reading rows, [0-9.]+ s waiting for the merge, [0-9.]+ s writing, [0-9.]+ s people indexes/
+        #expect(
+            first.stderr.contains(
+                /timing: [0-9.]+ s reading and landing rows, .* committing \(a first load: rollback journal\)\n/))
+        #expect(first.stderr.contains(people))
+        // More payments into a ledger that has payments: the WAL.
+        let second = try fansync(["import", "--db", db, "samples/stripe/payments_2023.csv"], environment: timing)
+        #expect(second.stderr.contains(/timing: [0-9.]+ s reading and landing rows, .* committing\n/))
+        #expect(!second.stderr.contains("first load"))
+        #expect(second.stderr.contains(people))
+        // Without the variable: no timing.
+        #expect(!(try fansync(["import", "--db", db, "samples/stripe/customers.csv"]).stderr.contains("timing")))
+    }
+
     @Test("import waits --busy-timeout for a store another writer holds, then fails saying it is locked")
     func aLockedStoreWaitsThenFailsClearly() throws {
         let folder = try temporaryFile([], name: "x").replacingOccurrences(of: "/x", with: "")

@@ -18,10 +18,13 @@ let binary: URL = {
     return repositoryRoot.appendingPathComponent(".build/debug/fansync")
 }()
 
-func fansync(_ arguments: [String], stdin: Data? = nil) throws -> Run {
+func fansync(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Run {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.currentDirectoryURL = repositoryRoot
     let out = Pipe(), err = Pipe(), input = Pipe()
     process.standardOutput = out

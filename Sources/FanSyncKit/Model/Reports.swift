@@ -56,6 +56,36 @@ public struct ImportReport: Sendable {
     /// The file was the store's first of its kind, written with the rollback journal
     /// (``Store/transaction(loading:_:)``).
     public var wroteOnce = false
+    /// Where the people phase (``refreshSeconds``) went.
+    public var peopleLaps = PeopleLaps()
+}
+
+/// Where a file's people phase spent its time, in seconds (`FANSYNC_TIMING=1` prints them).
+public struct PeopleLaps: Sendable, Equatable {
+    /// Rebuilding the ledger indexes a bulk load set aside.
+    public var ledgerIndexes = 0.0
+    /// Finding who the file touched: attribution, the touched addresses, counts.
+    public var finding = 0.0
+    /// Reading each touched person's row and ledger rows (the connection's thread).
+    public var reading = 0.0
+    /// Waiting for the worker that merges people (when it is behind the reading).
+    public var waiting = 0.0
+    /// Writing the people rows and the kept stats.
+    public var writing = 0.0
+    /// Rebuilding the people indexes set aside.
+    public var peopleIndexes = 0.0
+
+    public init() {}
+
+    /// Measures laps: each call gives the seconds since the one before.
+    struct Clock {
+        private var last = DispatchTime.now().uptimeNanoseconds
+        mutating func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { last = now }
+            return Double(now - last) / 1e9
+        }
+    }
 }
 
 /// One record as an endpoint receives it.

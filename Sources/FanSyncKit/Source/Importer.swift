@@ -118,6 +118,7 @@ public final class Importer {
         }
         report.commitSeconds = Date().timeIntervalSince(workEnded)
         report.wroteOnce = store.lastTransactionWroteOnce
+        report.peopleLaps = store.peopleLaps
         return report
     }
 

@@ -68,6 +68,8 @@ public final class Store {
     private(set) var firstFilesReadAlone = 0
     /// Whether the last ``transaction(loading:_:)`` wrote with the rollback journal.
     public internal(set) var lastTransactionWroteOnce = false
+    /// Where the last ``refreshTouched()`` spent its time.
+    public private(set) var peopleLaps = PeopleLaps()
 
     /// Opens (creating and migrating as needed) the store at `path`.
     public init(path: String, busyTimeout: TimeInterval = 5) throws {
@@ -415,7 +417,14 @@ public final class Store {
     /// Recomputes the customers and fans whose emails were landed since the
     /// last refresh, from the ledger; returns how many are new, changed or the same.
     public func refreshTouched() throws -> PeopleCounts {
+        peopleLaps = PeopleLaps()
+        var clock = PeopleLaps.Clock()
         try restoreIndexes()
+        peopleLaps.ledgerIndexes = clock.lap()
+        func recompute(firstFile: RecordKind? = nil) throws -> PeopleCounts {
+            peopleLaps.finding = clock.lap()
+            return try recomputeTouched(firstFile: firstFile)
+        }
         // A ledger that was empty before this file holds only the file's rows.
         let wholeLedger = Set(RecordKind.allCases.filter { loadPlans[$0]?.insertFirst == true })
         loadPlans.removeAll()
@@ -432,14 +441,14 @@ public final class Store {
             if try isEmpty("peak_history") {
                 try db.execute("DELETE FROM touched")  // what attribution touched is in the ledger
                 firstFilesReadAlone += 1
-                return try recomputeTouched(firstFile: only)
+                return try recompute(firstFile: only)
             }
             try touch(items, wholeLedger: wholeLedger)
         } else {
             try touch(items, wholeLedger: wholeLedger)
             try attribute()
         }
-        return try recomputeTouched()
+        return try recompute()
     }
 
     /// Whether the store holds nothing but `kind`'s ledger: no other ledger rows, no people and no history.
@@ -701,6 +710,7 @@ public final class Store {
     /// after the first file into an empty store (`firstFile`), everyone in that file's ledger.
     private func recomputeTouched(firstFile: RecordKind? = nil) throws -> PeopleCounts {
         var counts = PeopleCounts()
+        var clock = PeopleLaps.Clock()
         // Writing most of the people: their listing indexes are rebuilt after, in one sort each.
         // (The first file's rows: as many as its people or more, which is all the bulk decision needs.)
         let touchedCount =
@@ -793,8 +803,10 @@ public final class Store {
         }
         var merging: (done: DispatchSemaphore, result: MergedChunk)?
         var written = 0
+        peopleLaps.finding += clock.lap()
         while true {
             let inputs = try readChunk()
+            peopleLaps.reading += clock.lap()
             var next: (done: DispatchSemaphore, result: MergedChunk)?
             if !inputs.people.isEmpty {
                 let done = DispatchSemaphore(value: 0), result = MergedChunk()
@@ -806,6 +818,7 @@ public final class Store {
             }
             if let (done, result) = merging {
                 done.wait()
+                peopleLaps.waiting += clock.lap()
                 let prepared = result.prepared
                 if let onPeopleProgress,
                     (written + prepared.people.count) / peopleProgressEvery > written / peopleProgressEvery
@@ -822,13 +835,16 @@ public final class Store {
                     case .unchanged: counts.unchanged += 1
                     }
                 }
+                peopleLaps.writing += clock.lap()
             }
             guard let next else { break }
             merging = next
         }
         try db.execute("DELETE FROM touched")
         try keepTallies(tallies, untallied: untallied, fromNothing: known == 0)
+        peopleLaps.writing += clock.lap()
         try restoreIndexes()
+        peopleLaps.peopleIndexes = clock.lap()
         return counts
     }
 
