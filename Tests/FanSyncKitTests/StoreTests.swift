@@ -463,6 +463,37 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(try store.db.prepare("SELECT count(*) FROM people").rows().first?.first?.int ?? 0 > 0)
     }
 
+    @Test("facts the mapping threads prepared for landing land as those that come unprepared")
+    func preparedFactsLandAsUnpreparedOnes() throws {
+        let prepared = try freshStore(), unprepared = try freshStore()
+        try importAll(allSamples, into: prepared)
+        for (number, file) in allSamples.enumerated() {
+            try unprepared.transaction {
+                let importID = try unprepared.beginImport(store: "default", file: file, fingerprint: "\(number)", at: 0)
+                _ = try FileMapper.map(path: file, options: MapOptions(rejectsDirectory: nil), library: builtInLibrary)
+                {
+                    #expect($0.landing == nil)
+                    try unprepared.land($0, store: "default", importID: importID)
+                }
+                _ = try unprepared.refreshTouched()
+            }
+        }
+        #expect(try dump(unprepared) == dump(prepared))
+        // The importer's facts of a CSV file come prepared.
+        var landings: [Fact.Landing?] = []
+        _ = try FileMapper.map(
+            path: allSamples[0], options: MapOptions(rejectsDirectory: nil), library: builtInLibrary,
+            preparing: { Store.prepareLanding(&$0) }
+        ) { fact in
+            landings.append(fact.landing)
+            var again = fact
+            again.landing = nil
+            Store.prepareLanding(&again)
+            #expect(again.landing == fact.landing)
+        }
+        #expect(!landings.isEmpty && !landings.contains(nil))
+    }
+
     @Test("a store's first file of a kind is written with the rollback journal, and the store is in WAL after")
     func aFirstLoadWritesOnceAndGivesWALBack() throws {
         func mode(_ store: Store) throws -> String? {

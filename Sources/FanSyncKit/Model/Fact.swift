@@ -15,6 +15,20 @@ public struct Fact: Sendable, Equatable {
     var storedWarnings: [RowIssue]?
     /// Values of the row that fields could not use and left empty (the row is still accepted).
     public var warnings: [RowIssue] { storedWarnings ?? [] }
+    /// What landing the fact works out from it, when the thread that mapped the row did so
+    /// already (``FileMapper/map(path:options:library:progress:preparing:onFact:)``); nil otherwise.
+    var landing: Landing?
+
+    /// What the store works out from a fact before writing it (``Store/prepareLanding(_:)``): pure,
+    /// so a mapping thread can do it while the store's thread lands the rows before.
+    struct Landing: Sendable, Equatable {
+        /// The fingerprint of the values (the ledger's content hash).
+        var digest: StableHasher
+        /// The type the fact is evidence for, its version and its event time.
+        var rank: Int64
+        var version: Int64
+        var seenAt: Int64?
+    }
 
     public init(
         kind: RecordKind, source: String, sourceID: String, file: String, line: Int, values: [FieldValue?],

@@ -91,10 +91,13 @@ public struct MapProgress: Sendable, Equatable {
 /// Streams one file through a mapping: every row becomes a fact or a rejection.
 public enum FileMapper {
     /// Maps `path`, calling `onFact` for each accepted row, in file order, and `progress` now
-    /// and then (on this thread) with how far the reading has come.
+    /// and then (on this thread) with how far the reading has come. A CSV file's facts first
+    /// go through `preparing` on the mapping threads (a JSON file is mapped on this thread:
+    /// its facts come as they are).
     public static func map(
         path: String, options: MapOptions, library: MappingLibrary,
         progress: ((MapProgress) -> Void)? = nil,
+        preparing prepare: (@Sendable (inout Fact) -> Void)? = nil,
         onFact: (Fact) throws -> Void
     ) throws -> FileReport {
         let format = options.format ?? InputFormat.guess(path: path)
@@ -154,7 +157,8 @@ public enum FileMapper {
             // read and mapped.
             // Only phone fields can hold an invalid number (looking at every value cost a copy each).
             let phoneSlots = phoneSlots(mapping)
-            let pipeline = MappingPipeline(reader: reader, compiled: compiled, file: display, expectedFields: expected)
+            let pipeline = MappingPipeline(
+                reader: reader, compiled: compiled, file: display, expectedFields: expected, prepare: prepare)
             defer { pipeline.stop() }
             while let batch = try nextBatch(pipeline) {
                 for index in 0..<batch.count {

@@ -83,7 +83,9 @@ public final class Importer {
             let onProgress = self.onProgress
             var fileReport = try FileMapper.map(
                 path: source, options: options, library: library,
-                progress: onProgress.map { report in { report(display, $0) } }
+                progress: onProgress.map { report in { report(display, $0) } },
+                // The mapping threads work out what landing needs; this thread only writes.
+                preparing: { Store.prepareLanding(&$0) }
             ) { fact in
                 try self.store.land(fact, store: self.storeName, importID: importID)
             }

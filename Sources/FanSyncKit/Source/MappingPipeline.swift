@@ -26,12 +26,19 @@ final class MappingPipeline: @unchecked Sendable {
             results = Array(repeating: nil, count: capacity)
         }
 
-        /// Maps `records[0..<count]` into `results`.
-        func map(_ compiled: CompiledMapping, file: String, expectedFields: Int) {
+        /// Maps `records[0..<count]` into `results`, each fact then given to `prepare`.
+        func map(
+            _ compiled: CompiledMapping, file: String, expectedFields: Int, prepare: (@Sendable (inout Fact) -> Void)?
+        ) {
             records.withUnsafeBufferPointer { records in
                 results.withUnsafeMutableBufferPointer { results in
                     for index in 0..<count {
-                        results[index] = compiled.apply(records[index], file: file, expectedFields: expectedFields)
+                        var result = compiled.apply(records[index], file: file, expectedFields: expectedFields)
+                        if let prepare, case .success(var fact) = result {
+                            prepare(&fact)
+                            result = .success(fact)
+                        }
+                        results[index] = result
                     }
                 }
             }
@@ -55,7 +62,11 @@ final class MappingPipeline: @unchecked Sendable {
     private var taken = 0
     private var stopped = false
 
-    init(reader: CSVReader, compiled: CompiledMapping, file: String, expectedFields: Int) {
+    /// `prepare` works on each fact on the mapping thread (the importer's share of landing it).
+    init(
+        reader: CSVReader, compiled: CompiledMapping, file: String, expectedFields: Int,
+        prepare: (@Sendable (inout Fact) -> Void)? = nil
+    ) {
         let reader = UncheckedReader(reader: reader)
         let total = 2 * workers + 2
         read = BoundedQueue<Batch>(capacity: workers + 1)
@@ -110,7 +121,7 @@ final class MappingPipeline: @unchecked Sendable {
                     _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
                 #endif
                 while let batch = read.take() {
-                    batch.map(compiled.compiled, file: file, expectedFields: expectedFields)
+                    batch.map(compiled.compiled, file: file, expectedFields: expectedFields, prepare: prepare)
                     mapped.put(.batch(batch), at: batch.sequence)
                 }
             }

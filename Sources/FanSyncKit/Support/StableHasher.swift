@@ -1,5 +1,5 @@
 /// FNV-1a, 128 bits as two 64-bit lanes: stable across runs (unlike Swift's `Hasher`).
-struct StableHasher {
+struct StableHasher: Equatable {
     var a: UInt64 = 0xcbf2_9ce4_8422_2325
     var b: UInt64 = 0x8422_2325_cbf2_9ce4
 

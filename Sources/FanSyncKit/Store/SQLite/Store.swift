@@ -103,7 +103,7 @@ public final class Store {
     /// ``refreshTouched()`` then recomputes the people it touched.
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
         let storeName = fact.storeName ?? defaultStore
-        let digest = Self.contentDigest(fact.values)
+        let digest = fact.landing?.digest ?? Self.contentDigest(fact.values)
         let plan = try loadPlan(fact.kind)
         let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
         // The same content as the stored row, known from the table: nothing to write (and no
@@ -124,8 +124,9 @@ public final class Store {
         if plan.insertFirst {
             let insert = try statement(&inserts, Schema.insertNew, fact.kind)
             try bindRow(
-                fact, into: insert, store: storeName, hash: hash, rank: Int64(EvidenceRules.type(of: fact).rawValue),
-                version: EvidenceRules.version(of: fact), importID: importID)
+                fact, into: insert, store: storeName, hash: hash,
+                rank: fact.landing?.rank ?? Int64(EvidenceRules.type(of: fact).rawValue),
+                version: fact.landing?.version ?? EvidenceRules.version(of: fact), importID: importID)
             try insert.step()
             insert.rewind()
             if db.changes == 1 { return try noteLanded(fact.kind, importID: importID, plan: plan) }
@@ -154,8 +155,8 @@ public final class Store {
         }
         // Only a row that is new or differs needs its rank and version (the unchanged rows of a
         // nightly re-import never do).
-        let rank = Int64(EvidenceRules.type(of: fact).rawValue)
-        let version = EvidenceRules.version(of: fact)
+        let rank = fact.landing?.rank ?? Int64(EvidenceRules.type(of: fact).rawValue)
+        let version = fact.landing?.version ?? EvidenceRules.version(of: fact)
         if found {
             // The upsert's rule: a higher version wins, then the greater content hash.
             let storedHash = known.text(0) ?? "", stored = known.int(1) ?? 0
@@ -278,7 +279,8 @@ public final class Store {
             }
         }
         try bind(.integer(rank))
-        try bind(EvidenceRules.seenAt(fact).map(SQLValue.integer) ?? .null)
+        let seenAt = if let landing = fact.landing { landing.seenAt } else { EvidenceRules.seenAt(fact) }
+        try bind(seenAt.map(SQLValue.integer) ?? .null)
         try bind(.integer(version))
         try bind(.text(hash))
         try bind(.text(fact.file))
@@ -330,6 +332,15 @@ public final class Store {
         ])
         // The history row carries this import's id: the refresh looks there for whom it touched.
         landed[Landed(importID: importID, kind: fact.kind), default: 0] += 0
+    }
+
+    /// Works out what ``land(_:store:importID:)`` needs from `fact` besides its values (pure: the
+    /// importer has the mapping threads do it, so the store's thread, which lands the rows one
+    /// after the other and sets the pace of a large import, does not).
+    static func prepareLanding(_ fact: inout Fact) {
+        fact.landing = Fact.Landing(
+            digest: contentDigest(fact.values), rank: Int64(EvidenceRules.type(of: fact).rawValue),
+            version: EvidenceRules.version(of: fact), seenAt: EvidenceRules.seenAt(fact))
     }
 
     /// A fingerprint of a fact's values (stored as its `hexDigest`), for the ledger's tie-break
