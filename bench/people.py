@@ -33,12 +33,18 @@ def main():
         first = 1_600_000_000 + rng.randint(0, 100_000_000)
         last = first + rng.randint(0, 30_000_000)
         tags = '["ableton","newsletter"]' if i % 3 == 0 else '["newsletter"]'
+        registered = rank == 0 or i % 4 == 0
+        # What the person adds to the kept stats (StatsShare.encoded): registered, then the
+        # succeeded payments below by charge and by settlement currency (both USD here).
+        paid = (net or 0) // purchases * purchases if purchases else 0
+        share = ("r\x1e" if registered else "") + (
+            f"c\x1fUSD\x1f{paid}\x1f{purchases}\x1es\x1fUSD\x1f{paid}\x1f{purchases}\x1e" if purchases else "")
         people.append((email, email, f"Person {i}", "Person", str(i), type_name, rank, None, purchases,
                        first if purchases else None, last if purchases else None, int(purchases >= 2),
                        "USD" if purchases else None, net, rng.choice(sources), None, first, last,
                        ",".join(sources[:2]), tags, (net or 0) // 1000, rng.choice(daws), "House", "Beginner", "",
-                       "", f"hash{i}"))
-        if rank == 0 or i % 4 == 0:
+                       "", share, f"hash{i}"))
+        if registered:
             users.append((f"user_{i}", email, first, last))
         for p in range(purchases):
             payments.append((f"ch_{i}_{p}", email, (net or 0) // purchases, first + p * 86400))
@@ -52,8 +58,8 @@ def flush(db, people, users, payments):
     db.executemany("""INSERT INTO people (store, email, email_display, name, first_name, last_name, type, type_rank,
         status, purchases, first_purchase_at, last_purchase_at, is_repeat, settlement_currency, settlement_net,
         first_source, first_product, first_seen_at, last_activity_at, sources, tags, score, daw, genre, level, goals,
-        image_url, content_hash) VALUES ('default', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-        ?, ?, ?, ?)""", people)
+        image_url, stats_share, content_hash) VALUES ('default', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", people)
     db.executemany("""INSERT INTO users (store, source, source_id, email, email_display, created_at, last_active_at,
         rank, seen_at, version, content_hash, file, line, import_id)
         VALUES ('default', 'clerk.users', ?, ?, ?, ?, ?, 0, ?, 0, 'x', 'bench', 1, 1)""",
