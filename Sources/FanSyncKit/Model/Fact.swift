@@ -8,8 +8,9 @@ public struct Fact: Sendable, Equatable {
     /// Where the row came from.
     public var file: String
     public var line: Int
-    /// Values in the kind's schema order; `nil` where the row had none.
-    public var values: [FieldValue?]
+    /// Values in the kind's schema order; `nil` where the row had none. (Changing them drops
+    /// ``landing``, which was worked out from them.)
+    public var values: [FieldValue?] { didSet { landing = nil } }
     /// Values of the row that fields could not use and left empty (nil, not an empty array, on
     /// the rows that have none: a fact is copied and freed on every row).
     var storedWarnings: [RowIssue]?

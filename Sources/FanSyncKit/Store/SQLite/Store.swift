@@ -154,7 +154,7 @@ public final class Store {
             return
         }
         // Only a row that is new or differs needs its rank and version (the unchanged rows of a
-        // nightly re-import never do).
+        // nightly re-import never do), when the mapping thread has not worked them out.
         let rank = fact.landing?.rank ?? Int64(EvidenceRules.type(of: fact).rawValue)
         let version = fact.landing?.version ?? EvidenceRules.version(of: fact)
         if found {
