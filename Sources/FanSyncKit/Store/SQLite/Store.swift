@@ -103,7 +103,9 @@ public final class Store {
     /// ``refreshTouched()`` then recomputes the people it touched.
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
         let storeName = fact.storeName ?? defaultStore
-        let digest = fact.landing?.digest ?? Self.contentDigest(fact.values)
+        // Worked out on a mapping thread as a rule (``prepareLanding(_:)``), here otherwise.
+        let landing = fact.landing ?? Self.landing(of: fact)
+        let digest = landing.digest
         let plan = try loadPlan(fact.kind)
         let email = fact.email ?? (fact.kind.isAttributable ? "" : nil)
         // The same content as the stored row, known from the table: nothing to write (and no
@@ -123,10 +125,7 @@ public final class Store {
         // decided below like any other.
         if plan.insertFirst {
             let insert = try statement(&inserts, Schema.insertNew, fact.kind)
-            try bindRow(
-                fact, into: insert, store: storeName, hash: hash,
-                rank: fact.landing?.rank ?? Int64(EvidenceRules.type(of: fact).rawValue),
-                version: fact.landing?.version ?? EvidenceRules.version(of: fact), importID: importID)
+            try bindRow(fact, into: insert, store: storeName, hash: hash, landing: landing, importID: importID)
             try insert.step()
             insert.rewind()
             if db.changes == 1 { return try noteLanded(fact.kind, importID: importID, plan: plan) }
@@ -153,10 +152,7 @@ public final class Store {
             noteUnaddressed(fact, email: email, store: storeName)
             return
         }
-        // Only a row that is new or differs needs its rank and version (the unchanged rows of a
-        // nightly re-import never do), when the mapping thread has not worked them out.
-        let rank = fact.landing?.rank ?? Int64(EvidenceRules.type(of: fact).rawValue)
-        let version = fact.landing?.version ?? EvidenceRules.version(of: fact)
+        let rank = landing.rank, version = landing.version
         if found {
             // The upsert's rule: a higher version wins, then the greater content hash.
             let storedHash = known.text(0) ?? "", stored = known.int(1) ?? 0
@@ -183,8 +179,7 @@ public final class Store {
                 replace = try db.prepare(Schema.replace(fact.kind, email: emailChanges, customer: customerChanges))
                 replaces[variant] = replace
             }
-            try bindRow(
-                fact, into: replace, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
+            try bindRow(fact, into: replace, store: storeName, hash: hash, landing: landing, importID: importID)
             try replace.step()
             replace.rewind()
             remember(key, content: digest.a, kind: fact.kind)
@@ -193,7 +188,7 @@ public final class Store {
         known.rewind()
         // A new key.
         let upsert = try statement(&upserts, Schema.upsert, fact.kind)
-        try bindRow(fact, into: upsert, store: storeName, hash: hash, rank: rank, version: version, importID: importID)
+        try bindRow(fact, into: upsert, store: storeName, hash: hash, landing: landing, importID: importID)
         try upsert.step()
         upsert.rewind()
         remember(key, content: digest.a, kind: fact.kind)
@@ -243,7 +238,7 @@ public final class Store {
 
     /// Binds a ledger row's columns (``Schema/ledgerColumnNames(_:)``, in order) for `fact`.
     private func bindRow(
-        _ fact: Fact, into statement: Statement, store storeName: String, hash: String, rank: Int64, version: Int64,
+        _ fact: Fact, into statement: Statement, store storeName: String, hash: String, landing: Fact.Landing,
         importID: Int64
     ) throws {
         var index: Int32 = 1
@@ -278,10 +273,9 @@ public final class Store {
             case (_, .phone(let number, _)?): try bind(.text(number))
             }
         }
-        try bind(.integer(rank))
-        let seenAt = if let landing = fact.landing { landing.seenAt } else { EvidenceRules.seenAt(fact) }
-        try bind(seenAt.map(SQLValue.integer) ?? .null)
-        try bind(.integer(version))
+        try bind(.integer(landing.rank))
+        try bind(landing.seenAt.map(SQLValue.integer) ?? .null)
+        try bind(.integer(landing.version))
         try bind(.text(hash))
         try bind(.text(fact.file))
         try bind(.integer(Int64(fact.line)))
@@ -338,7 +332,12 @@ public final class Store {
     /// importer has the mapping threads do it, so the store's thread, which lands the rows one
     /// after the other and sets the pace of a large import, does not).
     static func prepareLanding(_ fact: inout Fact) {
-        fact.landing = Fact.Landing(
+        fact.landing = landing(of: fact)
+    }
+
+    /// What landing `fact` needs besides its values: its digest, type, version and time.
+    private static func landing(of fact: Fact) -> Fact.Landing {
+        Fact.Landing(
             digest: contentDigest(fact.values), rank: Int64(EvidenceRules.type(of: fact).rawValue),
             version: EvidenceRules.version(of: fact), seenAt: EvidenceRules.seenAt(fact))
     }
