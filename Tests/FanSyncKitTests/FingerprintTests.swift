@@ -37,3 +37,46 @@ import Testing
         #expect(seen.insert(Self.fingerprint([0], chunk: 5)).inserted)
     }
 }
+
+/// The content hashes stores keep: the bytes they combine never change, however they are made.
+@Suite struct StableHashes {
+    @Test(
+        "a number combines as the text of its decimal digits",
+        arguments: [0, 1, -1, 9, 10, -10, 1999, 123_456_789, Int64.max, Int64.min, Int64.min + 1])
+    func decimalIsItsText(number: Int64) {
+        var digits = StableHasher(), text = StableHasher()
+        digits.combine(decimal: number)
+        text.combine(String(number))
+        #expect(digits == text)
+    }
+
+    @Test("a person's row hash is the one stores already hold")
+    func personHashIsFrozen() {
+        var person = Person(
+            store: "default", email: "ana@example.com", emailDisplay: "Ana@Example.com", type: .paying,
+            firstSource: "stripe.payments")
+        person.firstName = "Ana"
+        person.totals = [CurrencyTotal(currency: "EUR", gross: 1999, refunded: 500, purchases: 2)]
+        person.primaryCurrency = "EUR"
+        person.settlement = [CurrencyTotal(currency: "USD", gross: -12, refunded: 0, purchases: 1)]
+        person.purchases = 2
+        person.firstPurchaseAt = 1_700_000_000
+        person.lastActivityAt = -86_400
+        person.tags = ["Ableton", "customer"]
+        person.score = 14
+        person.activity = [Activity(at: nil, text: "Purchased: Pack", source: "stripe.payments", sourceID: "ch_1")]
+        person.sources = ["stripe.payments"]
+        // Worked out independently (FNV-1a over the same bytes, each number as its decimal text).
+        #expect(PeopleWriter.hash(person, share: "share") == "d2e9aaa3e0aedb53b2fd32b6b3e8fad3")
+    }
+
+    @Test("JSON quoting escapes what it must and copies the rest")
+    func quoting() {
+        #expect(JSONText.quoted("Ableton Live") == "\"Ableton Live\"")
+        #expect(JSONText.quoted("Zoë 🎧") == "\"Zoë 🎧\"")
+        #expect(JSONText.quoted("say \"hi\"") == "\"say \\\"hi\\\"\"")
+        #expect(JSONText.quoted("C:\\x") == "\"C:\\\\x\"")
+        #expect(JSONText.quoted("a\nb\tc\u{01}") == "\"a\\nb\\tc\\u0001\"")
+        #expect(JSONText.quoted("") == "\"\"")
+    }
+}

@@ -16,6 +16,27 @@ struct StableHasher: Equatable {
         combine(UInt8(0x1F))
     }
 
+    /// The same as ``combine(_:)-(String)`` of `String(number)` (its decimal digits, a minus sign
+    /// first when negative), without making the String: a person's hash combines some twenty numbers.
+    mutating func combine(decimal number: Int64) {
+        var magnitude = number.magnitude
+        // The digits, last first, into a word's worth of bytes at a time: at most 20 digits.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+        }
+        if number < 0 { combine(UInt8(ascii: "-")) }
+        withUnsafeBytes(of: &digits) { buffer in
+            for index in stride(from: count - 1, through: 0, by: -1) { combine(buffer[index]) }
+        }
+        combine(UInt8(0x1F))
+    }
+
     mutating func combine(word number: UInt64) {
         for shift in stride(from: 0, to: 64, by: 8) { combine(UInt8(truncatingIfNeeded: number >> UInt64(shift))) }
     }
