@@ -20,7 +20,7 @@ struct StableHasher: Equatable {
     /// first when negative), without making the String: a person's hash combines some twenty numbers.
     mutating func combine(decimal number: Int64) {
         var magnitude = number.magnitude
-        // The digits, last first, into a word's worth of bytes at a time: at most 20 digits.
+        // The digits, last first, into 24 bytes on the stack (an Int64 has at most 19 and a sign).
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
