@@ -33,12 +33,14 @@ final class MappingPipeline: @unchecked Sendable {
             records.withUnsafeBufferPointer { records in
                 results.withUnsafeMutableBufferPointer { results in
                     for index in 0..<count {
-                        var result = compiled.apply(records[index], file: file, expectedFields: expectedFields)
-                        if let prepare, case .success(var fact) = result {
-                            prepare(&fact)
-                            result = .success(fact)
+                        // The result is consumed, not copied: a fact prepared is the one mapped.
+                        switch compiled.apply(records[index], file: file, expectedFields: expectedFields) {
+                        case .success(var fact):
+                            prepare?(&fact)
+                            results[index] = .success(fact)
+                        case let other:
+                            results[index] = other
                         }
-                        results[index] = result
                     }
                 }
             }

@@ -19,21 +19,15 @@ struct StableHasher: Equatable {
     /// The same as ``combine(_:)-(String)`` of `String(number)` (its decimal digits, a minus sign
     /// first when negative), without making the String: a person's hash combines some twenty numbers.
     mutating func combine(decimal number: Int64) {
-        var magnitude = number.magnitude
-        // The digits, last first, into 24 bytes on the stack (an Int64 has at most 19 and a sign).
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-        }
+        let magnitude = number.magnitude
         if number < 0 { combine(UInt8(ascii: "-")) }
-        withUnsafeBytes(of: &digits) { buffer in
-            for index in stride(from: count - 1, through: 0, by: -1) { combine(buffer[index]) }
-        }
+        // The digits from the first: the largest power of ten not above the number (at most 10^18).
+        var power: UInt64 = 1
+        while magnitude / power >= 10 { power *= 10 }
+        repeat {
+            combine(UInt8(ascii: "0") + UInt8(magnitude / power % 10))
+            power /= 10
+        } while power > 0
         combine(UInt8(0x1F))
     }
 
