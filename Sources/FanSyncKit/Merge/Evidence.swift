@@ -84,34 +84,49 @@ public enum EvidenceRules {
     /// Subscription statuses that make a person a subscriber.
     public static let liveSubscription: Set<String> = ["active", "trialing", "past_due"]
 
+    /// The fields the rules read, by position.
+    private enum Field {
+        static let status = FieldSlot("status")
+        static let price = FieldSlot("price")
+        static let amountRefunded = FieldSlot("amount_refunded")
+        static let progress = FieldSlot("progress")
+        static let updatedAt = FieldSlot("updated_at")
+        static let createdAt = FieldSlot("created_at")
+        static let lastActiveAt = FieldSlot("last_active_at")
+        static let endedAt = FieldSlot("ended_at")
+        static let canceledAt = FieldSlot("canceled_at")
+        static let currentPeriodEnd = FieldSlot("current_period_end")
+        static let enrolledAt = FieldSlot("enrolled_at")
+    }
+
     /// The type this fact is evidence for.
     public static func type(of fact: Fact) -> PersonType {
         switch fact.kind {
         case .user: return .user
         case .contact, .stripeCustomer: return .lead
         case .payment:
-            return fact.text("status") == "succeeded" ? .paying : .lead
+            return fact.text(Field.status) == "succeeded" ? .paying : .lead
         case .subscription:
-            return liveSubscription.contains(fact.text("status") ?? "") ? .subscription : .lead
+            return liveSubscription.contains(fact.text(Field.status) ?? "") ? .subscription : .lead
         case .enrollment:
-            if case .money(let price)? = fact["price"], price > 0 { return .paying }
+            if case .money(let price)? = fact[Field.price], price > 0 { return .paying }
             return .lead
         }
     }
 
     /// When the fact's event happened (the source's own timestamp).
     public static func seenAt(_ fact: Fact) -> Int64? {
-        func time(_ name: String) -> Int64? {
-            if case .timestamp(let value)? = fact[name] { return value }
+        func time(_ field: FieldSlot) -> Int64? {
+            if case .timestamp(let value)? = fact[field] { return value }
             return nil
         }
         switch fact.kind {
-        case .contact: return time("updated_at") ?? time("created_at")
-        case .user: return time("last_active_at") ?? time("created_at")
-        case .stripeCustomer: return time("created_at")
-        case .payment: return time("created_at")
-        case .subscription: return time("created_at")
-        case .enrollment: return time("enrolled_at")
+        case .contact: return time(Field.updatedAt) ?? time(Field.createdAt)
+        case .user: return time(Field.lastActiveAt) ?? time(Field.createdAt)
+        case .stripeCustomer: return time(Field.createdAt)
+        case .payment: return time(Field.createdAt)
+        case .subscription: return time(Field.createdAt)
+        case .enrollment: return time(Field.enrolledAt)
         }
     }
 
@@ -119,29 +134,31 @@ public enum EvidenceRules {
     /// (ties go to the larger content hash), so the outcome never depends on
     /// the order files are imported in.
     public static func version(of fact: Fact) -> Int64 {
-        func time(_ name: String) -> Int64 {
-            if case .timestamp(let value)? = fact[name] { return value }
+        func time(_ field: FieldSlot) -> Int64 {
+            if case .timestamp(let value)? = fact[field] { return value }
             return 0
         }
         switch fact.kind {
-        case .contact: return max(time("updated_at"), time("created_at"))
-        case .user: return max(time("last_active_at"), time("created_at"))
+        case .contact: return max(time(Field.updatedAt), time(Field.createdAt))
+        case .user: return max(time(Field.lastActiveAt), time(Field.createdAt))
         case .stripeCustomer: return 0
         case .payment:
             // Payments move pending → failed or succeeded, and refunds only grow.
             let rank: Int64
-            switch fact.text("status") {
+            switch fact.text(Field.status) {
             case "succeeded": rank = 2
             case "failed", "canceled": rank = 1
             default: rank = 0
             }
             var refunded: Int64 = 0
-            if case .money(let value)? = fact["amount_refunded"] { refunded = min(max(value, 0), 999_999_999_999_999) }
+            if case .money(let value)? = fact[Field.amountRefunded] {
+                refunded = min(max(value, 0), 999_999_999_999_999)
+            }
             return rank * 1_000_000_000_000_000 + refunded
         case .subscription:
-            return max(time("ended_at"), time("canceled_at"), time("current_period_end"), time("created_at"))
+            return max(time(Field.endedAt), time(Field.canceledAt), time(Field.currentPeriodEnd), time(Field.createdAt))
         case .enrollment:
-            if case .percent(let progress)? = fact["progress"] { return Int64(progress * 1000) }
+            if case .percent(let progress)? = fact[Field.progress] { return Int64(progress * 1000) }
             return 0
         }
     }
@@ -151,6 +168,12 @@ extension Fact {
     /// The text of a text field, or `nil`.
     public func text(_ name: String) -> String? {
         if case .text(let value)? = self[name] { return value }
+        return nil
+    }
+
+    /// The text of a text field, or `nil`.
+    public func text(_ field: FieldSlot) -> String? {
+        if case .text(let value)? = self[field] { return value }
         return nil
     }
 }

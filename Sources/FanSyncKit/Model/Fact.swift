@@ -59,6 +59,12 @@ public struct Fact: Sendable, Equatable {
         return values[index]
     }
 
+    /// The value of `field`, or `nil`.
+    public subscript(field: FieldSlot) -> FieldValue? {
+        guard let index = field.slot(in: kind), index < values.count else { return nil }
+        return values[index]
+    }
+
     /// The normalized email, when the fact has one.
     public var email: String? {
         guard let index = kind.emailSlot, index < values.count, case .email(let normalized, _)? = values[index] else {

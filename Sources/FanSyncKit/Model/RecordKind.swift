@@ -219,3 +219,15 @@ struct PerKind<Value> {
 
     mutating func removeAll() { values = [Value?](repeating: nil, count: RecordKind.allCases.count) }
 }
+
+/// Where one field sits in every kind's schema, found once: a rule that reads the field of every
+/// fact (its status, its times) reads it by position instead of hashing the name each time
+/// (those lookups were 3% of a 2M-row nightly's CPU).
+public struct FieldSlot: Sendable {
+    private let slots: [Int?]
+
+    public init(_ name: String) { slots = RecordKind.allCases.map { $0.slot(of: name) } }
+
+    /// The field's position in `kind`'s schema, or nil when the kind has no such field.
+    public func slot(in kind: RecordKind) -> Int? { slots[kind.ordinal] }
+}
