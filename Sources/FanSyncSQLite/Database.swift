@@ -263,6 +263,16 @@ public final class Statement {
         return status
     }
 
+    /// Binds `bytes` (copied) as parameter `index`'s blob.
+    public func bind(_ index: Int32, blob bytes: UnsafeRawBufferPointer) throws(DatabaseError) {
+        // A blob of no bytes has no pointer to give (a NULL pointer binds NULL).
+        let status =
+            bytes.isEmpty
+            ? sqlite3_bind_zeroblob(handle, index, 0)
+            : sqlite3_bind_blob64(handle, index, bytes.baseAddress, UInt64(bytes.count), csqlite_transient())
+        if status != SQLITE_OK { throw database.error(status, sql: sql) }
+    }
+
     public func bind(_ index: Int32, _ text: String?) throws(DatabaseError) {
         try bind(index, text.map(SQLValue.text) ?? .null)
     }
@@ -321,6 +331,13 @@ public final class Statement {
             return nil
         }
         return body(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))))
+    }
+
+    /// `body` over column `index`'s bytes as a blob (no copy); nil for NULL.
+    public func withBlobBytes<Result>(_ index: Int32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+        guard !isNull(index) else { return nil }
+        let bytes = sqlite3_column_blob(handle, index)
+        return body(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))))
     }
 
     /// Whether column `index` holds exactly `text` (compared as bytes, no String made).
