@@ -92,27 +92,50 @@ extension Store {
     }
 }
 
-/// The phone numbers libphonenumber has read for this store.
+/// The phone numbers libphonenumber has read for this store: segments of them, in key order
+/// (``PhoneSegment``), one more each import that learns some, folded into one past
+/// ``Store/phoneSegmentsBeforeFolding``.
 extension Store {
     /// Every number the store has read, as a book the mapping threads share.
     public func phoneBook() throws -> PhoneBook {
-        // One read transaction: the count sizes the table for exactly the rows read.
-        try db.transaction(immediate: false) {
-            let count = try db.prepare("SELECT count(*) FROM phone_numbers").rows().first?.first?.int ?? 0
-            let statement = try db.prepare("SELECT key, e164 FROM phone_numbers")
-            return try PhoneBook(count: Int(count)) { add in
-                while try statement.step() {
-                    if let key = statement.int(0), let answer = statement.int(1) { add(key, answer) }
-                }
-            }
-        }
+        try db.transaction(immediate: false) { PhoneBook(segments: try phoneSegments()) }
     }
 
-    /// Keeps what `book` learned (inside the import's transaction).
-    public func rememberPhones(_ book: PhoneBook) throws {
-        let insert = try db.prepare("INSERT INTO phone_numbers (key, e164) VALUES (?, ?) ON CONFLICT DO NOTHING")
-        for entry in book.takeLearned() {
-            try insert.run([.integer(entry.key), .integer(entry.answer)])
+    /// The store's segments, in the order they were kept; first the numbers kept a row each
+    /// before version 10, until they are folded. A segment that is not one is left out: its
+    /// numbers are parsed again and kept again.
+    private func phoneSegments() throws -> [PhoneSegment] {
+        var segments: [PhoneSegment] = []
+        let rows = try db.prepare("SELECT key, e164 FROM phone_numbers ORDER BY key")
+        var rowsKept = PhoneSegment()
+        while try rows.step() {
+            if let key = rows.int(0), let answer = rows.int(1) { rowsKept.append(key, answer) }
         }
+        if !rowsKept.isEmpty { segments.append(rowsKept) }
+        let blobs = try db.prepare("SELECT entries FROM phone_segments ORDER BY id")
+        while try blobs.step() {
+            if let segment = blobs.withBlobBytes(0, { PhoneSegment(encoded: $0) }) ?? nil { segments.append(segment) }
+        }
+        return segments
+    }
+
+    /// Keeps what `book` learned (inside the import's transaction): a new segment, or, when the
+    /// store holds ``phoneSegmentsBeforeFolding`` of them or numbers kept a row each, one
+    /// segment of them all.
+    public func rememberPhones(_ book: PhoneBook) throws {
+        let learned = book.takeLearned()
+        guard !learned.isEmpty else { return }
+        var segment = PhoneSegment()
+        for entry in learned { segment.append(entry.key, entry.answer) }
+        let kept = try db.prepare("SELECT count(*) FROM phone_segments").rows().first?.first?.int ?? 0
+        let rowsKept = try db.prepare("SELECT EXISTS (SELECT 1 FROM phone_numbers)").rows().first?.first?.int ?? 0
+        if kept + 1 >= phoneSegmentsBeforeFolding || rowsKept != 0 {
+            for older in try phoneSegments().reversed() { segment = PhoneSegment.merging(segment, older) }
+            try db.execute("DELETE FROM phone_segments")
+            try db.execute("DELETE FROM phone_numbers")
+        }
+        let insert = try db.prepare("INSERT INTO phone_segments (entries) VALUES (?)")
+        try segment.encoded.withUnsafeBytes { try insert.bind(1, blob: $0) }
+        try insert.run()
     }
 }

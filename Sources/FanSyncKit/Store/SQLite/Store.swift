@@ -59,6 +59,9 @@ public final class Store {
     public var onPeopleProgress: ((Int, Int) -> Void)?
     /// People written between two calls of ``onPeopleProgress`` (lowered by tests).
     var peopleProgressEvery = 100_000
+    /// How many segments of phone numbers the store keeps before folding them into one (lowered
+    /// by tests). A book merges them as it opens: eight stay cheap to read.
+    var phoneSegmentsBeforeFolding = 8
     /// People merged per chunk handed to the worker (lowered by tests, so runs span chunks).
     var mergeChunk = 512
     /// Whether the first file into an empty store has its people read from its ledger alone
