@@ -46,9 +46,9 @@ import Testing
         }
         let learned = book.takeLearned()
         #expect(learned.count == Self.numbers.count)  // the same digits in two regions are two numbers
-        #expect(learned.map(\.key) == learned.map(\.key).sorted())
+        #expect(learned.keys == learned.keys.sorted())
         #expect(book.takeLearned().isEmpty)
-        let reopened = PhoneBook(count: learned.count) { add in for entry in learned { add(entry.key, entry.answer) } }
+        let reopened = PhoneBook(segments: [learned])
         #expect(reopened.count == learned.count)
         for (raw, region) in Self.numbers {
             #expect(reopened.normalize(raw, region: region) == PhoneNormalizer.normalize(raw, region: region))

@@ -31,12 +31,7 @@ public final class PhoneBook: @unchecked Sendable {
         var merged = segments.first ?? PhoneSegment()
         for segment in segments.dropFirst() { merged = PhoneSegment.merging(merged, segment) }
         count = merged.count
-        var entries = [Int64](repeating: 0, count: 2 * merged.count)
-        for index in 0..<merged.count {
-            entries[2 * index] = merged.keys[index]
-            entries[2 * index + 1] = merged.answers[index]
-        }
-        self.entries = entries
+        entries = merged.pairs
         var bits = 1
         while bits < 31 && 16 << bits < merged.count { bits += 1 }
         self.bits = bits
@@ -44,21 +39,10 @@ public final class PhoneBook: @unchecked Sendable {
         var index = 0
         for bucket in 0..<(1 << bits) {
             starts[bucket] = Int32(index)
-            while index < merged.count && Self.bucket(merged.keys[index], bits: bits) == bucket { index += 1 }
+            while index < merged.count && Self.bucket(merged.key(at: index), bits: bits) == bucket { index += 1 }
         }
         starts[1 << bits] = Int32(merged.count)
         self.starts = starts
-    }
-
-    /// A book of `count` `(key, answer)` pairs, in any order, from `entries`.
-    public convenience init(count: Int = 0, entries: (_ add: (Int64, Int64) -> Void) throws -> Void) rethrows {
-        var pairs: [(key: Int64, answer: Int64)] = []
-        pairs.reserveCapacity(count)
-        try entries { pairs.append((key: $0, answer: $1)) }
-        pairs.sort { $0.key < $1.key }
-        var segment = PhoneSegment()
-        for pair in pairs where segment.keys.last != pair.key { segment.append(pair.key, pair.answer) }
-        self.init(segments: [segment])
     }
 
     private static func bucket(_ key: Int64, bits: Int) -> Int {
@@ -94,10 +78,14 @@ public final class PhoneBook: @unchecked Sendable {
 
     /// What this book learned since it was opened, or since the last call, in key order: for
     /// the store to remember. (Still answered from memory either way.)
-    public func takeLearned() -> [(key: Int64, answer: Int64)] {
+    public func takeLearned() -> PhoneSegment {
         lock.withLock {
-            defer { unsaved.removeAll() }
-            return unsaved.sorted().compactMap { key in learned[key].map { (key: key, answer: $0) } }
+            defer { unsaved = [] }
+            unsaved.sort()
+            var segment = PhoneSegment()
+            segment.reserveCapacity(unsaved.count)
+            for key in unsaved { if let answer = learned[key] { segment.append(key, answer) } }
+            return segment
         }
     }
 
@@ -132,12 +120,17 @@ public final class PhoneBook: @unchecked Sendable {
 }
 
 /// Phone numbers and libphonenumber's answers, in key order, as a store keeps them: one blob of
-/// 16 bytes a number (the key, then the answer, each a little-endian 64-bit integer).
+/// 16 bytes a number (the key, then the answer, each a little-endian 64-bit integer), and in
+/// memory the same pairs in one array, which a book searches as it is.
 public struct PhoneSegment: Sendable, Equatable {
-    public private(set) var keys: [Int64] = []
-    public private(set) var answers: [Int64] = []
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    /// Each key followed by its answer, keys in order.
+    private(set) var pairs: [Int64] = []
+    public var count: Int { pairs.count / 2 }
+    public var isEmpty: Bool { pairs.isEmpty }
+    public func key(at index: Int) -> Int64 { pairs[2 * index] }
+    public func answer(at index: Int) -> Int64 { pairs[2 * index + 1] }
+    public var keys: [Int64] { (0..<count).map(key(at:)) }
+    public var answers: [Int64] { (0..<count).map(answer(at:)) }
 
     public init() {}
 
@@ -145,49 +138,46 @@ public struct PhoneSegment: Sendable, Equatable {
     /// multiple of 16, keys out of order).
     public init?(encoded bytes: UnsafeRawBufferPointer) {
         guard bytes.count % 16 == 0 else { return nil }
-        let count = bytes.count / 16
-        keys.reserveCapacity(count)
-        answers.reserveCapacity(count)
-        for index in 0..<count {
-            let key = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16 * index, as: Int64.self))
-            if let last = keys.last, last >= key { return nil }
-            keys.append(key)
-            answers.append(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16 * index + 8, as: Int64.self)))
+        pairs = [Int64](repeating: 0, count: bytes.count / 8)
+        for index in pairs.indices {
+            pairs[index] = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * index, as: Int64.self))
+            if index % 2 == 0, index > 0, pairs[index - 2] >= pairs[index] { return nil }
         }
     }
+
+    mutating func reserveCapacity(_ count: Int) { pairs.reserveCapacity(2 * count) }
 
     /// Adds a pair after the others (its key must be larger than theirs).
     public mutating func append(_ key: Int64, _ answer: Int64) {
-        precondition(keys.last.map { $0 < key } ?? true, "phone segment keys go in order")
-        keys.append(key)
-        answers.append(answer)
+        precondition(isEmpty || self.key(at: count - 1) < key, "phone segment keys go in order")
+        pairs.append(key)
+        pairs.append(answer)
     }
 
-    /// The blob a store keeps.
-    public var encoded: [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: 16 * count)
-        bytes.withUnsafeMutableBytes { buffer in
-            for index in 0..<count {
-                buffer.storeBytes(of: keys[index].littleEndian, toByteOffset: 16 * index, as: Int64.self)
-                buffer.storeBytes(of: answers[index].littleEndian, toByteOffset: 16 * index + 8, as: Int64.self)
-            }
-        }
-        return bytes
+    /// `body` over the blob a store keeps.
+    public func withEncodedBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        #if _endian(little)
+            return try pairs.withUnsafeBytes(body)
+        #else
+            return try pairs.map(\.littleEndian).withUnsafeBytes(body)
+        #endif
     }
+
+    /// The blob a store keeps, as an array.
+    public var encoded: [UInt8] { withEncodedBytes { Array($0) } }
 
     /// Both segments' pairs in key order; a key in both answers as in `first`.
     public static func merging(_ first: PhoneSegment, _ second: PhoneSegment) -> PhoneSegment {
         var merged = PhoneSegment()
-        merged.keys.reserveCapacity(first.count + second.count)
-        merged.answers.reserveCapacity(first.count + second.count)
+        merged.reserveCapacity(first.count + second.count)
         var a = 0, b = 0
         while a < first.count || b < second.count {
-            if b == second.count || (a < first.count && first.keys[a] <= second.keys[b]) {
-                if b < second.count && first.keys[a] == second.keys[b] { b += 1 }
-                merged.append(first.keys[a], first.answers[a])
+            if b == second.count || (a < first.count && first.key(at: a) <= second.key(at: b)) {
+                if b < second.count && first.key(at: a) == second.key(at: b) { b += 1 }
+                merged.append(first.key(at: a), first.answer(at: a))
                 a += 1
             } else {
-                merged.append(second.keys[b], second.answers[b])
+                merged.append(second.key(at: b), second.answer(at: b))
                 b += 1
             }
         }

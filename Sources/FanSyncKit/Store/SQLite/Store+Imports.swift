@@ -123,10 +123,8 @@ extension Store {
     /// store holds ``phoneSegmentsBeforeFolding`` of them or numbers kept a row each, one
     /// segment of them all.
     public func rememberPhones(_ book: PhoneBook) throws {
-        let learned = book.takeLearned()
-        guard !learned.isEmpty else { return }
-        var segment = PhoneSegment()
-        for entry in learned { segment.append(entry.key, entry.answer) }
+        var segment = book.takeLearned()
+        guard !segment.isEmpty else { return }
         let kept = try db.prepare("SELECT count(*) FROM phone_segments").rows().first?.first?.int ?? 0
         let rowsKept = try db.prepare("SELECT EXISTS (SELECT 1 FROM phone_numbers)").rows().first?.first?.int ?? 0
         if kept + 1 >= phoneSegmentsBeforeFolding || rowsKept != 0 {
@@ -135,7 +133,7 @@ extension Store {
             try db.execute("DELETE FROM phone_numbers")
         }
         let insert = try db.prepare("INSERT INTO phone_segments (entries) VALUES (?)")
-        try segment.encoded.withUnsafeBytes { try insert.bind(1, blob: $0) }
+        try segment.withEncodedBytes { try insert.bind(1, blob: $0) }
         try insert.run()
     }
 }
