@@ -263,14 +263,16 @@ public final class Statement {
         return status
     }
 
-    /// Binds `bytes` (copied) as parameter `index`'s blob.
-    public func bind(_ index: Int32, blob bytes: UnsafeRawBufferPointer) throws(DatabaseError) {
-        // A blob of no bytes has no pointer to give (a NULL pointer binds NULL).
+    /// Binds `bytes` as parameter `index`'s blob without copying them, runs the statement to
+    /// completion and resets it (which unbinds them): for a large blob SQLite would otherwise copy.
+    public func run(_ index: Int32, borrowingBlob bytes: UnsafeRawBufferPointer) throws(DatabaseError) {
+        defer { reset() }
         let status =
             bytes.isEmpty
             ? sqlite3_bind_zeroblob(handle, index, 0)
-            : sqlite3_bind_blob64(handle, index, bytes.baseAddress, UInt64(bytes.count), csqlite_transient())
+            : sqlite3_bind_blob64(handle, index, bytes.baseAddress, UInt64(bytes.count), nil)
         if status != SQLITE_OK { throw database.error(status, sql: sql) }
+        while try step() {}
     }
 
     public func bind(_ index: Int32, _ text: String?) throws(DatabaseError) {

@@ -160,19 +160,20 @@ func temporaryDatabase() throws -> String {
         try db.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, bytes BLOB)")
         let insert = try db.prepare("INSERT INTO b (id, bytes) VALUES (?, ?)")
         let bytes: [UInt8] = [0, 1, 0, 255, 0x1F, 0]
-        for (id, value) in [(1, bytes), (2, [])] {
+        for (id, value) in [(1, bytes), (2, []), (4, bytes)] {
             try insert.bind(1, .integer(Int64(id)))
-            try value.withUnsafeBytes { try insert.bind(2, blob: $0) }
-            try insert.run()
+            // Borrowed, not copied: bound only while the statement runs.
+            try value.withUnsafeBytes { try insert.run(2, borrowingBlob: $0) }
         }
         try insert.run([.integer(3), .null])
         #expect(
             try db.prepare("SELECT typeof(bytes), length(bytes) FROM b ORDER BY id").rows() == [
                 [.text("blob"), .integer(6)], [.text("blob"), .integer(0)], [.text("null"), .null],
+                [.text("blob"), .integer(6)],
             ])
         let read = try db.prepare("SELECT bytes FROM b ORDER BY id")
         var found: [[UInt8]?] = []
         while try read.step() { found.append(read.withBlobBytes(0) { Array($0) }) }
-        #expect(found == [bytes, [], nil])
+        #expect(found == [bytes, [], nil, bytes])
     }
 }

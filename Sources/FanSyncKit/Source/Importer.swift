@@ -11,8 +11,6 @@ public final class Importer {
     public var onProgress: ((String, MapProgress) -> Void)?
     /// Called while a file's people are recomputed: file, people done, people touched.
     public var onPeopleProgress: ((String, Int, Int) -> Void)?
-    /// The phone numbers the store has read (opened at the first file with phone numbers).
-    private var phones: PhoneBook?
 
     public init(store: Store, storeName: String, library: MappingLibrary) {
         self.store = store
@@ -50,9 +48,10 @@ public final class Importer {
         if options.settings.normalizePhones, options.settings.phoneBook == nil,
             mapping.record.schema.contains(where: { $0.type == .phone })
         {
-            // Opened once for all the files: what one file learns, the next one knows.
-            if phones == nil { phones = try store.phoneBook() }
-            options.settings.phoneBook = phones
+            // Opened for each file that has phone numbers (30 ms for a million numbers): what one
+            // file learns is in the store for the next one, and no book stays in memory through
+            // the files that have none.
+            options.settings.phoneBook = try store.phoneBook()
         }
 
         var rejectsPath: String?
@@ -89,6 +88,9 @@ public final class Importer {
             ) { fact in
                 try self.store.land(fact, store: self.storeName, importID: importID)
             }
+            // The numbers the rows taught the book, kept now: the book lets go of them before the
+            // people phase, whose index sorts set the import's peak memory.
+            if let book = options.settings.phoneBook { try store.rememberPhones(book) }
             rejectsPath = fileReport.rejectsPath
             fileReport.file = display
             fileReport.mapping = mapping.name
@@ -107,7 +109,6 @@ public final class Importer {
             fileReport.rejectsPath = rejectsPath
             let refreshSeconds = Date().timeIntervalSince(refreshStart)
             let landSeconds = refreshStart.timeIntervalSince(landStart)
-            if let book = options.settings.phoneBook { try store.rememberPhones(book) }
             try store.recordIssues(
                 fileReport.issues + fileReport.warningSamples + fileReport.unattributedSamples,
                 importID: importID)

@@ -133,7 +133,6 @@ extension Store {
             try db.execute("DELETE FROM phone_numbers")
         }
         let insert = try db.prepare("INSERT INTO phone_segments (entries) VALUES (?)")
-        try segment.withEncodedBytes { try insert.bind(1, blob: $0) }
-        try insert.run()
+        try segment.withEncodedBytes { try insert.run(1, borrowingBlob: $0) }
     }
 }
