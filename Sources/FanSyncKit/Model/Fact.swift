@@ -67,7 +67,7 @@ public struct Fact: Sendable, Equatable {
 
     /// The normalized email, when the fact has one.
     public var email: String? {
-        guard let index = kind.emailSlot, index < values.count, case .email(let normalized, _)? = values[index] else {
+        guard case .email(let normalized, _)? = self[FieldSlot.email] else {
             return nil
         }
         return normalized
@@ -75,7 +75,7 @@ public struct Fact: Sendable, Equatable {
 
     /// The store the fact names (a mapping may read it from a column), when it names one.
     public var storeName: String? {
-        guard let index = kind.storeSlot, index < values.count, case .text(let name)? = values[index], !name.isEmpty
+        guard case .text(let name)? = self[FieldSlot.store], !name.isEmpty
         else { return nil }
         return name
     }

@@ -61,13 +61,6 @@ public enum RecordKind: String, Sendable, CaseIterable {
     /// The position of field `name` in the schema.
     public func slot(of name: String) -> Int? { Self.slotTables[ordinal][name] }
 
-    /// Where the two fields every landed fact is asked for sit (`email`, `store`), per kind:
-    /// found once, not by hashing the name for every fact.
-    public var emailSlot: Int? { Self.emailSlots[ordinal] }
-    public var storeSlot: Int? { Self.storeSlots[ordinal] }
-    private static let emailSlots = allCases.map { $0.slot(of: "email") }
-    private static let storeSlots = allCases.map { $0.slot(of: "store") }
-
     private var definition: [Field] {
         switch self {
         case .contact:
@@ -230,4 +223,8 @@ public struct FieldSlot: Sendable {
 
     /// The field's position in `kind`'s schema, or nil when the kind has no such field.
     public func slot(in kind: RecordKind) -> Int? { slots[kind.ordinal] }
+
+    /// The two fields every landed fact is asked for.
+    public static let email = FieldSlot("email")
+    public static let store = FieldSlot("store")
 }
