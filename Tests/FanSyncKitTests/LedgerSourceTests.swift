@@ -72,12 +72,8 @@ import Testing
         "a version-6 store is renamed in place: where a user's CSV and JSON rows meet the newer stays, and no type drops"
     )
     func version6StoresAreRenamed() throws {
-        let path = try temporaryDirectory() + "/v6.db"
-        let db = try Database(path: path)
-        for (index, sql) in Schema.migrations.prefix(6).enumerated() {
-            try db.execute(sql)
-            try db.execute("PRAGMA user_version = \(index + 1)")
-        }
+        let db = try database(atVersion: 6)
+        let path = db.path
         try db.execute(
             """
             INSERT INTO users (store, source, source_id, email, email_display, rank, version, content_hash, file, line, import_id)

@@ -197,12 +197,8 @@ import Testing
     /// learns a number folds them into a segment.
     @Test("numbers kept a row each before version 10 are read, then folded into a segment")
     func numbersKeptAsRowsAreFolded() throws {
-        let path = try temporaryDirectory() + "/v9.db"
-        let db = try Database(path: path)
-        for (index, sql) in Schema.migrations.prefix(9).enumerated() {
-            try db.execute(sql)
-            try db.execute("PRAGMA user_version = \(index + 1)")
-        }
+        let db = try database(atVersion: 9)
+        let path = db.path
         let insert = try db.prepare("INSERT INTO phone_numbers (key, e164) VALUES (?, ?)")
         for number in Self.numbers(0..<30) {
             let answer: Int64

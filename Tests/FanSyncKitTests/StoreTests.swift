@@ -14,6 +14,16 @@ func freshStore() throws -> Store {
     try Store(path: try temporaryDirectory() + "/fansync.db")
 }
 
+/// A new database as version `version` of the schema left it (its frozen migrations, run in order).
+func database(atVersion version: Int) throws -> Database {
+    let db = try Database(path: try temporaryDirectory() + "/v\(version).db")
+    for (index, sql) in Schema.migrations.prefix(version).enumerated() {
+        try db.execute(sql)
+        try db.execute("PRAGMA user_version = \(index + 1)")
+    }
+    return db
+}
+
 @discardableResult
 func importAll(_ files: [String], into store: Store, storeName: String = "default") throws -> [ImportReport] {
     let importer = Importer(store: store, storeName: storeName, library: builtInLibrary)
@@ -574,12 +584,8 @@ struct SeededRandom: RandomNumberGenerator {
     /// ledger row) keeps its data, and its history keeps only what the ledger no longer shows.
     @Test("a version-3 store keeps its data, and its history keeps only what the ledger no longer shows")
     func version3StoresMoveToSparsePeaks() throws {
-        let path = try temporaryDirectory() + "/v3.db"
-        let db = try Database(path: path)
-        for (index, sql) in Schema.migrations.prefix(3).enumerated() {
-            try db.execute(sql)
-            try db.execute("PRAGMA user_version = \(index + 1)")
-        }
+        let db = try database(atVersion: 3)
+        let path = db.path
         try db.execute(
             """
             INSERT INTO payments (store, source, source_id, email, email_display, status, rank, version, content_hash, file, line, import_id)
