@@ -43,7 +43,7 @@ def main():
                        first if purchases else None, last if purchases else None, int(purchases >= 2),
                        "USD" if purchases else None, net, rng.choice(sources), None, first, last,
                        ",".join(sources[:2]), tags, (net or 0) // 1000, rng.choice(daws), "House", "Beginner", "",
-                       "", share, f"hash{i}"))
+                       "", int(registered), share, f"hash{i}"))
         if registered:
             users.append((f"user_{i}", email, first, last))
         for p in range(purchases):
@@ -58,8 +58,8 @@ def flush(db, people, users, payments):
     db.executemany("""INSERT INTO people (store, email, email_display, name, first_name, last_name, type, type_rank,
         status, purchases, first_purchase_at, last_purchase_at, is_repeat, settlement_currency, settlement_net,
         first_source, first_product, first_seen_at, last_activity_at, sources, tags, score, daw, genre, level, goals,
-        image_url, stats_share, content_hash) VALUES ('default', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", people)
+        image_url, registered, stats_share, content_hash) VALUES ('default', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", people)
     db.executemany("""INSERT INTO users (store, source, source_id, email, email_display, created_at, last_active_at,
         rank, seen_at, version, content_hash, file, line, import_id)
         VALUES ('default', 'clerk.users', ?, ?, ?, ?, ?, 0, ?, 0, 'x', 'bench', 1, 1)""",

@@ -157,22 +157,21 @@ struct PeopleFilterOptions: ParsableArguments {
 /// After an empty listing, says which filter names nothing in the store, and what it holds
 /// (a typo in a store, source or status gives an empty answer, which must not look like "none").
 func noticeUnknownNames(in people: Store, store: String, source: String?, status: String?) throws {
-    let known = try people.knownNames(store: store)
+    let known = try people.knownNames(store: store, sources: source != nil, statuses: status != nil)
     func list(_ names: [String]) -> String { names.isEmpty ? "none yet" : names.joined(separator: ", ") }
     if !known.stores.contains(store) {
         printError(
             Style.notice("notice: ") + "no store named '\(store)' holds people; stores: \(list(known.stores)) (--store)"
         )
     }
-    if let source, !known.sources.contains(source) {
+    if let source, let sources = known.sources, !sources.contains(source) {
         printError(
-            Style.notice("notice: ")
-                + "no source named '\(source)' in store '\(store)'; sources: \(list(known.sources))")
+            Style.notice("notice: ") + "no source named '\(source)' in store '\(store)'; sources: \(list(sources))")
     }
-    if let status, !known.statuses.contains(status) {
+    if let status, let statuses = known.statuses, !statuses.contains(status) {
         printError(
             Style.notice("notice: ")
-                + "no subscription has the status '\(status)' in store '\(store)'; statuses: \(list(known.statuses))")
+                + "no subscription has the status '\(status)' in store '\(store)'; statuses: \(list(statuses))")
     }
 }
 

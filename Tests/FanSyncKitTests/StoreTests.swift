@@ -606,6 +606,82 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(try store.peak(store: "default", email: "a@example.com")?.type == .paying)
         #expect(try store.peak(store: "default", email: "b@example.com")?.type == .lead)
     }
+
+    /// People rows say whether the store has an account (a users row) at their address: the
+    /// merge writes it, and version 11 fills it in for a store written before. The segment
+    /// `registered-not-purchased` reads it through its own index, and answers what it answered
+    /// when it probed the users table.
+    @Test("people say whether the store has an account at their address, from the merge and from migration 11")
+    func peopleSayWhetherTheyAreRegistered() throws {
+        let store = try freshStore()
+        try importAll(allSamples, into: store)
+        let path = store.db.path
+        /// People whose flag is not what the users table says, and people flagged.
+        func check(_ db: Database) throws -> (wrong: Int64?, registered: Int64?) {
+            let wrong = try db.prepare(
+                """
+                SELECT count(*) FROM people WHERE registered IS NOT
+                  EXISTS (SELECT 1 FROM users u WHERE u.store = people.store AND u.email = people.email)
+                """
+            ).rows().first?.first?.int
+            return (wrong, try db.prepare("SELECT count(*) FROM people WHERE registered = 1").rows().first?.first?.int)
+        }
+        // What the segment answered before version 11, in the listing's order.
+        let before = try store.db.prepare(
+            """
+            SELECT email_display FROM people p WHERE p.store = 'default' AND p.type_rank < 2
+              AND p.email IN (SELECT u.email FROM users u WHERE u.store = 'default') ORDER BY p.score DESC, p.email
+            """
+        ).rows().map { $0.first?.string }
+        #expect(before.count >= 2)
+        var segment = PeopleFilter(store: "default")
+        segment.segment = .registeredNotPurchased
+        func listed(_ store: Store) throws -> [String?] {
+            try store.fans(matching: segment, sort: .score, limit: nil, offset: 0).rows.map {
+                if case .text(let email) = $0["email"] { return email }
+                return nil
+            }
+        }
+        // Four addresses of the Clerk samples (a fifth user has none).
+        #expect(try check(store.db) == (0, 4))
+        #expect(try listed(store) == before)
+
+        // The same store as version 10 left it: no column, no index.
+        try store.db.execute(
+            """
+            DROP INDEX people_registered;
+            ALTER TABLE people DROP COLUMN registered;
+            PRAGMA user_version = 10;
+            """)
+        let upgraded = try Store(path: path)
+        #expect(try check(upgraded.db) == (0, 4))
+        #expect(try listed(upgraded) == before)
+        let plan = try upgraded.db.prepare(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM people p WHERE p.store = 'default' AND p.registered = 1 AND p.type_rank < 2"
+        ).rows().map { $0.last?.string ?? "" }.joined()
+        #expect(plan.contains("people_registered"))
+    }
+
+    /// A short page of rare matches scans and sorts instead of walking the sort's index (see
+    /// `Queries.people`); either way the page is the same rows in the same order.
+    @Test("a page of a listing is the same whether it walks the sort's index or scans and sorts")
+    func pagesAreTheSameRowsEitherWay() throws {
+        let store = try freshStore()
+        try importAll(allSamples, into: store)
+        for source in ["stripe.payments", "activecampaign.contacts", "nothing.here"] {
+            var filter = PeopleFilter(store: "default")
+            filter.source = source
+            for sort in PeopleSort.allCases {
+                // A whole listing walks; a page of two scans unless twenty times that many match.
+                let all = try store.customers(matching: filter, sort: sort, limit: nil, offset: 0)
+                for offset in [0, 1, 3] {
+                    let page = try store.customers(matching: filter, sort: sort, limit: 2, offset: offset)
+                    #expect(page.total == all.total)
+                    #expect(page.rows == Array(all.rows.dropFirst(offset).prefix(2)), "\(source) \(sort) \(offset)")
+                }
+            }
+        }
+    }
 }
 
 @Suite struct RejectsFiles {

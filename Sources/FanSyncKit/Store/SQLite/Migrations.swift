@@ -5,7 +5,7 @@
 
 enum Migrations {
     /// Version N is `all[N - 1]`.
-    static let all: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10]
+    static let all: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11]
 
     /// 1: ledger, imports, rejects, people (and `peaks`, every ledger row with its rank).
     static let v1 = #"""
@@ -877,5 +877,19 @@ enum Migrations {
           id INTEGER PRIMARY KEY,
           entries BLOB NOT NULL
         );
+        """#
+
+    /// 11: `fans --segment registered-not-purchased` from an index instead of a probe per
+    /// account: each person row says whether the store has an account (a users row) at its
+    /// address, and the people who have one and bought nothing are indexed in the listing's
+    /// default order (score, then address), with the two columns of the condition, so that the
+    /// count reads the index alone. On a million people with 356,925 accounts the segment's count
+    /// and first page took 1.3 s, each a probe of the people table per account.
+    static let v11 = #"""
+        ALTER TABLE people ADD COLUMN registered INTEGER NOT NULL DEFAULT 0;
+        UPDATE people SET registered = 1
+          WHERE EXISTS (SELECT 1 FROM users u WHERE u.store = people.store AND u.email = people.email);
+        CREATE INDEX people_registered ON people (store, score DESC, email, type_rank, registered)
+          WHERE registered = 1 AND type_rank < 2;
         """#
 }

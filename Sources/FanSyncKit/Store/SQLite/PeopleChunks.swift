@@ -249,7 +249,7 @@ final class PeopleWriter {
         "status", "purchases", "first_purchase_at", "last_purchase_at", "is_repeat", "currency", "total_spent",
         "other_totals", "totals", "settlement_currency", "settlement_net", "first_source", "first_product",
         "first_seen_at", "last_activity_at", "sources",
-        "tags", "score", "daw", "genre", "level", "goals", "image_url", "stats_share", "content_hash",
+        "tags", "score", "daw", "genre", "level", "goals", "image_url", "registered", "stats_share", "content_hash",
     ]
 
     init(db: Database) throws {
@@ -298,7 +298,8 @@ final class PeopleWriter {
                 spentChanges: main?.net != input.indexed.settlementNet,
                 firstSeenChanges: person.firstSeenAt != input.indexed.firstSeenAt, values: start..<start)
             if !item.unchanged {
-                encode(person, share: encodedShare, hash: hash, into: &prepared.values)
+                encode(
+                    person, registered: share.registered, share: encodedShare, hash: hash, into: &prepared.values)
                 item.values = start..<prepared.values.count
                 prepared.tally[input.store, default: StatsTally()].add(share)
                 if item.writtenBefore {
@@ -314,8 +315,9 @@ final class PeopleWriter {
         return prepared
     }
 
-    /// A person's row, as values in ``columns``' order.
-    static func encode(_ person: Person, share: String, hash: String, into values: inout Cells) {
+    /// A person's row, as values in ``columns``' order (`registered`: whether the store has an
+    /// account at the address; the row's hash covers it, through `share`).
+    static func encode(_ person: Person, registered: Bool, share: String, hash: String, into values: inout Cells) {
         var tags = "["
         for (index, tag) in person.tags.enumerated() {
             if index > 0 { tags += "," }
@@ -375,6 +377,7 @@ final class PeopleWriter {
         values.append(person.level)
         values.append(person.goals)
         values.append(person.imageURL)
+        values.append(Int64(registered ? 1 : 0))
         values.append(share)
         values.append(hash)
     }
