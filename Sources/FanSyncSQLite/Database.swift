@@ -111,6 +111,52 @@ public final class Database {
         }
     }
 
+    /// Hands `body` the blob in `column` of row `rowid` of `table` a piece at a time, each at most
+    /// `piece` bytes (the last one shorter), read with SQLite's incremental blob I/O: a large blob
+    /// is never whole in memory (a column read would load it into one allocation). Returns the
+    /// blob's size.
+    @discardableResult
+    public func readBlob(
+        table: String, column: String, rowid: Int64, piece: Int = 1 << 20,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
+        var blob: OpaquePointer?
+        let status = sqlite3_blob_open(handle, "main", table, column, rowid, 0, &blob)
+        defer { sqlite3_blob_close(blob) }
+        guard status == SQLITE_OK, let blob else { throw error(status, sql: nil) }
+        let size = Int(sqlite3_blob_bytes(blob))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(piece, size)), alignment: 8)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < size {
+            let length = min(buffer.count, size - offset)
+            let read = sqlite3_blob_read(blob, buffer.baseAddress, Int32(length), Int32(offset))
+            if read != SQLITE_OK { throw error(read, sql: nil) }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[..<length]))
+            offset += length
+        }
+        return size
+    }
+
+    /// Writes `bytes` over the blob in `column` of row `rowid` of `table` (which must be as long,
+    /// as a `zeroblob(n)` is) a piece at a time, with SQLite's incremental blob I/O: binding a
+    /// large blob to an INSERT copies it whole into the record first.
+    public func writeBlob(
+        table: String, column: String, rowid: Int64, bytes: UnsafeRawBufferPointer, piece: Int = 1 << 20
+    ) throws {
+        var blob: OpaquePointer?
+        let status = sqlite3_blob_open(handle, "main", table, column, rowid, 1, &blob)
+        defer { sqlite3_blob_close(blob) }
+        guard status == SQLITE_OK, let blob else { throw error(status, sql: nil) }
+        var offset = 0
+        while offset < bytes.count {
+            let length = min(piece, bytes.count - offset)
+            let wrote = sqlite3_blob_write(blob, bytes.baseAddress.map { $0 + offset }, Int32(length), Int32(offset))
+            if wrote != SQLITE_OK { throw error(wrote, sql: nil) }
+            offset += length
+        }
+    }
+
     /// A new prepared statement.
     public func prepare(_ sql: String) throws(DatabaseError) -> Statement {
         try Statement(database: self, sql: sql)

@@ -651,6 +651,7 @@ struct SeededRandom: RandomNumberGenerator {
             """
             DROP INDEX people_registered;
             ALTER TABLE people DROP COLUMN registered;
+            DROP TABLE known_content;
             PRAGMA user_version = 10;
             """)
         let upgraded = try Store(path: path)
@@ -773,5 +774,106 @@ struct SeededRandom: RandomNumberGenerator {
             if !person.totals.isEmpty { checked += 1 }
         }
         #expect(checked >= 5)
+    }
+}
+
+/// What a ledger holds by key (``KnownContent``), kept in the store between imports (migration 12).
+@Suite struct KeptContent {
+    @Test("a table's entries fill another table with the same content; bytes that are not entries are refused")
+    func entriesRoundTrip() throws {
+        let table = try #require(KnownContent(rows: 5_000))
+        var keys: [(UInt64, UInt64)] = []
+        var generator = SeededRandom(seed: 7)
+        for index in 0..<5_000 {
+            let key = (UInt64.random(in: .min ... .max, using: &generator), UInt64(index))
+            keys.append(key)
+            #expect(table.set(key, UInt64(index) + 1))
+        }
+        let entries = table.entries()
+        let copy = try #require(KnownContent(rows: 5_000))
+        #expect(table.emptying { copy.add(entries: $0) })
+        #expect(copy.entries() == entries)
+        for (index, key) in keys.enumerated() { #expect(copy.content(of: key) == UInt64(index) + 1) }
+        // Emptied: the table finds nothing and takes nothing.
+        #expect(table.content(of: keys[0]) == nil)
+        #expect(!table.set(keys[0], 1))
+        // Not a whole number of entries, or an entry without content.
+        let other = try #require(KnownContent(rows: 10))
+        let ragged = [UInt8](repeating: 1, count: 25), empty = [UInt8](repeating: 0, count: 24)
+        #expect(!ragged.withUnsafeBytes { other.add(entries: $0) })
+        #expect(!empty.withUnsafeBytes { other.add(entries: $0) })
+    }
+
+    @Test("the table is kept between imports, the rows written since are set over it, and the store stays the same")
+    func keptBetweenImports() throws {
+        let header = "id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,Customer Email\n"
+        func row(_ id: Int, refunded: Int = 0) -> String {
+            "py_\(id),2024-06-02 10:15:00,\(id).00,\(refunded).00,usd,Paid,cus_\(id),p\(id)@example.com"
+        }
+        let directory = try temporaryDirectory()
+        var rows = (1...40).map { row($0) }
+        var files: [String] = []
+        func next(_ change: (inout [String]) -> Void) throws -> String {
+            change(&rows)
+            let file = try writeFile(
+                header + rows.joined(separator: "\n") + "\n", name: "p\(files.count).csv", in: directory)
+            files.append(file)
+            return file
+        }
+        let store = try freshStore()
+        store.knownContentAfter = 1
+        func kept() throws -> [Int64?] {
+            try store.db.prepare("SELECT import_id FROM known_content WHERE ledger = 'payments'").rows().map {
+                $0.first?.int
+            }
+        }
+        func lastImport() throws -> Int64? {
+            try store.db.prepare("SELECT max(id) FROM imports").rows().first?.first?.int
+        }
+
+        // Into an empty ledger: no table, nothing kept.
+        try importAll([try next { _ in }], into: store)
+        #expect(try kept().isEmpty)
+        // The ledger read whole, and kept.
+        try importAll(
+            [
+                try next {
+                    $0[3] = row(4, refunded: 1); $0.append(row(41))
+                }
+            ], into: store)
+        #expect(try kept() == [try lastImport()])
+        let stamp = try lastImport()
+        #expect(try store.keptContentIsExact(.payment) == true)
+        // A small import without a table (a daily delta): the kept table stays as it was; the rows
+        // the import wrote are found by import.
+        store.knownContentAfter = 1_000
+        try importAll(
+            [
+                try next {
+                    $0[5] = row(6, refunded: 2); $0.append(row(42))
+                }
+            ], into: store)
+        #expect(try kept() == [stamp])
+        #expect(try store.keptContentIsExact(.payment) == true)
+        // A large import starts from the kept table, and keeps it again (more than a sixty-fourth of
+        // its rows written since).
+        store.knownContentAfter = 1
+        try importAll([try next { $0[7] = row(8, refunded: 3) }], into: store)
+        #expect(try kept() == [try lastImport()])
+        #expect(try store.keptContentIsExact(.payment) == true)
+        // The same as a store that never had a table.
+        let plain = try freshStore()
+        plain.knownContentAfter = 1_000
+        try importAll(files, into: plain)
+        #expect(try dump(store) == dump(plain))
+        // A store of version 11 (no kept tables) upgrades, reads its ledger whole, and keeps it.
+        try store.db.execute("DROP TABLE known_content; PRAGMA user_version = 11")
+        let upgraded = try Store(path: store.db.path)
+        #expect(try upgraded.db.prepare("SELECT count(*) FROM known_content").rows().first?.first?.int == 0)
+        upgraded.knownContentAfter = 1
+        try importAll([try next { $0[9] = row(10, refunded: 4) }], into: upgraded)
+        #expect(try upgraded.keptContentIsExact(.payment) == true)
+        try importAll([files[files.count - 1]], into: plain)
+        #expect(try dump(upgraded) == dump(plain))
     }
 }

@@ -176,4 +176,36 @@ func temporaryDatabase() throws -> String {
         while try read.step() { found.append(read.withBlobBytes(0) { Array($0) }) }
         #expect(found == [bytes, [], nil, bytes])
     }
+
+    @Test("a blob is written and read a piece at a time, pieces of any size giving the same bytes")
+    func blobsInPieces() throws {
+        let db = try Database(path: try temporaryDatabase())
+        try db.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, bytes BLOB)")
+        let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 8) }
+        try db.execute("INSERT INTO b (id, bytes) VALUES (1, zeroblob(10000)), (2, zeroblob(0))")
+        try bytes.withUnsafeBytes { try db.writeBlob(table: "b", column: "bytes", rowid: 1, bytes: $0, piece: 999) }
+        let stored = try db.prepare("SELECT bytes FROM b WHERE id = 1")
+        #expect(try stored.step())
+        #expect(stored.withBlobBytes(0) { Array($0) } == bytes)
+        stored.reset()
+        for piece in [1, 24, 4096, 10_000, 1 << 20] {
+            var read: [UInt8] = [], pieces = 0
+            let size = try db.readBlob(table: "b", column: "bytes", rowid: 1, piece: piece) {
+                #expect($0.count <= piece)
+                read += $0
+                pieces += 1
+            }
+            #expect(size == bytes.count)
+            #expect(read == bytes)
+            #expect(pieces == (bytes.count + piece - 1) / piece)
+        }
+        var empty = 0
+        #expect(try db.readBlob(table: "b", column: "bytes", rowid: 2) { _ in empty += 1 } == 0)
+        #expect(empty == 0)
+        // Writing past the room the row has, or a row that is not there, is an error.
+        #expect(throws: DatabaseError.self) {
+            try bytes.withUnsafeBytes { try db.writeBlob(table: "b", column: "bytes", rowid: 2, bytes: $0) }
+        }
+        #expect(throws: DatabaseError.self) { try db.readBlob(table: "b", column: "bytes", rowid: 3) { _ in } }
+    }
 }

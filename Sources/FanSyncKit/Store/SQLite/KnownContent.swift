@@ -18,10 +18,10 @@ final class KnownContent {
     /// content hash's first 64 bits, 0 marking an empty slot (a stored 0 is kept as 1, which only
     /// makes that row look changed and go through SQLite).
     private var slots: [UInt64]
-    private let mask: Int
+    private var mask: Int
     /// 64 minus the slot count's bits: a key's slot is the top bits of its first half times a
     /// large odd number (FNV's low bits depend only on the input's low bits).
-    private let shift: UInt64
+    private var shift: UInt64
     private(set) var count = 0
 
     /// A table for about `rows` keys, or nil when that many would not fit in ``maximumSlots``.
@@ -81,6 +81,65 @@ final class KnownContent {
         }
         guard digits == 16 else { return nil }
         return content(lane: value)
+    }
+
+    /// Every key and its content as the store keeps them (`known_content`, migration 12): three
+    /// little-endian 64-bit words an entry (the key's halves, the content), in slot order, so a
+    /// table of the same size fills back in order, a cache line after the other. The entries are
+    /// gathered at the front of the table's own slots (no second copy of a table of a million
+    /// rows): the table is empty after.
+    func emptying<Result>(into body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        var kept = 0
+        for slot in 0...mask where slots[3 * slot + 2] != 0 {
+            for word in 0..<3 { slots[3 * kept + word] = slots[3 * slot + word].littleEndian }
+            kept += 1
+        }
+        defer {
+            // One slot, empty: nothing is found, and nothing more fits.
+            slots = [0, 0, 0]
+            mask = 0
+            shift = 64
+            count = 0
+        }
+        return try slots.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(24 * kept))) }
+    }
+
+    /// Every entry, as the three words of ``emptying(into:)`` (for tests).
+    func entries() -> Set<[UInt64]> {
+        Set((0...mask).filter { slots[3 * $0 + 2] != 0 }.map { Array(slots[3 * $0..<3 * $0 + 3]) })
+    }
+
+    /// Sets the entries `bytes` holds (``emptying(into:)``, whole entries); false when they are
+    /// not entries or the table is too full for them.
+    func add(entries bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count % 24 == 0 else { return false }
+        for entry in 0..<bytes.count / 24 {
+            func word(_ index: Int) -> UInt64 {
+                UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24 * entry + 8 * index, as: UInt64.self))
+            }
+            let content = word(2)
+            guard content != 0, set((word(0), word(1)), content) else { return false }
+        }
+        return true
+    }
+
+    /// Sets every row of `table` written by an import after `importID` (through its import index),
+    /// as ``read(_:rows:from:)`` would; returns how many, or nil when one is not a row of the ledger
+    /// or the table is full.
+    func update(from table: String, after importID: Int64, in db: Database) throws -> Int? {
+        let later = try db.prepare(
+            "SELECT store, source, source_id, content_hash FROM \(table) WHERE import_id > ?")
+        defer { later.reset() }
+        try later.bind(1, importID)
+        var rows = 0
+        while try later.step() {
+            var hasher = StableHasher()
+            for column: Int32 in 0..<3 { _ = later.withTextBytes(column) { hasher.combine(bytes: $0) } }
+            guard let hash = later.withTextBytes(3, { Self.content(utf8: $0) }) ?? nil, set((hasher.a, hasher.b), hash)
+            else { return nil }
+            rows += 1
+        }
+        return rows
     }
 
     private func home(_ key: (UInt64, UInt64)) -> Int {

@@ -44,6 +44,10 @@ public final class Store {
     /// This file's rows of each kind so far, and whether the kind's table is given up for it.
     private var rowsSeen = PerKind<Int>()
     private var withoutKnownContent = PerKind<Bool>()
+    /// For each kind with a table: this file's import id, and how many rows were written since the
+    /// table the store kept (nil: none was kept, or it was not used). ``keepKnownContent()`` keeps
+    /// the table again past a sixty-fourth of its rows, so the rows read back by import stay few.
+    private var keepingKnownContent = PerKind<(importID: Int64, since: Int?)>()
     /// The rows of a file after which its kind's ledger is read into memory: a small import (a
     /// daily delta) looks its rows up one by one, cheaper than reading a large ledger once
     /// (lowered by tests, so the table is used on the samples).
@@ -89,6 +93,11 @@ public final class Store {
               store TEXT NOT NULL, email TEXT NOT NULL, PRIMARY KEY (store, email)
             )
             """)
+        if before > 0 && before < Schema.migrations.count {
+            // Kept tables of what the ledgers hold describe the rows as they were: a migration may
+            // have rewritten them.
+            try db.execute("DELETE FROM known_content")
+        }
         if before > 0 && before < Schema.peopleRecomputedVersion {
             // People written by an older schema: recompute them all, once.
             try db.transaction {
@@ -114,7 +123,7 @@ public final class Store {
         // The same content as the stored row, known from the table: nothing to write (and no
         // hex digest made: the table holds the digest's first lane).
         var key: (UInt64, UInt64)?
-        if let table = try knownContent(fact.kind, plan: plan) {
+        if let table = try knownContent(fact.kind, plan: plan, importID: importID) {
             let keyHash = KnownContent.key(store: storeName, source: fact.source, sourceID: fact.sourceID)
             if table.content(of: keyHash) == KnownContent.content(lane: digest.a) {
                 noteUnaddressed(fact, email: email, store: storeName)
@@ -198,21 +207,89 @@ public final class Store {
         try noteLanded(fact.kind, importID: importID, plan: plan)
     }
 
-    /// The kind's table of what its ledger holds (see ``knownContent``), read at this file's
-    /// ``knownContentAfter``th row of the kind; nil before, or when there is none.
-    private func knownContent(_ kind: RecordKind, plan: LoadPlan) throws -> KnownContent? {
+    /// The kind's table of what its ledger holds (see ``knownContent``), made at this file's
+    /// ``knownContentAfter``th row of the kind; nil before, or when there is none. It is the
+    /// table the store kept (migration 12) with the rows written since set over it, or, without
+    /// one, every row of the ledger read. The file keeps its table at its end (``keepKnownContent()``).
+    private func knownContent(_ kind: RecordKind, plan: LoadPlan, importID: Int64) throws -> KnownContent? {
         if let table = knownContent[kind] { return table }
         guard !plan.insertFirst, withoutKnownContent[kind] != true else { return nil }
         let seen = (rowsSeen[kind] ?? 0) + 1
         rowsSeen[kind] = seen
         guard seen >= knownContentAfter else { return nil }
         // Every row the ledger holds now: those from before the file and those it wrote so far.
-        guard let table = try KnownContent.read(kind.table, rows: Int(try ledgerRows(kind) ?? 0), from: db) else {
+        let rows = Int(try ledgerRows(kind) ?? 0)
+        if let (kept, stamp) = try keptContent(kind, rows: rows),
+            let later = try kept.update(from: kind.table, after: stamp, in: db)
+        {
+            knownContent[kind] = kept
+            keepingKnownContent[kind] = (importID, later)
+            return kept
+        }
+        guard let table = try KnownContent.read(kind.table, rows: rows, from: db) else {
             withoutKnownContent[kind] = true
             return nil
         }
         knownContent[kind] = table
+        keepingKnownContent[kind] = (importID, nil)
         return table
+    }
+
+    /// The table of `kind`'s ledger the store kept, and the import it was kept by; nil when there
+    /// is none, it does not read, or its rows since could not be found by import (the import
+    /// index set aside by this file's bulk load).
+    private func keptContent(_ kind: RecordKind, rows: Int) throws -> (KnownContent, Int64)? {
+        guard !setAsideIndexes.contains(where: { $0.name == Schema.ledgerImportIndex(kind).name }) else { return nil }
+        let kept = try db.prepare("SELECT rowid, import_id, length(entries) FROM known_content WHERE ledger = ?")
+        defer { kept.reset() }
+        try kept.bind(1, kind.table)
+        guard try kept.step(), let rowid = kept.int(0), let stamp = kept.int(1), let size = kept.int(2),
+            let table = KnownContent(rows: max(rows, Int(size / 24)))
+        else { return nil }
+        // A piece at a time, whole entries each (24 bytes): the blob of a million rows is 24 MB.
+        var fits = true
+        try db.readBlob(table: "known_content", column: "entries", rowid: rowid, piece: 24 << 15) {
+            fits = fits && table.add(entries: $0)
+        }
+        return fits ? (table, stamp) : nil
+    }
+
+    /// Whether the table the store kept for `kind`, with the rows written since set over it, holds
+    /// exactly what reading the whole ledger does (for tests); nil when none is kept.
+    func keptContentIsExact(_ kind: RecordKind) throws -> Bool? {
+        let rows = Int(try ledgerRows(kind) ?? 0)
+        guard let (kept, stamp) = try keptContent(kind, rows: rows) else { return nil }
+        guard try kept.update(from: kind.table, after: stamp, in: db) != nil,
+            let read = try KnownContent.read(kind.table, rows: rows, from: db)
+        else { return false }
+        return kept.entries() == read.entries()
+    }
+
+    /// Keeps the tables this file is to keep (inside its transaction), each with the file's import
+    /// id: the table holds every row of its ledger now, those the file wrote included. (The
+    /// tables are let go of: the file's landing is over.)
+    private func keepKnownContent() throws {
+        for kind in RecordKind.allCases {
+            guard let (importID, since) = keepingKnownContent[kind], let table = knownContent[kind] else { continue }
+            if let since, since * 64 <= table.count { continue }
+            // Room first, then the entries written into it a piece at a time (an INSERT binding
+            // them would copy 24 MB a million rows into its record).
+            let keep = try db.prepare(
+                """
+                INSERT INTO known_content (ledger, import_id, entries) VALUES (?1, ?2, zeroblob(?3))
+                ON CONFLICT (ledger) DO UPDATE SET import_id = excluded.import_id, entries = excluded.entries
+                RETURNING rowid
+                """)
+            try keep.bind(1, kind.table)
+            try keep.bind(2, importID)
+            try keep.bind(3, Int64(24 * table.count))
+            guard try keep.step(), let rowid = keep.int(0) else { continue }
+            keep.reset()
+            try table.emptying {
+                try db.writeBlob(table: "known_content", column: "entries", rowid: rowid, bytes: $0)
+            }
+            knownContent[kind] = nil
+        }
     }
 
     /// Keeps the table in step with a row just written under `key` (when there is a table), so a
@@ -221,6 +298,7 @@ public final class Store {
     /// which is older and loses to it, and what it was evidence for the ledger's trigger kept.)
     private func remember(_ key: (UInt64, UInt64)?, content lane: UInt64, kind: RecordKind) {
         guard let key, let table = knownContent[kind] else { return }
+        keepingKnownContent[kind]?.since? += 1
         guard table.set(key, KnownContent.content(lane: lane)) else {
             // Full: the rest of the file asks SQLite.
             knownContent[kind] = nil
@@ -392,6 +470,7 @@ public final class Store {
         knownContent.removeAll()
         rowsSeen.removeAll()
         withoutKnownContent.removeAll()
+        keepingKnownContent.removeAll()
     }
 
     // MARK: Bulk loads
@@ -441,6 +520,7 @@ public final class Store {
         // A ledger that was empty before this file holds only the file's rows.
         let wholeLedger = Set(RecordKind.allCases.filter { loadPlans[$0]?.insertFirst == true })
         loadPlans.removeAll()
+        try keepKnownContent()
         forgetKnownContent()
         let items = landed.keys.sorted(by: { ($0.importID, $0.kind.table) < ($1.importID, $1.kind.table) })
         landed.removeAll()
