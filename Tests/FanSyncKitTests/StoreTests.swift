@@ -663,6 +663,38 @@ struct SeededRandom: RandomNumberGenerator {
         #expect(plan.contains("people_registered"))
     }
 
+    /// A listing filtered by nothing but its store and types takes its total from the kept stats;
+    /// it is the count of the rows, kept or not.
+    @Test("a listing's total from the kept stats is the count of its rows, for every set of types")
+    func keptTotalsAreCounts() throws {
+        let store = try freshStore()
+        try importAll(allSamples, into: store)
+        let queries = Queries(db: store.db)
+        let typeSets: [[PersonType]] = [
+            [], [.user], [.lead], [.paying], [.subscription], [.user, .paying], PersonType.allCases,
+        ]
+        for keptStats in [true, false] {
+            #expect(try queries.keptTally(store: "default") != nil || !keptStats)
+            for types in typeSets {
+                var filter = PeopleFilter(store: "default")
+                filter.types = types
+                let customers = try store.customers(matching: filter, sort: .name, limit: nil, offset: 0)
+                let fans = try store.fans(matching: filter, sort: .name, limit: nil, offset: 0)
+                #expect(customers.total == customers.rows.count, "\(types)")
+                #expect(fans.total == fans.rows.count, "\(types)")
+                #expect(
+                    try queries.keptCount(filter, customersOnly: true).map(Int.init)
+                        == (keptStats ? customers.total : nil))
+                #expect(
+                    try queries.keptCount(filter, customersOnly: false).map(Int.init) == (keptStats ? fans.total : nil))
+            }
+            var tagged = PeopleFilter(store: "default")
+            tagged.tag = "vip"
+            #expect(try queries.keptCount(tagged, customersOnly: false) == nil)
+            try store.db.execute("DELETE FROM summaries")
+        }
+    }
+
     /// A short page of rare matches scans and sorts instead of walking the sort's index (see
     /// `Queries.people`); either way the page is the same rows in the same order.
     @Test("a page of a listing is the same whether it walks the sort's index or scans and sorts")
