@@ -873,6 +873,7 @@ struct SeededRandom: RandomNumberGenerator {
                     $0[3] = row(4, refunded: 1); $0.append(row(41))
                 }
             ], into: store)
+        #expect(store.ledgersReadWhole == 1)
         #expect(try kept() == [try lastImport()])
         let stamp = try lastImport()
         #expect(try store.keptContentIsExact(.payment) == true)
@@ -891,6 +892,15 @@ struct SeededRandom: RandomNumberGenerator {
         // its rows written since).
         store.knownContentAfter = 1
         try importAll([try next { $0[7] = row(8, refunded: 3) }], into: store)
+        #expect(store.ledgersReadWhole == 1)
+        #expect(try kept() == [try lastImport()])
+        #expect(try store.keptContentIsExact(.payment) == true)
+        // Past an eighth of the ledger written since, the next large file reads it whole instead.
+        store.knownContentAfter = 1_000
+        try importAll([try next { for index in 10..<20 { $0[index] = row(index + 1, refunded: 5) } }], into: store)
+        store.knownContentAfter = 1
+        try importAll([try next { $0[0] = row(1, refunded: 1) }], into: store)
+        #expect(store.ledgersReadWhole == 2)
         #expect(try kept() == [try lastImport()])
         #expect(try store.keptContentIsExact(.payment) == true)
         // The same as a store that never had a table.
