@@ -120,22 +120,20 @@ public final class Database {
         table: String, column: String, rowid: Int64, piece: Int = 1 << 20,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> Int {
-        var blob: OpaquePointer?
-        let status = sqlite3_blob_open(handle, "main", table, column, rowid, 0, &blob)
-        defer { sqlite3_blob_close(blob) }
-        guard status == SQLITE_OK, let blob else { throw error(status, sql: nil) }
-        let size = Int(sqlite3_blob_bytes(blob))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(piece, size)), alignment: 8)
-        defer { buffer.deallocate() }
-        var offset = 0
-        while offset < size {
-            let length = min(buffer.count, size - offset)
-            let read = sqlite3_blob_read(blob, buffer.baseAddress, Int32(length), Int32(offset))
-            if read != SQLITE_OK { throw error(read, sql: nil) }
-            try body(UnsafeRawBufferPointer(rebasing: buffer[..<length]))
-            offset += length
+        try withBlob(table: table, column: column, rowid: rowid, writing: false) { blob in
+            let size = Int(sqlite3_blob_bytes(blob))
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(piece, size)), alignment: 8)
+            defer { buffer.deallocate() }
+            var offset = 0
+            while offset < size {
+                let length = min(buffer.count, size - offset)
+                let read = sqlite3_blob_read(blob, buffer.baseAddress, Int32(length), Int32(offset))
+                if read != SQLITE_OK { throw error(read, sql: nil) }
+                try body(UnsafeRawBufferPointer(rebasing: buffer[..<length]))
+                offset += length
+            }
+            return size
         }
-        return size
     }
 
     /// Writes `bytes` over the blob in `column` of row `rowid` of `table` (which must be as long,
@@ -144,17 +142,27 @@ public final class Database {
     public func writeBlob(
         table: String, column: String, rowid: Int64, bytes: UnsafeRawBufferPointer, piece: Int = 1 << 20
     ) throws {
+        try withBlob(table: table, column: column, rowid: rowid, writing: true) { blob in
+            var offset = 0
+            while offset < bytes.count {
+                let length = min(piece, bytes.count - offset)
+                let wrote = sqlite3_blob_write(
+                    blob, bytes.baseAddress.map { $0 + offset }, Int32(length), Int32(offset))
+                if wrote != SQLITE_OK { throw error(wrote, sql: nil) }
+                offset += length
+            }
+        }
+    }
+
+    /// `body` with the blob in `column` of row `rowid` of `table` open for incremental I/O.
+    private func withBlob<Result>(
+        table: String, column: String, rowid: Int64, writing: Bool, _ body: (OpaquePointer) throws -> Result
+    ) throws -> Result {
         var blob: OpaquePointer?
-        let status = sqlite3_blob_open(handle, "main", table, column, rowid, 1, &blob)
+        let status = sqlite3_blob_open(handle, "main", table, column, rowid, writing ? 1 : 0, &blob)
         defer { sqlite3_blob_close(blob) }
         guard status == SQLITE_OK, let blob else { throw error(status, sql: nil) }
-        var offset = 0
-        while offset < bytes.count {
-            let length = min(piece, bytes.count - offset)
-            let wrote = sqlite3_blob_write(blob, bytes.baseAddress.map { $0 + offset }, Int32(length), Int32(offset))
-            if wrote != SQLITE_OK { throw error(wrote, sql: nil) }
-            offset += length
-        }
+        return try body(blob)
     }
 
     /// A new prepared statement.

@@ -49,16 +49,27 @@ final class KnownContent {
     /// The table of every row in `table` (sized for `rows` keys and some to come), read in one
     /// pass in table order; nil when they would not fit.
     static func read(_ table: String, rows: Int, from db: Database) throws -> KnownContent? {
-        guard let known = KnownContent(rows: rows) else { return nil }
-        let all = try db.prepare("SELECT store, source, source_id, content_hash FROM \(table) NOT INDEXED")
-        defer { all.reset() }
-        while try all.step() {
-            var hasher = StableHasher()
-            for column: Int32 in 0..<3 { _ = all.withTextBytes(column) { hasher.combine(bytes: $0) } }
-            guard let hash = all.withTextBytes(3, { content(utf8: $0) }) ?? nil, known.set((hasher.a, hasher.b), hash)
-            else { return nil }
-        }
+        guard let known = KnownContent(rows: rows),
+            try known.set(db.prepare("SELECT store, source, source_id, content_hash FROM \(table) NOT INDEXED"))
+                != nil
+        else { return nil }
         return known
+    }
+
+    /// Sets every row `rows` gives (store, source, source id, content hash); returns how many, or
+    /// nil when one is not a row of a ledger or the table is full.
+    private func set(_ rows: Statement, binding importID: Int64? = nil) throws -> Int? {
+        defer { rows.reset() }
+        if let importID { try rows.bind(1, importID) }
+        var count = 0
+        while try rows.step() {
+            var hasher = StableHasher()
+            for column: Int32 in 0..<3 { _ = rows.withTextBytes(column) { hasher.combine(bytes: $0) } }
+            guard let hash = rows.withTextBytes(3, { Self.content(utf8: $0) }) ?? nil, set((hasher.a, hasher.b), hash)
+            else { return nil }
+            count += 1
+        }
+        return count
     }
 
     /// What the table keeps of a content digest (``Store/contentDigest(_:)``): its first lane.
@@ -127,19 +138,9 @@ final class KnownContent {
     /// as ``read(_:rows:from:)`` would; returns how many, or nil when one is not a row of the ledger
     /// or the table is full.
     func update(from table: String, after importID: Int64, in db: Database) throws -> Int? {
-        let later = try db.prepare(
-            "SELECT store, source, source_id, content_hash FROM \(table) WHERE import_id > ?")
-        defer { later.reset() }
-        try later.bind(1, importID)
-        var rows = 0
-        while try later.step() {
-            var hasher = StableHasher()
-            for column: Int32 in 0..<3 { _ = later.withTextBytes(column) { hasher.combine(bytes: $0) } }
-            guard let hash = later.withTextBytes(3, { Self.content(utf8: $0) }) ?? nil, set((hasher.a, hasher.b), hash)
-            else { return nil }
-            rows += 1
-        }
-        return rows
+        try set(
+            db.prepare("SELECT store, source, source_id, content_hash FROM \(table) WHERE import_id > ?"),
+            binding: importID)
     }
 
     private func home(_ key: (UInt64, UInt64)) -> Int {
