@@ -317,18 +317,6 @@ public final class Statement {
         return status
     }
 
-    /// Binds `bytes` as parameter `index`'s blob without copying them, runs the statement to
-    /// completion and resets it (which unbinds them): for a large blob SQLite would otherwise copy.
-    public func run(_ index: Int32, borrowingBlob bytes: UnsafeRawBufferPointer) throws(DatabaseError) {
-        defer { reset() }
-        let status =
-            bytes.isEmpty
-            ? sqlite3_bind_zeroblob(handle, index, 0)
-            : sqlite3_bind_blob64(handle, index, bytes.baseAddress, UInt64(bytes.count), nil)
-        if status != SQLITE_OK { throw database.error(status, sql: sql) }
-        while try step() {}
-    }
-
     public func bind(_ index: Int32, _ text: String?) throws(DatabaseError) {
         try bind(index, text.map(SQLValue.text) ?? .null)
     }
@@ -387,13 +375,6 @@ public final class Statement {
             return nil
         }
         return body(UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))))
-    }
-
-    /// `body` over column `index`'s bytes as a blob (no copy); nil for NULL.
-    public func withBlobBytes<Result>(_ index: Int32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
-        guard !isNull(index) else { return nil }
-        let bytes = sqlite3_column_blob(handle, index)
-        return body(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))))
     }
 
     /// Whether column `index` holds exactly `text` (compared as bytes, no String made).

@@ -113,6 +113,14 @@ import Testing
         }
         #expect(swapped.withUnsafeBytes { PhoneSegment(encoded: $0) } == nil)
         #expect([UInt8]().withUnsafeBytes { PhoneSegment(encoded: $0) } == PhoneSegment())
+        // Read a piece at a time, as a store reads its blobs: the same segment; a piece whose keys
+        // do not follow the others' is refused.
+        var pieces = PhoneSegment()
+        for start in stride(from: 0, to: bytes.count, by: 16 * 333) {
+            #expect(bytes[start..<min(start + 16 * 333, bytes.count)].withUnsafeBytes { pieces.appendEncoded($0) })
+        }
+        #expect(pieces == segment)
+        #expect(!bytes.prefix(16).withUnsafeBytes { pieces.appendEncoded($0) })
     }
 
     @Test("merging segments keeps key order, and a key in both answers as in the first")

@@ -142,12 +142,21 @@ public struct PhoneSegment: Sendable, Equatable {
     /// The segment these bytes hold, or nil when they are not one (a size that is not a
     /// multiple of 16, keys out of order).
     public init?(encoded bytes: UnsafeRawBufferPointer) {
-        guard bytes.count % 16 == 0 else { return nil }
-        pairs = [Int64](repeating: 0, count: bytes.count / 8)
-        for index in pairs.indices {
-            pairs[index] = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * index, as: Int64.self))
-            if index % 2 == 0, index > 0, pairs[index - 2] >= pairs[index] { return nil }
+        guard appendEncoded(bytes) else { return nil }
+    }
+
+    /// Adds the pairs `bytes` hold after the others (a blob read a piece at a time, each piece
+    /// whole pairs); false, adding nothing more, when they are not pairs in key order after the
+    /// others' keys.
+    public mutating func appendEncoded(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count % 16 == 0 else { return false }
+        for pair in 0..<bytes.count / 16 {
+            let key = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16 * pair, as: Int64.self))
+            guard isEmpty || self.key(at: count - 1) < key else { return false }
+            pairs.append(key)
+            pairs.append(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16 * pair + 8, as: Int64.self)))
         }
+        return true
     }
 
     mutating func reserveCapacity(_ count: Int) { pairs.reserveCapacity(2 * count) }

@@ -112,9 +112,17 @@ extension Store {
             if let key = rows.int(0), let answer = rows.int(1) { rowsKept.append(key, answer) }
         }
         if !rowsKept.isEmpty { segments.append(rowsKept) }
-        let blobs = try db.prepare("SELECT entries FROM phone_segments ORDER BY id")
+        // Each blob read a piece at a time (whole pairs each), as the kept tables of known content
+        // are: a column read would hold the whole blob once more.
+        let blobs = try db.prepare("SELECT id, length(entries) FROM phone_segments ORDER BY id")
         while try blobs.step() {
-            if let segment = blobs.withBlobBytes(0, { PhoneSegment(encoded: $0) }) ?? nil { segments.append(segment) }
+            guard let id = blobs.int(0), let size = blobs.int(1) else { continue }
+            var segment = PhoneSegment(), pairs = true
+            segment.reserveCapacity(Int(size / 16))
+            try db.readBlob(table: "phone_segments", column: "entries", rowid: id, piece: 16 << 16) {
+                pairs = pairs && segment.appendEncoded($0)
+            }
+            if pairs { segments.append(segment) }
         }
         return segments
     }
@@ -132,7 +140,14 @@ extension Store {
             try db.execute("DELETE FROM phone_segments")
             try db.execute("DELETE FROM phone_numbers")
         }
-        let insert = try db.prepare("INSERT INTO phone_segments (entries) VALUES (?)")
-        try segment.withEncodedBytes { try insert.run(1, borrowingBlob: $0) }
+        // Room first, then the pairs written into it (an INSERT binding them copies the whole
+        // blob into its record: 15 MB for a million numbers).
+        let insert = try db.prepare("INSERT INTO phone_segments (entries) VALUES (zeroblob(?)) RETURNING id")
+        try insert.bind(1, Int64(16 * segment.count))
+        guard try insert.step(), let id = insert.int(0) else { return }
+        insert.reset()
+        try segment.withEncodedBytes {
+            try db.writeBlob(table: "phone_segments", column: "entries", rowid: id, bytes: $0)
+        }
     }
 }
