@@ -200,11 +200,22 @@ public final class Store {
             return try noteLanded(fact.kind, importID: importID, plan: plan)
         }
         known.rewind()
-        // A new key.
-        let upsert = try statement(&upserts, Schema.upsert, fact.kind)
-        try bindRow(fact, into: upsert, store: storeName, hash: hash, landing: landing, importID: importID)
-        try upsert.step()
-        upsert.rewind()
+        // A new key: a plain insert. (The upsert's update path fires the ledger's triggers, so
+        // SQLite would keep a statement journal for every such insert: once one of them touched
+        // more than 16 pages, the journal went to a temporary file and every later statement of
+        // the file's transaction wrote its pages there too, 61,000 pages for a daily file of
+        // 10,000 payments.) The lookup above found no row, so the upsert's rule only matters when
+        // the key appeared since, which in one transaction it cannot; it stays the fallback.
+        let insert = try statement(&inserts, Schema.insertNew, fact.kind)
+        try bindRow(fact, into: insert, store: storeName, hash: hash, landing: landing, importID: importID)
+        try insert.step()
+        insert.rewind()
+        if db.changes != 1 {
+            let upsert = try statement(&upserts, Schema.upsert, fact.kind)
+            try bindRow(fact, into: upsert, store: storeName, hash: hash, landing: landing, importID: importID)
+            try upsert.step()
+            upsert.rewind()
+        }
         remember(key, content: digest.a, kind: fact.kind)
         try noteLanded(fact.kind, importID: importID, plan: plan)
     }
