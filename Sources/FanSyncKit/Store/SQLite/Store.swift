@@ -137,12 +137,10 @@ public final class Store {
         // Into a ledger that was empty (a first import) nearly every key is new: the insert is
         // tried first and, when the file carried the key already, does nothing, and the row is
         // decided below like any other.
-        if plan.insertFirst {
-            let insert = try statement(&inserts, Schema.insertNew, fact.kind)
-            try bindRow(fact, into: insert, store: storeName, hash: hash, landing: landing, importID: importID)
-            try insert.step()
-            insert.rewind()
-            if db.changes == 1 { return try noteLanded(fact.kind, importID: importID, plan: plan) }
+        if plan.insertFirst,
+            try insertNew(fact, store: storeName, hash: hash, landing: landing, importID: importID)
+        {
+            return try noteLanded(fact.kind, importID: importID, plan: plan)
         }
         // The stored version, looked up by key, decides before anything is written: most rows of
         // a re-imported export are there already with the same content (a lookup of three values
@@ -206,11 +204,7 @@ public final class Store {
         // the file's transaction wrote its pages there too, 61,000 pages for a daily file of
         // 10,000 payments.) The lookup above found no row, so the upsert's rule only matters when
         // the key appeared since, which in one transaction it cannot; it stays the fallback.
-        let insert = try statement(&inserts, Schema.insertNew, fact.kind)
-        try bindRow(fact, into: insert, store: storeName, hash: hash, landing: landing, importID: importID)
-        try insert.step()
-        insert.rewind()
-        if db.changes != 1 {
+        if try !insertNew(fact, store: storeName, hash: hash, landing: landing, importID: importID) {
             let upsert = try statement(&upserts, Schema.upsert, fact.kind)
             try bindRow(fact, into: upsert, store: storeName, hash: hash, landing: landing, importID: importID)
             try upsert.step()
@@ -218,6 +212,17 @@ public final class Store {
         }
         remember(key, content: digest.a, kind: fact.kind)
         try noteLanded(fact.kind, importID: importID, plan: plan)
+    }
+
+    /// Inserts `fact` as a new key (``Schema/insertNew(_:)``); false when the key is there already.
+    private func insertNew(
+        _ fact: Fact, store: String, hash: String, landing: Fact.Landing, importID: Int64
+    ) throws -> Bool {
+        let insert = try statement(&inserts, Schema.insertNew, fact.kind)
+        try bindRow(fact, into: insert, store: store, hash: hash, landing: landing, importID: importID)
+        try insert.step()
+        insert.rewind()
+        return db.changes == 1
     }
 
     /// The kind's table of what its ledger holds (see ``knownContent``), made at this file's
