@@ -291,35 +291,63 @@ func fan(_ store: Store, _ email: String) throws -> [String: SQLValue] {
             ])
     }
 
-    @Test("the ledger's upsert keeps the newer version whichever comes first, and the same content writes nothing")
-    func theUpsertKeepsTheNewerVersion() throws {
+    @Test(
+        "a newer version of a ledger row replaces it whichever comes first, what every version was evidence for is in the history, and the same content writes nothing"
+    )
+    func theNewerVersionWinsAndTheHistoryKeepsTheRest() throws {
+        func payment(_ email: String?, status: String, amount: Int64, refunded: Int64 = 0) -> Fact {
+            var values = [FieldValue?](repeating: nil, count: RecordKind.payment.schema.count)
+            func set(_ name: String, _ value: FieldValue?) {
+                if let slot = RecordKind.payment.slot(of: name) { values[slot] = value }
+            }
+            set("email", email.map { .email(normalized: $0, original: $0) })
+            set("customer_id", .text("cus_1"))
+            set("status", .text(status))
+            set("amount", .money(amount))
+            set("amount_refunded", .money(refunded))
+            set("currency", .text("USD"))
+            set("created_at", .timestamp(1_700_000_000))
+            return Fact(
+                kind: .payment, source: "stripe.payments", sourceID: "py_1", file: "p.csv", line: 2, values: values)
+        }
+        // Pending, then succeeded (a higher version), two versions alike but for the amount (the
+        // content hash decides), and a refund without an address (the highest version).
+        let versions = [
+            payment("a@example.com", status: "pending", amount: 1000),
+            payment("b@example.com", status: "succeeded", amount: 1000),
+            payment("c@example.com", status: "succeeded", amount: 1200),
+            payment(nil, status: "succeeded", amount: 1000, refunded: 500),
+        ]
+        func state(_ store: Store) throws -> String {
+            let row = try store.db.prepare("SELECT version, email FROM payments").rows()
+            let history = try store.db.prepare(
+                "SELECT email, rank FROM peak_history ORDER BY email, rank"
+            ).rows()
+            return "\(row)\n\(history)\n" + (try people(store))
+        }
+        var seen: Set<String> = []
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]] {
+            let store = try freshStore()
+            for index in order { try land([versions[index]], into: store) }
+            let landed = try state(store)
+            // Every version again, as another import: no ledger row is written, and nobody changes.
+            try store.db.transaction {
+                for fact in versions { try store.land(fact, store: "default", importID: 2) }
+                _ = try store.refreshTouched()
+            }
+            #expect(try store.db.prepare("SELECT count(*) FROM payments WHERE import_id = 2").rows() == [[.integer(0)]])
+            #expect(try state(store) == landed)
+            seen.insert(landed)
+        }
+        #expect(seen.count == 1)
         let store = try freshStore()
-        let names = Schema.ledgerColumnNames(.payment)
-        let upsert = try store.db.prepare(Schema.upsert(.payment))
-        func write(version: Int64, hash: String, email: String, line: Int64) throws {
-            let given: [String: SQLValue] = [
-                "store": .text("default"), "source": .text("stripe.payments"), "source_id": .text("py_1"),
-                "email": .text(email), "rank": .integer(2), "version": .integer(version), "content_hash": .text(hash),
-                "file": .text("p.csv"), "line": .integer(line), "import_id": .integer(1),
-            ]
-            try upsert.run(names.map { given[$0] ?? .null })
-        }
-        func stored() throws -> [SQLValue] {
-            try store.db.prepare("SELECT version, content_hash, email, line FROM payments").rows().first ?? []
-        }
-        try store.db.transaction {
-            try write(version: 2, hash: "b", email: "new@example.com", line: 2)
-            try write(version: 1, hash: "z", email: "old@example.com", line: 3)  // older: loses
-            #expect(try stored() == [.integer(2), .text("b"), .text("new@example.com"), .integer(2)])
-            try write(version: 2, hash: "b", email: "new@example.com", line: 9)  // the same: keeps line 2
-            #expect(try stored() == [.integer(2), .text("b"), .text("new@example.com"), .integer(2)])
-            try write(version: 2, hash: "a", email: "tie@example.com", line: 4)  // same version, smaller hash: loses
-            #expect(try stored() == [.integer(2), .text("b"), .text("new@example.com"), .integer(2)])
-            try write(version: 2, hash: "c", email: "tie@example.com", line: 5)  // greater hash: wins
-            #expect(try stored() == [.integer(2), .text("c"), .text("tie@example.com"), .integer(5)])
-            try write(version: 3, hash: "a", email: "last@example.com", line: 6)  // higher version: wins
-            #expect(try stored() == [.integer(3), .text("a"), .text("last@example.com"), .integer(6)])
-        }
+        try land(versions, into: store)
+        #expect(try store.db.prepare("SELECT email FROM payments").rows() == [[.null]])
+        // The three addresses keep what their versions were evidence for.
+        let history = try store.db.prepare("SELECT email, rank FROM peak_history WHERE email <> '' ORDER BY email")
+            .rows()
+        #expect(history.map { $0[0].string ?? "" } == ["a@example.com", "b@example.com", "c@example.com"])
+        #expect(history.allSatisfy { ($0[1].int ?? 0) > 0 })
     }
 
     @Test(
@@ -567,6 +595,8 @@ struct SeededRandom: RandomNumberGenerator {
         let upgraded = try Store(path: path)
         #expect(
             try upgraded.db.prepare("PRAGMA user_version").rows().first?.first?.int == Int64(Schema.migrations.count))
+        // Versions 4 and 5 made the ledgers' triggers; 13 dropped them (the landing writes the history).
+        #expect(try upgraded.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").rows().isEmpty)
         try importAll(allSamples, into: upgraded)
         let fresh = try freshStore()
         try importAll(allSamples, into: fresh)
@@ -908,6 +938,11 @@ struct SeededRandom: RandomNumberGenerator {
         plain.knownContentAfter = 1_000
         try importAll(files, into: plain)
         #expect(try dump(store) == dump(plain))
+        // A store of version 12 upgrades and keeps its tables (13 left the ledger rows as they were).
+        try store.db.execute("PRAGMA user_version = 12")
+        let kept12 = try kept()
+        #expect(try Store(path: store.db.path).keptContentIsExact(.payment) == true)
+        #expect(try kept() == kept12)
         // A store of version 11 (no kept tables) upgrades, reads its ledger whole, and keeps it.
         try store.db.execute("DROP TABLE known_content; PRAGMA user_version = 11")
         let upgraded = try Store(path: store.db.path)

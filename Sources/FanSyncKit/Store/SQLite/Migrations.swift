@@ -5,7 +5,7 @@
 
 enum Migrations {
     /// Version N is `all[N - 1]`.
-    static let all: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12]
+    static let all: [String] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13]
 
     /// 1: ledger, imports, rejects, people (and `peaks`, every ledger row with its rank).
     static let v1 = #"""
@@ -898,12 +898,30 @@ enum Migrations {
     /// be known unchanged (0.5–0.7 s a file, on the thread that sets the pace). A blob per
     /// ledger table, 24 bytes a row, written by an import that had the table in memory, with
     /// that import's id: the rows written since (their `import_id` is larger) are read through
-    /// the import index and set over it. Opening a store that a migration upgraded drops them.
+    /// the import index and set over it. Opening a store upgraded by a migration that rewrote
+    /// ledger rows drops them (``Schema/ledgerRewrittenVersion``).
     static let v12 = #"""
         CREATE TABLE known_content (
           ledger TEXT PRIMARY KEY,
           import_id INTEGER NOT NULL,
           entries BLOB NOT NULL
         );
+        """#
+
+    /// 13: the ledgers' triggers go; the store writes the history itself. A trigger on a ledger
+    /// table made SQLite keep a statement journal for every row an UPDATE rewrote, and once one
+    /// of them grew past 16 pages it moved to a temporary file for the rest of the import's
+    /// transaction (191,810 writes to it in a nightly re-import of the 1M store, none since). `land` records
+    /// what a replaced version was evidence for from the stored version it looked up, and
+    /// attribution before it moves a row's address, as the triggers did.
+    static let v13 = #"""
+        DROP TRIGGER IF EXISTS contacts_replaced;
+        DROP TRIGGER IF EXISTS payments_replaced;
+        DROP TRIGGER IF EXISTS subscriptions_replaced;
+        DROP TRIGGER IF EXISTS stripe_customers_replaced;
+        DROP TRIGGER IF EXISTS users_replaced;
+        DROP TRIGGER IF EXISTS enrollments_replaced;
+        DROP TRIGGER IF EXISTS payments_unaddressed_replaced;
+        DROP TRIGGER IF EXISTS subscriptions_unaddressed_replaced;
         """#
 }

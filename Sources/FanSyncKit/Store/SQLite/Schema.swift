@@ -83,11 +83,12 @@ enum Schema {
     ]
 
     /// Records in `peak_history` that a (row, address) pair was evidence for a rank,
-    /// keeping the higher rank when the pair is there already; `values` are the six
-    /// columns' expressions (parameters for the store, the old row for the trigger).
-    static func raisePeakHistory(values: String) -> String {
+    /// keeping the higher rank when the pair is there already; `rows` gives the six columns
+    /// (`VALUES` with parameters for a version the landing decided on, a `SELECT` with a
+    /// `WHERE` for the rows attribution moves).
+    static func raisePeakHistory(_ rows: String) -> String {
         """
-        INSERT INTO peak_history (store, source, source_id, email, rank, import_id) VALUES (\(values))
+        INSERT INTO peak_history (store, source, source_id, email, rank, import_id) \(rows)
         ON CONFLICT (store, source, source_id, email) DO UPDATE SET
           rank = CASE WHEN excluded.rank > peak_history.rank THEN excluded.rank ELSE peak_history.rank END,
           import_id = excluded.import_id
@@ -100,10 +101,12 @@ enum Schema {
     }
 
     /// The lookup of a stored row's content hash, version, address and rank by its key (and
-    /// its customer id, for the kinds that have one).
+    /// its customer id, for the kinds that have one, then whether attribution gave it its
+    /// address, for the kinds it can).
     static func storedVersion(_ kind: RecordKind) -> String {
         let customer = ledgerColumnNames(kind).contains("customer_id") ? ", customer_id" : ""
-        return "SELECT content_hash, version, email, rank\(customer) FROM \(kind.table) "
+        let attributed = kind.isAttributable ? ", email_via_customer" : ""
+        return "SELECT content_hash, version, email, rank\(customer)\(attributed) FROM \(kind.table) "
             + "WHERE store = ? AND source = ? AND source_id = ?"
     }
 
@@ -111,8 +114,11 @@ enum Schema {
     /// address and the customer id only when they change (`email`, `customer`). SQLite rewrites
     /// an index entry for every column a statement sets, changed or not, and those two are
     /// indexed. Its parameters are numbered as ``ledgerColumnNames(_:)``, so the landing binds
-    /// the whole row as for an insert. What the row then stands for is ``upsert(_:)``'s: a newer
-    /// version brings its own email (or none), and attribution is derived again after the file.
+    /// the whole row as for an insert. A newer version brings its own email (or none), and
+    /// attribution is derived again after the file. (``Store/land(_:store:importID:)`` decides
+    /// which version is newer: the higher version, then the greater content hash, so the outcome
+    /// does not depend on import order; it writes what the replaced version was evidence for to
+    /// the history.)
     static func replace(_ kind: RecordKind, email: Bool, customer: Bool) -> String {
         var assignments: [String] = []
         for (index, name) in ledgerColumnNames(kind).enumerated().dropFirst(3) {
@@ -125,37 +131,22 @@ enum Schema {
     }
 
     /// The insert of a row whose key is new; a key already there is left as it is (the
-    /// landing then decides between the two versions, as ``upsert(_:)`` would).
+    /// landing then decides between the two versions). No trigger and no conflict that aborts:
+    /// SQLite keeps no statement journal for it.
     static func insertNew(_ kind: RecordKind) -> String {
         let names = ledgerColumnNames(kind)
         return "INSERT INTO \(kind.table) (\(names.joined(separator: ", "))) VALUES ("
             + names.map { _ in "?" }.joined(separator: ", ") + ") ON CONFLICT (store, source, source_id) DO NOTHING"
     }
 
-    /// The upsert for one kind: a row replaces the stored one only when it is
-    /// newer (version, then content hash, so the outcome does not depend on import order),
-    /// the rule decided once for the row in the upsert's `WHERE`. The same content again (a
-    /// re-import, or the same row in another file or on another line) is not newer and writes
-    /// nothing: the row keeps the file and line it was first seen at and the import that wrote
-    /// it, so its person is not touched. (``Store/land(_:store:importID:)`` looks the stored
-    /// version up first and runs this only for a new key or a winning version; the rule here
-    /// keeps the ledger right whoever calls it.)
-    static func upsert(_ kind: RecordKind) -> String {
-        let data = columns(of: kind) + bookkeeping
-        let names = ledgerColumnNames(kind)
-        let placeholders = names.map { _ in "?" }.joined(separator: ", ")
-        let t = kind.table
-        var assignments = data.map { "\($0.name) = excluded.\($0.name)" }
-        // A newer version brings its own email (or none): attribution is derived again after the file.
-        if kind.isAttributable { assignments.append("email_via_customer = 0") }
-        return "INSERT INTO \(t) (\(names.joined(separator: ", "))) VALUES (\(placeholders)) "
-            + "ON CONFLICT (store, source, source_id) DO UPDATE SET " + assignments.joined(separator: ", ")
-            + " WHERE excluded.version > \(t).version"
-            + " OR (excluded.version = \(t).version AND excluded.content_hash > \(t).content_hash)"
-    }
-
     /// The migrations, in order (frozen literal SQL: see ``Migrations``).
     static let migrations: [String] = Migrations.all
+
+    /// The last version whose migration may have rewritten ledger rows' keys or content (12, the
+    /// version of the kept tables of what the ledgers hold; 13 only dropped triggers): tables kept
+    /// by a store from before it are dropped when it is opened. A migration that rewrites ledger
+    /// rows raises it.
+    static let ledgerRewrittenVersion: Int64 = 12
 
     /// The last version that changed what people rows are derived from or carry (5: native-currency
     /// totals; 7: sources named by system and kind; 9: each row's share of the kept stats): a
@@ -183,8 +174,11 @@ enum Schema {
 /// Store errors beyond SQLite's own.
 public enum StoreError: DisposedError, Sendable {
     case newerSchema(found: Int, known: Int, path: String)
+    /// A ledger row's key refused a new row, yet its lookup found none: the table's key
+    /// index disagrees with it.
+    case unreadableKey(table: String, sourceID: String, path: String)
 
-    /// A store written by a newer fansync needs that fansync.
+    /// A store written by a newer fansync needs that fansync; a damaged one, repair.
     public var disposition: ErrorDisposition { .fatal }
 
     public var description: String {
@@ -192,6 +186,9 @@ public enum StoreError: DisposedError, Sendable {
         case .newerSchema(let found, let known, let path):
             return
                 "\(path): the store was written by a newer fansync (schema \(found), this one knows \(known)). Upgrade fansync."
+        case .unreadableKey(let table, let sourceID, let path):
+            return
+                "\(path): the \(table) row \(sourceID) is in the table's key index but cannot be read by its key: the index is damaged. Nothing was imported; run `sqlite3 \(path) 'REINDEX \(table)'`, then import again."
         }
     }
 }

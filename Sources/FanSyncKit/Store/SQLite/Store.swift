@@ -12,7 +12,6 @@ import Foundation
 /// ```
 public final class Store {
     let db: Database
-    private var upserts = PerKind<Statement>()
     private var recordLoser: Statement?
     /// Which ledgers each import wrote since the last refresh.
     private struct Landed: Hashable {
@@ -95,9 +94,9 @@ public final class Store {
               store TEXT NOT NULL, email TEXT NOT NULL, PRIMARY KEY (store, email)
             )
             """)
-        if before > 0 && before < Schema.migrations.count {
-            // Kept tables of what the ledgers hold describe the rows as they were: a migration may
-            // have rewritten them.
+        if before > 0 && before < Schema.ledgerRewrittenVersion {
+            // Kept tables of what the ledgers hold describe the rows as they were: the migration
+            // rewrote them.
             try db.execute("DELETE FROM known_content")
         }
         if before > 0 && before < Schema.peopleRecomputedVersion {
@@ -112,8 +111,9 @@ public final class Store {
 
     // MARK: Landing facts
 
-    /// Writes `fact` into its ledger table (an upsert keyed by the source's own
-    /// id; what a losing version was evidence for goes to `peak_history`). Call inside a transaction;
+    /// Writes `fact` into its ledger table, keyed by the source's own id: a new key or a newer
+    /// version is written, and what the version that lost or was replaced was evidence for goes
+    /// to `peak_history`. Call inside a transaction;
     /// ``refreshTouched()`` then recomputes the people it touched.
     public func land(_ fact: Fact, store defaultStore: String, importID: Int64) throws {
         let storeName = fact.storeName ?? defaultStore
@@ -144,7 +144,7 @@ public final class Store {
         }
         // The stored version, looked up by key, decides before anything is written: most rows of
         // a re-imported export are there already with the same content (a lookup of three values
-        // says so, instead of binding the whole row for an upsert that writes nothing); an older
+        // says so, instead of binding the whole row for a statement that writes nothing); an older
         // version loses; a new key or a newer version is written. (Letting the upsert decide and
         // return the row as it then stands cost SQLite's RETURNING, about 6 µs a row: more than
         // the lookup, which warms the very index pages the insert then writes.)
@@ -155,63 +155,87 @@ public final class Store {
         // evidence for is kept under the empty address until attribution hands it to the
         // customer's addresses.
         let known = try statement(&storedVersion, Schema.storedVersion, fact.kind)
-        try known.bind(1, .text(storeName))
-        try known.bind(2, .text(fact.source))
-        try known.bind(3, .text(fact.sourceID))
-        let found = try known.step()
-        if found, known.textEquals(0, hash) {
-            known.rewind()
-            noteUnaddressed(fact, email: email, store: storeName)
-            return
-        }
         let rank = landing.rank, version = landing.version
-        if found {
-            // The upsert's rule: a higher version wins, then the greater content hash.
-            let storedHash = known.text(0) ?? "", stored = known.int(1) ?? 0
-            if version < stored || (version == stored && hash.utf8.lexicographicallyPrecedes(storedHash.utf8)) {
-                let lost = Self.loses(email, rank: rank, against: known, email: 2, rank: 3)
+        // Twice at most: a new key is inserted after the lookup found none, and the insert does
+        // nothing only when the key is there after all (which in one transaction it cannot be);
+        // the stored version then decides on the second lap.
+        for _ in 0..<2 {
+            try known.bind(1, .text(storeName))
+            try known.bind(2, .text(fact.source))
+            try known.bind(3, .text(fact.sourceID))
+            let found = try known.step()
+            if found, known.textEquals(0, hash) {
                 known.rewind()
-                if lost, let email {
-                    try recordLoss(of: fact, store: storeName, email: email, rank: rank, importID: importID)
-                }
                 noteUnaddressed(fact, email: email, store: storeName)
                 return
             }
-            // A newer version of a stored row: rewritten in place, its address and customer id
-            // (indexed) only when they change. The ledger's trigger keeps the former state in the history.
-            let newEmail = fact.email, newCustomer = fact["customer_id"].map(\.text)
-            let emailChanges = newEmail.map { !known.textEquals(2, $0) } ?? (known.text(2) != nil)
-            let customerChanges = known.columnCount > 4 && known.text(4) != newCustomer
-            known.rewind()
-            let variant = fact.kind.ordinal * 4 + (emailChanges ? 1 : 0) + (customerChanges ? 2 : 0)
-            let replace: Statement
-            if let cached = replaces[variant] {
-                replace = cached
-            } else {
-                replace = try db.prepare(Schema.replace(fact.kind, email: emailChanges, customer: customerChanges))
-                replaces[variant] = replace
+            if found {
+                // A higher version wins, then the greater content hash (any order, the same winner).
+                let storedHash = known.text(0) ?? "", stored = known.int(1) ?? 0
+                if version < stored || (version == stored && hash.utf8.lexicographicallyPrecedes(storedHash.utf8)) {
+                    let lost = Self.loses(email, rank: rank, against: known, email: 2, rank: 3)
+                    known.rewind()
+                    if lost, let email {
+                        try recordHistory(of: fact, store: storeName, email: email, rank: rank, importID: importID)
+                    }
+                    noteUnaddressed(fact, email: email, store: storeName)
+                    return
+                }
+                // A newer version of a stored row: rewritten in place, its address and customer id
+                // (indexed) only when they change, and what the version it replaces was evidence
+                // for kept in the history.
+                let newEmail = fact.email, newCustomer = fact["customer_id"].map(\.text)
+                let emailChanges = newEmail.map { !known.textEquals(2, $0) } ?? (known.text(2) != nil)
+                let customerChanges = known.columnCount > 4 && known.text(4) != newCustomer
+                let replaced = Self.replacedEvidence(
+                    known, kind: fact.kind, emailChanges: emailChanges, hasEmail: newEmail != nil, rank: rank)
+                known.rewind()
+                let variant = fact.kind.ordinal * 4 + (emailChanges ? 1 : 0) + (customerChanges ? 2 : 0)
+                let replace: Statement
+                if let cached = replaces[variant] {
+                    replace = cached
+                } else {
+                    replace = try db.prepare(Schema.replace(fact.kind, email: emailChanges, customer: customerChanges))
+                    replaces[variant] = replace
+                }
+                try bindRow(fact, into: replace, store: storeName, hash: hash, landing: landing, importID: importID)
+                try replace.step()
+                replace.rewind()
+                for evidence in replaced {
+                    try recordHistory(
+                        of: fact, store: storeName, email: evidence.email, rank: evidence.rank, importID: importID)
+                }
+                remember(key, content: digest.a, kind: fact.kind)
+                return try noteLanded(fact.kind, importID: importID, plan: plan)
             }
-            try bindRow(fact, into: replace, store: storeName, hash: hash, landing: landing, importID: importID)
-            try replace.step()
-            replace.rewind()
-            remember(key, content: digest.a, kind: fact.kind)
-            return try noteLanded(fact.kind, importID: importID, plan: plan)
+            known.rewind()
+            // A new key: a plain insert.
+            if try insertNew(fact, store: storeName, hash: hash, landing: landing, importID: importID) {
+                remember(key, content: digest.a, kind: fact.kind)
+                return try noteLanded(fact.kind, importID: importID, plan: plan)
+            }
         }
-        known.rewind()
-        // A new key: a plain insert. (The upsert's update path fires the ledger's triggers, so
-        // SQLite would keep a statement journal for every such insert: once one of them touched
-        // more than 16 pages, the journal went to a temporary file and every later statement of
-        // the file's transaction wrote its pages there too, 61,000 pages for a daily file of
-        // 10,000 payments.) The lookup above found no row, so the upsert's rule only matters when
-        // the key appeared since, which in one transaction it cannot; it stays the fallback.
-        if try !insertNew(fact, store: storeName, hash: hash, landing: landing, importID: importID) {
-            let upsert = try statement(&upserts, Schema.upsert, fact.kind)
-            try bindRow(fact, into: upsert, store: storeName, hash: hash, landing: landing, importID: importID)
-            try upsert.step()
-            upsert.rewind()
+        throw StoreError.unreadableKey(table: fact.kind.table, sourceID: fact.sourceID, path: db.path)
+    }
+
+    /// What the stored version `row` (``Schema/storedVersion(_:)``'s columns) was evidence for,
+    /// now that a newer version of `kind` with `rank` (and an address of its own, or none)
+    /// replaces it: its address at its rank, when the address changes or the rank falls; and,
+    /// for a row whose address was none or attribution's, its rank under the empty address
+    /// (attribution hands it to the customer's addresses), when the rank falls or the new version
+    /// brings an address of its own.
+    private static func replacedEvidence(
+        _ row: Statement, kind: RecordKind, emailChanges: Bool, hasEmail: Bool, rank: Int64
+    ) -> [(email: String, rank: Int64)] {
+        let stored = row.int(3) ?? 0, storedEmail = row.text(2)
+        var evidence: [(email: String, rank: Int64)] = []
+        if let storedEmail, emailChanges || stored > rank {
+            evidence.append((storedEmail, stored))
         }
-        remember(key, content: digest.a, kind: fact.kind)
-        try noteLanded(fact.kind, importID: importID, plan: plan)
+        if kind.isAttributable, storedEmail == nil || row.int(5) == 1, stored > rank || hasEmail {
+            evidence.append(("", stored))
+        }
+        return evidence
     }
 
     /// Inserts `fact` as a new key (``Schema/insertNew(_:)``); false when the key is there already.
@@ -419,12 +443,14 @@ public final class Store {
         unaddressedSeen.append((fact.kind, storeName, fact.source, fact.sourceID, fact.line))
     }
 
-    /// Keeps in the history what a version that lost to the stored row was evidence for
-    /// (another address, or a higher rank), so the type cannot depend on import order.
-    private func recordLoss(of fact: Fact, store storeName: String, email: String, rank: Int64, importID: Int64) throws
-    {
+    /// Keeps in the history what a version of `fact`'s row was evidence for (another address, or
+    /// a higher rank): one that lost to the stored row, or the stored one a newer version
+    /// replaced. The type then cannot depend on import order.
+    private func recordHistory(
+        of fact: Fact, store storeName: String, email: String, rank: Int64, importID: Int64
+    ) throws {
         if recordLoser == nil {
-            recordLoser = try db.prepare(Schema.raisePeakHistory(values: "?, ?, ?, ?, ?, ?"))
+            recordLoser = try db.prepare(Schema.raisePeakHistory("VALUES (?, ?, ?, ?, ?, ?)"))
         }
         try recordLoser?.run([
             .text(storeName), .text(fact.source), .text(fact.sourceID), .text(email),
@@ -514,9 +540,18 @@ public final class Store {
 
     /// Drops a secondary index until ``restoreIndexes()``, inside the caller's transaction
     /// (a crash rolls the drop back with everything else).
+    ///
+    /// The drop frees the index's pages as they are (`secure_delete = FAST` for it): Debian's
+    /// SQLite zeroes every page it frees, and zeroing them made the drop's statement journal
+    /// outgrow its 64 KiB in memory and move to a temporary file that every later statement of
+    /// the file's transaction then wrote to. The pages hold what the table does, and the index
+    /// rebuilt before the file commits takes them again.
     private func setAside(_ index: Schema.Index) throws {
         guard !setAsideIndexes.contains(where: { $0.name == index.name }) else { return }
+        let secureDelete = try db.prepare("PRAGMA main.secure_delete").rows().first?.first?.int ?? 1
+        try db.execute("PRAGMA main.secure_delete = FAST")
         try db.execute("DROP INDEX IF EXISTS \(index.name)")
+        try db.execute("PRAGMA main.secure_delete = \(secureDelete)")
         setAsideIndexes.append(index)
     }
 
@@ -583,7 +618,10 @@ public final class Store {
     }
 
     /// Marks as touched the addresses of the rows `items` wrote, and the former addresses they
-    /// moved away from (kept in the history under the import's id).
+    /// moved away from (kept in the history under the import's id). `OR IGNORE` rather than an
+    /// upsert clause: with no constraint left that could abort the statement halfway, SQLite
+    /// keeps no statement journal for it (one of 10,000 addresses outgrew the journal's 64 KiB
+    /// in memory and moved it to a temporary file for the rest of the transaction).
     private func touch(_ items: [Landed], wholeLedger: Set<RecordKind>) throws {
         let imports = Set(items.map(\.importID))
         for item in items {
@@ -592,26 +630,23 @@ public final class Store {
                 // of the time of finding them through the import's rows and sorting them).
                 try db.execute(
                     """
-                    INSERT INTO touched (store, email)
+                    INSERT OR IGNORE INTO touched (store, email)
                     SELECT DISTINCT store, email FROM \(item.kind.table) WHERE email IS NOT NULL
-                    ON CONFLICT DO NOTHING
                     """)
                 continue
             }
             try db.prepare(
                 """
-                INSERT INTO touched (store, email)
+                INSERT OR IGNORE INTO touched (store, email)
                 SELECT DISTINCT store, email FROM \(item.kind.table) WHERE import_id = ? AND email IS NOT NULL
-                ON CONFLICT DO NOTHING
                 """
             ).run([.integer(item.importID)])
         }
         for importID in imports.sorted() {
             try db.prepare(
                 """
-                INSERT INTO touched (store, email)
+                INSERT OR IGNORE INTO touched (store, email)
                 SELECT DISTINCT store, email FROM peak_history WHERE import_id = ? AND email <> ''
-                ON CONFLICT DO NOTHING
                 """
             ).run([.integer(importID)])
         }
@@ -682,10 +717,16 @@ public final class Store {
                 // Whom the rows leave…
                 try db.execute(
                     """
-                    INSERT INTO touched (store, email)
+                    INSERT OR IGNORE INTO touched (store, email)
                     SELECT l.store, l.email FROM \(t) AS l WHERE \(stale) AND l.email IS NOT NULL
-                    ON CONFLICT DO NOTHING
                     """)
+                // What the rows were evidence for under the address they leave stays there.
+                try db.execute(
+                    Schema.raisePeakHistory(
+                        """
+                        SELECT l.store, l.source, l.source_id, l.email, l.rank, l.import_id FROM \(t) AS l
+                        WHERE \(stale) AND l.email IS NOT NULL
+                        """))
                 // …and whom they join.
                 try touchAll(
                     try db.prepare(
